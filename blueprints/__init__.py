@@ -1,0 +1,71 @@
+"""Blueprint registration, the htmx-aware render() helper and app-wide page hooks."""
+from __future__ import annotations
+
+from flask import Flask, current_app, render_template, request
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+
+from extensions import htmx
+
+
+def render(template: str, block: str | None = None, **context) -> str:
+    """Render a whole page, or only `block` when a targeted htmx request asked for a fragment.
+
+    Boosted navigation and history restores need the full page, so they get it.
+    """
+    if block and htmx and not htmx.boosted and not htmx.history_restore_request:
+        tmpl = current_app.jinja_env.get_or_select_template(template)
+        current_app.update_template_context(context)
+        return "".join(tmpl.blocks[block](tmpl.new_context(context)))
+    return render_template(template, **context)
+
+
+# (label, endpoint, who sees it). Items whose endpoint is not registered yet are left out.
+NAVIGATION = [
+    (_l("Catalog"), "catalog.index", "reseller"),
+    (_l("Cart"), "cart.show", "reseller"),
+    (_l("Licenses"), "licenses.index", "reseller"),
+    (_l("Customers"), "customers.index", "reseller"),
+    (_l("My imports"), "imports.index", "reseller"),
+    (_l("Admin"), "admin.index", "staff"),
+    (_l("Ops"), "ops.index", "ops"),
+]
+
+
+def navigation() -> list[tuple[str, str]]:
+    if not current_user.is_authenticated:
+        return []
+    return [(label, endpoint) for label, endpoint, role in NAVIGATION
+            if role == current_user.role.value and endpoint in current_app.view_functions]
+
+
+def init_app(app: Flask) -> None:
+    from blueprints.admin import bp as admin_bp
+    from blueprints.auth import bp as auth_bp
+    from blueprints.main import bp as main_bp
+    from blueprints.ops import init_app as init_ops
+
+    for bp in (auth_bp, main_bp, admin_bp):
+        app.register_blueprint(bp)
+    init_ops(app)
+
+    app.jinja_env.globals.update(navigation=navigation, get_locale=get_locale)
+    app.after_request(_vary_on_htmx)
+    app.register_error_handler(HTTPException, _http_error)
+
+
+def _vary_on_htmx(response):
+    # The same URL answers a page or a fragment depending on HX-Request, so caches must key on it.
+    response.vary.add("HX-Request")
+    return response
+
+
+def _http_error(error: HTTPException):
+    if error.code is None or error.code < 400:
+        return error
+    if request.blueprint == "rq_dashboard" or request.accept_mimetypes.best == "application/json":
+        return error
+    # Unhandled exceptions arrive here as InternalServerError (Flask logs the traceback).
+    return render_template("errors/error.html", error=error), error.code

@@ -1,0 +1,43 @@
+from flask import flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from blueprints import render
+from blueprints.auth import bp
+from blueprints.auth.forms import EmptyForm, LoginForm
+from blueprints.auth.session import safe_next
+from models import db
+from services import accounts, audit
+
+
+@bp.get("/login")
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    return render("auth/login.html", form=LoginForm(), next=safe_next(request.args.get("next")))
+
+
+@bp.post("/login")
+def login_submit():
+    form = LoginForm()
+    next_url = safe_next(request.form.get("next") or request.args.get("next"))
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            session.clear()  # a fresh session at login: nothing from before survives it
+            login_user(user)
+            audit.record(user, "login", user)
+            db.session.commit()
+            return redirect(next_url or url_for("main.home"), 303)
+        form.form_errors.append(_("Invalid e-mail or password."))
+    return render("auth/login.html", block="content", form=form, next=next_url), 422
+
+
+@bp.post("/logout")
+def logout():
+    form = EmptyForm()
+    if form.validate_on_submit() and current_user.is_authenticated:
+        logout_user()
+        session.clear()
+        flash(_("You have been logged out."), "info")
+    return redirect(url_for("auth.login"), 303)

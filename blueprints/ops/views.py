@@ -1,0 +1,55 @@
+from flask import abort, current_app, flash, jsonify, redirect, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from blueprints import render
+from blueprints.auth.forms import EmptyForm
+from blueprints.ops import bp
+from devstack import mailbox
+from models import db, utcnow
+from services import health, outbox
+
+
+@bp.get("/")
+def index():
+    return render("ops/index.html", mail_catcher=_mail_dir() is not None)
+
+
+@bp.get("/health", endpoint="health")
+def health_check():
+    healthy, report = health.check()
+    return jsonify(report), 200 if healthy else 503
+
+
+@bp.get("/mail")
+def mail():
+    return render("ops/mail.html", messages=mailbox.list_messages(_mail_dir_or_404()))
+
+
+@bp.get("/mail/<name>")
+def mail_message(name: str):
+    message = mailbox.read_message(_mail_dir_or_404(), name)
+    if message is None:
+        abort(404)
+    return render("ops/mail_message.html", message=message)
+
+
+def _mail_dir() -> str | None:
+    return current_app.config.get("MAIL_CATCHER_DIR")
+
+
+def _mail_dir_or_404() -> str:
+    directory = _mail_dir()
+    if directory is None:
+        abort(404)  # a real MAIL_SERVER is configured: there is no catcher to read
+    return directory
+
+
+@bp.post("/mail/test")
+def send_test_email():
+    form = EmptyForm()
+    if form.validate_on_submit():
+        outbox.queue_email(current_user.email, "ops_test", sent_at=utcnow().strftime("%Y-%m-%d %H:%M:%S"))
+        db.session.commit()
+        flash(_("A test e-mail to %(email)s is on its way.", email=current_user.email), "success")
+    return redirect(url_for("ops.index"), 303)

@@ -1,0 +1,77 @@
+"""Configuration: defaults for a laptop, overridden by environment variables (see README)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ENV_VARS = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME",
+            "MAIL_PASSWORD", "MAIL_USE_TLS", "MAIL_DEFAULT_SENDER", "PORT", "CANAL_ENV", "PUBLIC_URL",
+            "TAX_RATE")
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def defaults(instance_path: str) -> dict:
+    instance = Path(instance_path)
+    port = int(os.environ.get("PORT", "5000"))
+    return {
+        "CANAL_ENV": "development",
+        "SECRET_KEY": None,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'canal.db'}",
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        "REDIS_URL": f"unix://{instance / 'redis' / 'redis.sock'}",
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": 8025,
+        "MAIL_USERNAME": None,
+        "MAIL_PASSWORD": None,
+        "MAIL_USE_TLS": False,
+        "MAIL_DEFAULT_SENDER": "Canal <no-reply@canal.localhost>",
+        "MAIL_TIMEOUT": 10,
+        "MAIL_MAX_ATTEMPTS": 6,
+        "MAIL_RETRY_BASE_SECONDS": 30,
+        # The dev mail catcher writes each message here and /ops/mail reads it; None turns it off.
+        "MAIL_CATCHER_DIR": str(instance / "mail"),
+        "PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "TAX_RATE": "0",
+        "BABEL_DEFAULT_LOCALE": "en",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+    }
+
+
+def from_environ() -> dict:
+    """The settings given as environment variables, under their config keys."""
+    env = {k: os.environ[k] for k in ENV_VARS if os.environ.get(k)}
+    config: dict = {}
+    for key in ("SECRET_KEY", "REDIS_URL", "MAIL_SERVER", "MAIL_USERNAME", "MAIL_PASSWORD",
+                "MAIL_DEFAULT_SENDER", "CANAL_ENV", "PUBLIC_URL", "TAX_RATE"):
+        if key in env:
+            config[key] = env[key]
+    if "DATABASE_URL" in env:
+        config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(env["DATABASE_URL"])
+    if "MAIL_PORT" in env:
+        config["MAIL_PORT"] = int(env["MAIL_PORT"])
+    if "MAIL_USE_TLS" in env:
+        config["MAIL_USE_TLS"] = env["MAIL_USE_TLS"].lower() in ("1", "true", "yes", "on")
+    if "MAIL_SERVER" in env:
+        config["MAIL_CATCHER_DIR"] = None  # a real mail server: no catcher, no /ops/mail
+    return config
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the usual postgres:// URLs and use the psycopg 3 driver for them."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def check(config: dict) -> None:
+    """Refuse to run in production with settings that are only safe on a laptop."""
+    if config["CANAL_ENV"] == "production":
+        if not config.get("SECRET_KEY"):
+            raise ConfigError("SECRET_KEY must be set when CANAL_ENV=production.")
+        config["SESSION_COOKIE_SECURE"] = True

@@ -1,0 +1,97 @@
+"""Queues, the Redis connection and enqueue-after-commit."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue
+from rq.exceptions import DuplicateJobError, NoSuchJobError
+from rq.job import JobStatus
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
+
+QUEUE_NAMES = ("default", "mail", "maintenance")
+LAST_SWEEP_KEY = "canal:last-sweep"
+_DONE = {JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
+
+
+def get_redis() -> Redis:
+    """One connection pool per app, from REDIS_URL."""
+    redis = current_app.extensions.get("canal_redis")
+    if redis is None:
+        redis = Redis.from_url(current_app.config["REDIS_URL"], socket_timeout=5, socket_connect_timeout=2)
+        current_app.extensions["canal_redis"] = redis
+    return redis
+
+
+def get_queue(name: str) -> Queue:
+    from jobs.worker import AppContextJob
+
+    return Queue(name, connection=get_redis(), job_class=AppContextJob)
+
+
+def enqueue_unique(queue: str, func: Callable | str, *args: Any, job_id: str, **kwargs: Any) -> bool:
+    """Enqueue unless a live job with this id exists; a finished or failed one is replaced.
+
+    Returns True when a job was enqueued. Jobs are idempotent, so a lost race only costs a no-op run.
+    """
+    q = get_queue(queue)
+    try:
+        q.enqueue(func, *args, job_id=job_id, unique=True, **kwargs)
+        return True
+    except DuplicateJobError:
+        try:
+            old = q.job_class.fetch(job_id, connection=q.connection)
+        except NoSuchJobError:
+            old = None
+        if old is not None and old.get_status(refresh=False) not in _DONE:
+            return False
+        if old is not None:
+            old.delete()
+        q.enqueue(func, *args, job_id=job_id, **kwargs)
+        return True
+
+
+def enqueue_after_commit(queue: str, func: Callable | str, *args: Any, job_id: str,
+                         at: datetime | None = None, **kwargs: Any) -> None:
+    """Send a job to Redis only once the current transaction commits (dropped on rollback).
+
+    With `at`, rq-scheduler enqueues it at that moment instead.
+    """
+    from models import db
+
+    db.session.info.setdefault("pending_jobs", []).append((queue, func, args, kwargs, job_id, at))
+
+
+def schedule_at(at: datetime, queue: str, func: Callable | str, *args: Any, job_id: str, **kwargs: Any) -> None:
+    from rq_scheduler import Scheduler
+
+    from jobs.worker import AppContextJob
+
+    scheduler = Scheduler(queue_name=queue, connection=get_redis(), job_class=AppContextJob)
+    scheduler.enqueue_at(at, func, *args, job_id=job_id, **kwargs)
+
+
+@event.listens_for(Session, "after_commit")
+def _send_pending_jobs(session: Session) -> None:
+    for queue, func, args, kwargs, job_id, at in session.info.pop("pending_jobs", []):
+        try:
+            if at is None:
+                enqueue_unique(queue, func, *args, job_id=job_id, **kwargs)
+            else:
+                schedule_at(at, queue, func, *args, job_id=job_id, **kwargs)
+        except (RedisError, OSError):
+            # The row is committed; the sweep finds it and enqueues it once Redis is back.
+            log.exception("Could not enqueue %s; the sweep will pick it up", job_id)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_pending_jobs(session: Session, previous_transaction) -> None:
+    session.info.pop("pending_jobs", None)

@@ -1,0 +1,26 @@
+"""Periodic jobs: one registry, ids derived from the definition, stale entries cancelled."""
+from __future__ import annotations
+
+import hashlib
+
+from rq_scheduler import Scheduler
+
+# (name, cron, dotted path of the job function, queue)
+PERIODIC = [
+    ("sweep", "* * * * *", "jobs.sweep.sweep", "maintenance"),
+]
+
+
+def periodic_job_id(name: str, cron: str) -> str:
+    """Changing a job's cron changes its id, so the old entry is cancelled and the new one added."""
+    return f"periodic-{name}-{hashlib.sha1(cron.encode()).hexdigest()[:8]}"
+
+
+def sync_schedule(scheduler: Scheduler) -> None:
+    wanted = {periodic_job_id(name, cron): (cron, func, queue) for name, cron, func, queue in PERIODIC}
+    for job in scheduler.get_jobs():
+        if job.id.startswith("periodic-") and job.id not in wanted:
+            scheduler.cancel(job)
+    for job_id, (cron, func, queue) in wanted.items():
+        if job_id not in scheduler:
+            scheduler.cron(cron, func=func, id=job_id, queue_name=queue, result_ttl=600, use_local_timezone=False)

@@ -1,0 +1,15 @@
+"""The sweep: every minute, re-enqueue whatever is due but may have lost its job."""
+from __future__ import annotations
+
+from jobs import LAST_SWEEP_KEY, enqueue_unique, get_redis
+from models import utcnow
+from services import outbox
+
+
+def sweep() -> dict[str, int]:
+    """Safe to run any number of times: it only enqueues idempotent jobs with stable ids."""
+    emails = 0
+    for email_id in outbox.due_ids():
+        emails += enqueue_unique("mail", outbox.SEND_JOB, email_id, job_id=outbox.send_job_id(email_id))
+    get_redis().set(LAST_SWEEP_KEY, utcnow().isoformat())
+    return {"emails": emails}

@@ -1,0 +1,80 @@
+"""Resellers (companies) and the people who log in."""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import TimestampMixin, db, intpk, str255
+from models.types import enum_column
+
+
+class ResellerStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    SUSPENDED = "SUSPENDED"
+
+
+class Role(StrEnum):
+    RESELLER = "reseller"
+    STAFF = "staff"
+    OPS = "ops"
+
+
+class Reseller(TimestampMixin, db.Model):
+    id: Mapped[intpk]
+    name: Mapped[str255]
+    tax_id: Mapped[str] = mapped_column(sa.String(40), default="")
+    country: Mapped[str] = mapped_column(sa.String(2), default="UY")
+    currency: Mapped[str] = mapped_column(sa.String(3), default="USD")
+    status: Mapped[ResellerStatus] = enum_column(ResellerStatus, default=ResellerStatus.ACTIVE)
+
+    users: Mapped[list[User]] = relationship(back_populates="reseller")
+
+    @property
+    def is_active(self) -> bool:
+        return self.status is ResellerStatus.ACTIVE
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    id: Mapped[intpk]
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120), default="")
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[Role] = enum_column(Role)
+    reseller_id: Mapped[int | None] = mapped_column(sa.ForeignKey("reseller.id"), index=True)
+    enabled: Mapped[bool] = mapped_column(default=True)
+    # Part of the login cookie: rotating it ends every session of this user at once.
+    session_token: Mapped[str] = mapped_column(sa.String(32), default=new_session_token)
+    last_login_at: Mapped[datetime | None]
+
+    reseller: Mapped[Reseller | None] = relationship(back_populates="users")
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.enabled
+
+    @property
+    def is_reseller(self) -> bool:
+        return self.role is Role.RESELLER
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role is Role.STAFF
+
+    @property
+    def is_ops(self) -> bool:
+        return self.role is Role.OPS
+
+    def end_sessions(self) -> None:
+        self.session_token = new_session_token()

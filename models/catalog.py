@@ -1,0 +1,76 @@
+"""Vendors (brands), categories and the products resellers buy."""
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import TimestampMixin, db, intpk, money, str255
+from models.types import enum_column
+
+
+class ProductKind(StrEnum):
+    LICENSE = "license"            # ESD: one key per unit, bought through the cart
+    SUBSCRIPTION = "subscription"  # cloud: provisioned for a customer at a scheduled time
+
+
+# Billing type code -> label shown to resellers. A product lists the codes it offers.
+BILLING_TYPES = {
+    "one-time": "One-time",
+    "monthly": "Monthly",
+    "P1Y-monthly": "Monthly (with 1-year commitment) - P1Y",
+    "P1Y-annual": "Annual (paid upfront) - P1Y",
+    "P3Y-annual": "Annual (with 3-year commitment) - P3Y",
+}
+
+# Months a billing type commits the customer to (for the commitment total).
+COMMITMENT_MONTHS = {"one-time": 0, "monthly": 1, "P1Y-monthly": 12, "P1Y-annual": 12, "P3Y-annual": 36}
+
+
+class Vendor(TimestampMixin, db.Model):
+    id: Mapped[intpk]
+    name: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    slug: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Category(TimestampMixin, db.Model):
+    id: Mapped[intpk]
+    name: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    slug: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Product(TimestampMixin, db.Model):
+    id: Mapped[intpk]
+    sku: Mapped[str] = mapped_column(sa.String(60), unique=True)
+    name: Mapped[str255]
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    vendor_id: Mapped[int] = mapped_column(sa.ForeignKey("vendor.id"), index=True)
+    category_id: Mapped[int] = mapped_column(sa.ForeignKey("category.id"), index=True)
+    kind: Mapped[ProductKind] = enum_column(ProductKind)
+    price: Mapped[money]
+    cost: Mapped[money]
+    currency: Mapped[str] = mapped_column(sa.String(3), default="USD")
+    billing_types: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    terms_text: Mapped[str] = mapped_column(sa.Text, default="")
+    terms_version: Mapped[int] = mapped_column(default=1)
+    once_per_account: Mapped[bool] = mapped_column(default=False)
+    prerequisite_id: Mapped[int | None] = mapped_column(sa.ForeignKey("product.id"))
+    tags: Mapped[str] = mapped_column(sa.String(255), default="")  # comma-separated, searched with LIKE
+    max_quantity: Mapped[int] = mapped_column(default=1000)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    vendor: Mapped[Vendor] = relationship()
+    category: Mapped[Category] = relationship()
+    prerequisite: Mapped[Product | None] = relationship(remote_side="Product.id")
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [t.strip() for t in self.tags.split(",") if t.strip()]
+
+    @property
+    def margin(self) -> Decimal:
+        return self.price - self.cost

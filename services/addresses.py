@@ -1,0 +1,23 @@
+"""E-mail address checks shared by every form and service that takes an address."""
+from __future__ import annotations
+
+from email_validator import EmailNotValidError, validate_email
+
+from services import DomainError
+
+
+class AddressError(DomainError):
+    pass
+
+
+def clean_address(address: str) -> str:
+    """One valid address, normalised. Line breaks or a second recipient (header injection) are refused.
+
+    `.test` domains are allowed: the demo logins use them.
+    """
+    if any(c in address for c in "\r\n,;") or len(address) > 254:
+        raise AddressError("Enter a valid e-mail address.")
+    try:
+        return validate_email(address.strip(), check_deliverability=False, test_environment=True).normalized
+    except EmailNotValidError:
+        raise AddressError("Enter a valid e-mail address.") from None

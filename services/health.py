@@ -1,0 +1,60 @@
+"""The figures /ops/health reports: is each part of the machinery alive and keeping up."""
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from redis.exceptions import RedisError
+from rq import Queue, Worker
+
+from jobs import LAST_SWEEP_KEY, QUEUE_NAMES, get_redis
+from models import EmailStatus, OutboxEmail, db, utcnow
+
+SCHEDULER_KEY_PATTERN = "rq:scheduler_instance:*"
+
+
+def check() -> tuple[bool, dict[str, Any]]:
+    """(healthy, report). Healthy means the database and Redis both answer."""
+    report: dict[str, Any] = {"database": _database(), **_outbox()}
+    report.update(_redis())
+    healthy = report["database"] == "ok" and report["redis"] == "ok"
+    report["status"] = "ok" if healthy else "fail"
+    return healthy, report
+
+
+def _database() -> str:
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+        return "ok"
+    except sa.exc.SQLAlchemyError as exc:
+        db.session.rollback()
+        return f"error: {type(exc).__name__}"
+
+
+def _outbox() -> dict[str, Any]:
+    try:
+        backlog, oldest = db.session.execute(
+            sa.select(sa.func.count(), sa.func.min(OutboxEmail.created_at))
+            .where(OutboxEmail.status.in_([EmailStatus.QUEUED, EmailStatus.SENDING]))).one()
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        return {"outbox_backlog": None, "outbox_oldest_age_seconds": None}
+    age = (utcnow() - oldest).total_seconds() if oldest else 0
+    return {"outbox_backlog": backlog, "outbox_oldest_age_seconds": round(age, 1)}
+
+
+def _redis() -> dict[str, Any]:
+    try:
+        redis = get_redis()
+        redis.ping()
+        last_sweep = redis.get(LAST_SWEEP_KEY)
+        return {
+            "redis": "ok",
+            "queues": {name: Queue(name, connection=redis).count for name in QUEUE_NAMES},
+            "workers": Worker.count(connection=redis),
+            "scheduler_alive": bool(redis.keys(SCHEDULER_KEY_PATTERN)),
+            "last_sweep": last_sweep.decode() if last_sweep else None,
+        }
+    except (RedisError, OSError) as exc:
+        return {"redis": f"error: {type(exc).__name__}", "queues": None, "workers": None,
+                "scheduler_alive": None, "last_sweep": None}

@@ -1,0 +1,128 @@
+"""The e-mail outbox: write a message with the change that causes it; a job delivers it."""
+from __future__ import annotations
+
+import smtplib
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, render_template
+from flask_mail import Message
+
+from jobs import enqueue_after_commit
+from models import EmailStatus, OutboxEmail, db, utcnow
+from services import DomainError
+from services.addresses import clean_address
+
+SEND_JOB = "jobs.mail.send_email"
+
+
+class OutboxError(DomainError):
+    pass
+
+
+def queue_email(to: str, template: str, related: Any = None, **context: Any) -> OutboxEmail:
+    """Render email/<template>.txt (+ .html if present) into an outbox row and send it after commit."""
+    subject = _render_block(f"email/{template}.txt", "subject", context)
+    email = OutboxEmail(
+        to_addr=clean_address(to),
+        subject=" ".join(subject.split())[:255],
+        body_text=_render_block(f"email/{template}.txt", "body", context).strip() + "\n",
+        body_html=_render_optional(f"email/{template}.html", context),
+        template=template,
+        related_type=type(related).__name__ if related is not None else "",
+        related_id=getattr(related, "id", None),
+    )
+    db.session.add(email)
+    db.session.flush()
+    enqueue_after_commit("mail", SEND_JOB, email.id, job_id=send_job_id(email.id))
+    return email
+
+
+def send_job_id(email_id: int, attempt: int | None = None) -> str:
+    return f"send-email-{email_id}" + (f"-retry-{attempt}" if attempt else "")
+
+
+def _render_block(template: str, block: str, context: dict) -> str:
+    tmpl = current_app.jinja_env.get_template(template)
+    return "".join(tmpl.blocks[block](tmpl.new_context(context)))
+
+
+def _render_optional(template: str, context: dict) -> str:
+    if template not in current_app.jinja_env.list_templates():
+        return ""
+    return render_template(template, **context)
+
+
+def claim(email_id: int) -> OutboxEmail | None:
+    """Take a due message for sending (QUEUED, or SENDING whose lease ran out); None if not ours."""
+    now = utcnow()
+    lease = timedelta(seconds=current_app.config["MAIL_TIMEOUT"] * 3 + 30)
+    due = sa.or_(OutboxEmail.next_attempt_at.is_(None), OutboxEmail.next_attempt_at <= now)
+    stmt = (sa.update(OutboxEmail)
+            .where(OutboxEmail.id == email_id,
+                   sa.or_(sa.and_(OutboxEmail.status == EmailStatus.QUEUED, due),
+                          sa.and_(OutboxEmail.status == EmailStatus.SENDING, OutboxEmail.locked_until < now)))
+            .values(status=EmailStatus.SENDING, locked_until=now + lease, attempts=OutboxEmail.attempts + 1)
+            .execution_options(synchronize_session=False))
+    if db.session.execute(stmt).rowcount != 1:
+        return None
+    return db.session.get(OutboxEmail, email_id, populate_existing=True)
+
+
+def deliver(email: OutboxEmail) -> None:
+    """Hand the message to the SMTP server (raises smtplib.SMTPException or OSError)."""
+    config = current_app.config
+    message = Message(subject=email.subject, recipients=[email.to_addr], body=email.body_text,
+                      html=email.body_html or None, sender=config["MAIL_DEFAULT_SENDER"])
+    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]) as smtp:
+        if config["MAIL_USE_TLS"]:
+            smtp.starttls()
+        if config["MAIL_USERNAME"] and config["MAIL_PASSWORD"]:
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+        smtp.sendmail(message.sender, [email.to_addr], message.as_bytes())
+
+
+def mark_sent(email: OutboxEmail) -> None:
+    email.status = EmailStatus.SENT
+    email.sent_at = utcnow()
+    email.locked_until = None
+    email.last_error = ""
+
+
+def record_failure(email: OutboxEmail, error: str) -> None:
+    """Queue another attempt with exponential backoff, or give up after MAIL_MAX_ATTEMPTS."""
+    config = current_app.config
+    email.last_error = error[:2000]
+    email.locked_until = None
+    if email.attempts >= config["MAIL_MAX_ATTEMPTS"]:
+        email.status = EmailStatus.FAILED
+        email.next_attempt_at = None
+        return
+    delay = min(config["MAIL_RETRY_BASE_SECONDS"] * 2 ** (email.attempts - 1), 3600)
+    email.status = EmailStatus.QUEUED
+    email.next_attempt_at = utcnow() + timedelta(seconds=delay)
+    enqueue_after_commit("mail", SEND_JOB, email.id, job_id=send_job_id(email.id, email.attempts),
+                         at=email.next_attempt_at)
+
+
+def retry(email: OutboxEmail) -> None:
+    """Send a FAILED (or waiting) message again now."""
+    if email.status not in (EmailStatus.FAILED, EmailStatus.QUEUED):
+        raise OutboxError("Only a failed or queued message can be retried.")
+    email.status = EmailStatus.QUEUED
+    email.next_attempt_at = None
+    enqueue_after_commit("mail", SEND_JOB, email.id, job_id=send_job_id(email.id))
+
+
+def due_ids(limit: int = 1000) -> list[int]:
+    """Messages that should be on their way but may have lost their job (Redis restart, crash)."""
+    now = utcnow()
+    settled = now - timedelta(seconds=10)  # just written: its own job is surely still queued
+    stmt = (sa.select(OutboxEmail.id)
+            .where(sa.or_(
+                sa.and_(OutboxEmail.status == EmailStatus.QUEUED, OutboxEmail.created_at <= settled,
+                        sa.or_(OutboxEmail.next_attempt_at.is_(None), OutboxEmail.next_attempt_at <= now)),
+                sa.and_(OutboxEmail.status == EmailStatus.SENDING, OutboxEmail.locked_until < now)))
+            .order_by(OutboxEmail.id).limit(limit))
+    return list(db.session.scalars(stmt))

@@ -1,0 +1,260 @@
+"""Fixtures: the app on a real database (SQLite file, or PostgreSQL with TEST_DATABASE_URL), a real
+Redis (embedded per session, or TEST_REDIS_URL), a real SMTP server, a live server and Chromium."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import tempfile
+import threading
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from werkzeug.serving import make_server
+
+os.environ.setdefault("CANAL_INSTANCE_PATH", tempfile.mkdtemp(prefix="canal-test-instance-"))
+for _var in ("DATABASE_URL", "REDIS_URL", "MAIL_SERVER", "CANAL_ENV", "SECRET_KEY"):
+    os.environ.pop(_var, None)  # the suite configures itself; a developer's shell must not leak in
+
+from app import create_app
+from devstack import redis_server
+from devstack.mailcatcher import CatchingHandler
+from models import db
+from tests.support import parse_mail, wait_for
+
+IN_CI = bool(os.environ.get("CI"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --- Redis -----------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def redis_url():
+    url = os.environ.get("TEST_REDIS_URL")
+    if url:
+        yield url
+        return
+    directory = tempfile.mkdtemp(prefix="canal-redis-")  # short path: unix sockets allow ~100 chars
+    process, url = redis_server.start(directory)
+    yield url
+    process.terminate()
+    process.wait(10)
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+# --- SMTP ------------------------------------------------------------------------------------------
+
+class SMTPServer:
+    """A real SMTP server (aiosmtpd) on a free port that keeps what it receives; can be stopped."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.handler = CatchingHandler()
+        self.controller: Controller | None = None
+
+    def start(self) -> None:
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    @property
+    def messages(self):
+        with self.handler.lock:
+            return [parse_mail(raw) for _, raw in self.handler.messages]
+
+    def clear(self) -> None:
+        with self.handler.lock:
+            self.handler.messages.clear()
+
+    def wait_for_messages(self, count: int, timeout: float = 10.0):
+        wait_for(lambda: len(self.handler.messages) >= count, timeout)
+        return self.messages
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    server = SMTPServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp(smtp_server):
+    if smtp_server.controller is None:
+        smtp_server.start()  # a test that stopped it must not break the next one
+    smtp_server.clear()
+    yield smtp_server
+    if smtp_server.controller is None:
+        smtp_server.start()
+
+
+# --- Database --------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        from config import normalise_database_url
+
+        url = normalise_database_url(url)
+        engine = sa.create_engine(url)
+        with engine.begin() as conn:  # a clean slate: the schema comes from the migrations below
+            conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        engine.dispose()
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'canal-test.db'}"
+    return url
+
+
+@pytest.fixture(scope="session")
+def migrated_database(database_url, redis_url):
+    """Apply the real migrations once per session: the schema tests run on is the one production gets."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": database_url,
+                      "REDIS_URL": redis_url})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return database_url
+
+
+def test_config(database_url: str, redis_url: str, smtp_port: int) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "REDIS_URL": redis_url,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": smtp_port,
+        "MAIL_TIMEOUT": 3,
+        "MAIL_CATCHER_DIR": None,
+        "WTF_CSRF_ENABLED": False,
+        "PUBLIC_URL": "http://canal.test",
+    }
+
+
+@pytest.fixture
+def app_config(migrated_database, redis_url, smtp):
+    """Override keys in a test module with its own fixture of this name."""
+    return test_config(migrated_database, redis_url, smtp.port)
+
+
+@pytest.fixture
+def app(app_config, redis_url):
+    app = create_app(app_config)
+    with app.app_context():
+        from jobs import get_redis
+
+        get_redis().flushdb()
+        yield app
+        db.session.remove()
+        _empty_all_tables()
+        db.engine.dispose()
+        get_redis().close()
+        app.redis_conn.close()  # rq-dashboard's own connection
+
+
+def _empty_all_tables() -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context, as in production: its own db.session and `g`.
+
+    Without this, Flask reuses the test's app context, so the logged-in user cached in `g` and
+    the test's session would leak from one request into the next.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    app.test_client_class = IsolatedClient
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def login(client):
+    """Log a user in without the form (the login form has its own tests)."""
+    def _login(user):
+        db.session.commit()
+        with client.session_transaction() as sess:
+            sess["_user_id"] = user.get_id()
+            sess["_fresh"] = True
+        return user
+    return _login
+
+
+# --- Live server and browser ---------------------------------------------------------------------
+
+@pytest.fixture
+def live_server(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
+
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    executable = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+    if not Path(executable).exists():
+        message = f"no Chromium at {executable} (install Debian's chromium or set CHROMIUM_PATH)"
+        if IN_CI:
+            pytest.fail(message)  # in CI a browser test must run, never skip
+        pytest.skip(message + "; CI installs it and runs these tests")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture(autouse=True)
+def _every_test_runs_in_the_app(app):
+    """Every test here talks to the real database, Redis and SMTP through the app."""

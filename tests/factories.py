@@ -1,0 +1,73 @@
+"""Plain factory functions: build rows with sensible defaults, override what the test cares about."""
+from __future__ import annotations
+
+import itertools
+from decimal import Decimal
+
+from models import Category, Customer, Product, ProductKind, Reseller, Role, User, Vendor, db
+from services.passwords import hash_password
+
+PASSWORD = "correct horse 42"
+_PASSWORD_HASH = hash_password(PASSWORD)  # hashed once: argon2id is slow on purpose
+_seq = itertools.count(1)
+
+
+def make_reseller(**kw) -> Reseller:
+    n = next(_seq)
+    reseller = Reseller(**{"name": f"Reseller {n} S.A.", "tax_id": f"21{n:010d}", **kw})
+    db.session.add(reseller)
+    db.session.flush()
+    return reseller
+
+
+def make_user(role: Role = Role.RESELLER, reseller: Reseller | None = None, **kw) -> User:
+    n = next(_seq)
+    if role is Role.RESELLER and reseller is None:
+        reseller = make_reseller()
+    user = User(**{"email": f"user{n}@example.com", "name": f"User {n}", "password_hash": _PASSWORD_HASH,
+                   "role": role, "reseller": reseller, **kw})
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def make_vendor(name: str | None = None) -> Vendor:
+    name = name or f"Vendor {next(_seq)}"
+    vendor = Vendor(name=name, slug=name.lower().replace(" ", "-"))
+    db.session.add(vendor)
+    db.session.flush()
+    return vendor
+
+
+def make_category(name: str | None = None) -> Category:
+    name = name or f"Category {next(_seq)}"
+    category = Category(name=name, slug=name.lower().replace(" ", "-"))
+    db.session.add(category)
+    db.session.flush()
+    return category
+
+
+def make_product(**kw) -> Product:
+    n = next(_seq)
+    kind = kw.pop("kind", ProductKind.LICENSE)
+    fields = {
+        "sku": f"SKU-{n:05d}", "name": f"Product {n}", "kind": kind,
+        "price": Decimal("100.00"), "cost": Decimal("80.00"),
+        "billing_types": ["one-time"] if kind is ProductKind.LICENSE else ["P1Y-monthly", "monthly"],
+        **kw,
+    }
+    fields.setdefault("vendor", make_vendor())
+    fields.setdefault("category", make_category())
+    product = Product(**fields)
+    db.session.add(product)
+    db.session.flush()
+    return product
+
+
+def make_customer(reseller: Reseller, **kw) -> Customer:
+    n = next(_seq)
+    customer = Customer(**{"reseller_id": reseller.id, "code": f"C-{n:04d}", "name": f"Customer {n} Ltda.",
+                           "email": f"customer{n}@example.com", **kw})
+    db.session.add(customer)
+    db.session.flush()
+    return customer

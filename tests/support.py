@@ -1,0 +1,45 @@
+"""Helpers shared by the tests: htmx header sets, a mail parser, running queued jobs."""
+from __future__ import annotations
+
+import time
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+from rq import SimpleWorker
+
+from jobs import QUEUE_NAMES, get_queue, get_redis
+from jobs.worker import AppContextJob
+
+HX = {"HX-Request": "true"}                                  # a targeted htmx request
+HX_BOOSTED = {"HX-Request": "true", "HX-Boosted": "true"}   # boosted navigation: wants the page
+
+
+def run_jobs(*queues: str) -> int:
+    """Run every queued job with a real RQ worker on the real Redis until the queues are empty.
+
+    SimpleWorker (no fork) so the jobs share the test's app; `flask jobs worker` is tested apart.
+    """
+    names = list(queues) or list(QUEUE_NAMES)
+    worker = SimpleWorker([get_queue(n) for n in names], connection=get_redis(), job_class=AppContextJob)
+    worker.work(burst=True)
+    return worker.successful_job_count
+
+
+def parse_mail(raw: bytes) -> EmailMessage:
+    return message_from_bytes(raw, policy=policy.default)  # type: ignore[return-value]
+
+
+def mail_text(message: EmailMessage) -> str:
+    body = message.get_body(preferencelist=("plain",))
+    return body.get_content() if body else ""
+
+
+def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05):
+    """Poll until predicate() is truthy; return its value or fail with a clear message."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s")
