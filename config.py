@@ -35,6 +35,7 @@ def defaults(instance_path: str) -> dict:
         "MAIL_CATCHER_DIR": str(instance / "mail"),
         "PUBLIC_URL": f"http://127.0.0.1:{port}",
         "TAX_RATE": "0",
+        "CONNECTOR": "local",  # or "http" with CONNECTOR_URL and CONNECTOR_SECRET
         "BABEL_DEFAULT_LOCALE": "en",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
+from blueprints import formatting
 from extensions import htmx
 
 
@@ -50,6 +51,7 @@ def init_app(app: Flask) -> None:
     for bp in (auth_bp, main_bp, admin_bp):
         app.register_blueprint(bp)
     init_ops(app)
+    formatting.init_app(app)
 
     app.jinja_env.globals.update(navigation=navigation, get_locale=get_locale)
     app.after_request(_vary_on_htmx)

@@ -1,0 +1,57 @@
+"""The vendor connector interface: the only boundary where a stand-in is allowed in tests.
+
+`validate` says what the vendor would refuse, `provision` creates a subscription (idempotent on
+its key), `issue_keys` returns license keys for an approved order (idempotent on its key).
+The `local` connector applies deterministic vendor rules; `http` calls a configured URL.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from flask import current_app
+
+from services import DomainError
+
+
+class ConnectorError(DomainError):
+    """The vendor refused or could not be reached; the message says why."""
+
+
+@dataclass(frozen=True)
+class ProvisionRequest:
+    idempotency_key: str          # e.g. "import-42": the same key never provisions twice
+    vendor: str                   # vendor name, e.g. "Microsoft"
+    sku: str
+    quantity: int
+    billing_type: str
+    customer_name: str
+    customer_domain: str = ""
+    tenant_id: str = ""
+    fields: dict = field(default_factory=dict)  # vendor-specific extras (partner id, ...)
+
+
+@dataclass(frozen=True)
+class ProvisionResult:
+    external_id: str              # the vendor's id for the subscription
+
+
+class Connector(Protocol):
+    def validate(self, request: ProvisionRequest) -> list[str]: ...
+
+    def provision(self, request: ProvisionRequest) -> ProvisionResult: ...
+
+    def issue_keys(self, vendor: str, sku: str, count: int, idempotency_key: str) -> list[str]: ...
+
+
+def get_connector() -> Connector:
+    name = current_app.config.get("CONNECTOR", "local")
+    if name == "local":
+        from services.connectors.local import LocalConnector
+
+        return LocalConnector(current_app.config["SECRET_KEY"])
+    if name == "http":
+        from services.connectors.http import HttpConnector
+
+        return HttpConnector(current_app.config["CONNECTOR_URL"], current_app.config["CONNECTOR_SECRET"])
+    raise ConnectorError(f"Unknown connector {name!r}")
