@@ -4,7 +4,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install bench clean
+MO     := translations/es/LC_MESSAGES/messages.mo
+I18N_SOURCES := app.py config.py blueprints services models jobs devstack templates
+
+.PHONY: run test install bench clean translations
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,12 +17,22 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: $(STAMP)
+# The Spanish catalog is compiled in the build, from the .po kept in git.
+$(MO): translations/es/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile -q -d translations
+
+# Extract every marked string and merge it into the catalogs (then translate the new entries).
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		-o translations/messages.pot $(I18N_SOURCES)
+	$(BIN)/pybabel update --no-fuzzy-matching -i translations/messages.pot -d translations
+
+run: $(STAMP) $(MO)
 	$(BIN)/flask --app app db upgrade
 	$(BIN)/flask --app app demo seed
 	exec $(BIN)/flask --app app dev
 
-test: $(STAMP)
+test: $(STAMP) $(MO)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:

@@ -47,8 +47,9 @@ def register_extensions(app: Flask) -> None:
     htmx.init_app(app)
     mail.init_app(app)
     login_manager.init_app(app)
-    from blueprints.auth.session import select_locale
-    babel.init_app(app, locale_selector=select_locale)
+    from blueprints.auth.session import select_locale, select_timezone
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone,
+                   default_translation_directories=str(Path(__file__).parent / "translations"))
 
 
 def register_blueprints(app: Flask) -> None:

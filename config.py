@@ -37,6 +37,7 @@ def defaults(instance_path: str) -> dict:
         "TAX_RATE": "0",
         "CONNECTOR": "local",  # or "http" with CONNECTOR_URL and CONNECTOR_SECRET
         "BABEL_DEFAULT_LOCALE": "en",
+        "LANGUAGES": ["en", "es"],
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session

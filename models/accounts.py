@@ -54,6 +54,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     # Part of the login cookie: rotating it ends every session of this user at once.
     session_token: Mapped[str] = mapped_column(sa.String(32), default=new_session_token)
     last_login_at: Mapped[datetime | None]
+    locale: Mapped[str | None] = mapped_column(sa.String(5))       # None: follow the browser
+    timezone: Mapped[str | None] = mapped_column(sa.String(64))    # IANA name; None: set at first login
 
     reseller: Mapped[Reseller | None] = relationship(back_populates="users")
 

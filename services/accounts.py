@@ -51,3 +51,28 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     user.last_login_at = utcnow()
     return user
+
+
+def set_preferences(user: User, *, locale: str | None = None, timezone: str | None = None) -> None:
+    """Save the user's language (None: follow the browser) and, if given, a valid IANA time zone."""
+    if locale not in (None, "en", "es"):
+        raise AccountError("Unknown language.")
+    user.locale = locale
+    if timezone is not None:
+        if not is_valid_timezone(timezone):
+            raise AccountError("Unknown time zone.")
+        user.timezone = timezone
+
+
+def is_valid_timezone(name: str) -> bool:
+    from zoneinfo import available_timezones
+
+    return name in available_timezones()
+
+
+def adopt_browser_settings(user: User, *, timezone: str, locale: str | None) -> None:
+    """At first login, take the browser's time zone; a language picked before logging in is kept."""
+    if user.timezone is None and is_valid_timezone(timezone):
+        user.timezone = timezone
+    if locale in ("en", "es"):
+        user.locale = locale

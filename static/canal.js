@@ -9,3 +9,11 @@ document.addEventListener("htmx:responseError", function (event) {
   p.textContent = (document.documentElement.lang === "es" ? "No se pudo completar la acción (" : "The action could not be completed (") + event.detail.xhr.status + ").";
   flashes.replaceChildren(p);
 });
+
+// The login form tells the server the browser's time zone, used as the user's default at first login.
+function fillBrowserTimezone(root) {
+  var zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+  root.querySelectorAll("input[data-browser-timezone]").forEach(function (input) { input.value = zone; });
+}
+document.addEventListener("DOMContentLoaded", function () { fillBrowserTimezone(document); });
+document.addEventListener("htmx:load", function (event) { fillBrowserTimezone(event.detail.elt); });

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context, redirect, request, url_for
+from flask import current_app, has_request_context, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from extensions import htmx, login_manager
 from models import User, db
@@ -46,7 +47,18 @@ def safe_next(target: str | None) -> str | None:
 
 
 def select_locale() -> str:
+    """The user's saved language, else the browser's best match among ours, else English."""
     default = current_app.config["BABEL_DEFAULT_LOCALE"]
     if not has_request_context():
         return default  # jobs render e-mails; they pick the recipient's language with force_locale
-    return request.accept_languages.best_match(current_app.config.get("LANGUAGES", ["en"])) or default
+    if current_user.is_authenticated and current_user.locale:
+        return current_user.locale
+    if session.get("locale") in current_app.config["LANGUAGES"]:
+        return session["locale"]
+    return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or default
+
+
+def select_timezone() -> str:
+    if has_request_context() and current_user.is_authenticated and current_user.timezone:
+        return current_user.timezone
+    return "UTC"

@@ -24,8 +24,10 @@ def login_submit():
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is not None:
+            locale = session.get("locale")
             session.clear()  # a fresh session at login: nothing from before survives it
             login_user(user)
+            accounts.adopt_browser_settings(user, timezone=request.form.get("tz", ""), locale=locale)
             audit.record(user, "login", user)
             db.session.commit()
             return redirect(next_url or url_for("main.home"), 303)

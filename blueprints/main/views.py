@@ -1,10 +1,49 @@
+from flask import flash, redirect, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from blueprints import render
+from blueprints.auth.forms import EmptyForm
+from blueprints.auth.session import safe_next
 from blueprints.main import bp
+from blueprints.main.forms import PreferencesForm
+from models import db
+from services import accounts
 
 
 @bp.get("/")
 @login_required
 def home():
     return render("main/home.html", role=current_user.role.value)
+
+
+@bp.get("/preferences")
+@login_required
+def preferences():
+    form = PreferencesForm(locale=current_user.locale or "", timezone=current_user.timezone or "UTC")
+    return render("main/preferences.html", form=form)
+
+
+@bp.post("/preferences")
+@login_required
+def preferences_update():
+    form = PreferencesForm()
+    if not form.validate_on_submit():
+        return render("main/preferences.html", block="content", form=form), 422
+    accounts.set_preferences(current_user, locale=form.locale.data or None, timezone=form.timezone.data)
+    db.session.commit()
+    flash(_("Your preferences were saved."), "success")
+    return redirect(url_for("main.preferences"), 303)
+
+
+@bp.post("/language/<code>")
+def switch_language(code: str):
+    """The header's EN/ES switch: saved on the user, or in the session before logging in."""
+    form = EmptyForm()
+    if form.validate_on_submit() and code in ("en", "es"):
+        if current_user.is_authenticated:
+            accounts.set_preferences(current_user, locale=code)
+            db.session.commit()
+        else:
+            session["locale"] = code
+    return redirect(safe_next(request.form.get("next")) or url_for("main.home"), 303)
