@@ -54,7 +54,9 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from blueprints import init_app as init_blueprints
+    from blueprints import security
     init_blueprints(app)
+    security.init_app(app)  # headers on every response, login throttling
 
 
 def register_cli(app: Flask) -> None:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 ENV_VARS = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME",
             "MAIL_PASSWORD", "MAIL_USE_TLS", "MAIL_DEFAULT_SENDER", "PORT", "CANAL_ENV", "PUBLIC_URL",
-            "TAX_RATE")
+            "TAX_RATE", "SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS", "LOGIN_LIMIT_PER_IP",
+            "LOGIN_LIMIT_PER_ACCOUNT", "PROXY_COUNT")
 
 
 class ConfigError(RuntimeError):
@@ -35,12 +36,24 @@ def defaults(instance_path: str) -> dict:
         "MAIL_CATCHER_DIR": str(instance / "mail"),
         "PUBLIC_URL": f"http://127.0.0.1:{port}",
         "TAX_RATE": "0",
-        "CONNECTOR": "local",  # or "http" with CONNECTOR_URL and CONNECTOR_SECRET
+        "CONNECTOR": os.environ.get("CONNECTOR", "local"),  # or "http" with CONNECTOR_URL and CONNECTOR_SECRET
+        "CONNECTOR_URL": os.environ.get("CONNECTOR_URL", ""),        # the http connector POSTs signed JSON here
+        "CONNECTOR_SECRET": os.environ.get("CONNECTOR_SECRET", ""),  # HMAC-SHA256 key of the signature
+        "CONNECTOR_TIMEOUT": 10,
+        "IMPORT_HELPER_JOBS": 1,  # extra due-import jobs queued when a batch comes back full (workers - 1)
         "BABEL_DEFAULT_LOCALE": "en",
         "LANGUAGES": ["en", "es"],
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        # Enforced on the server from timestamps in the session (blueprints/auth/session.py).
+        "SESSION_IDLE_MINUTES": 30,
+        "SESSION_MAX_HOURS": 12,
+        # Failed or not, every POST /login counts (flask-limiter on Redis: RATELIMIT_STORAGE_URI).
+        "LOGIN_LIMIT_PER_IP": "50 per 15 minutes",
+        "LOGIN_LIMIT_PER_ACCOUNT": "10 per 15 minutes",
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none).
+        "PROXY_COUNT": 0,
     }
 
 
@@ -54,6 +67,12 @@ def from_environ() -> dict:
             config[key] = env[key]
     if "DATABASE_URL" in env:
         config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(env["DATABASE_URL"])
+    for key in ("SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS", "PROXY_COUNT"):
+        if key in env:
+            config[key] = int(env[key])
+    for key in ("LOGIN_LIMIT_PER_IP", "LOGIN_LIMIT_PER_ACCOUNT"):
+        if key in env:
+            config[key] = env[key]
     if "MAIL_PORT" in env:
         config["MAIL_PORT"] = int(env["MAIL_PORT"])
     if "MAIL_USE_TLS" in env:

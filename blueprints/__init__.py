@@ -45,10 +45,18 @@ def navigation() -> list[tuple[str, str]]:
 def init_app(app: Flask) -> None:
     from blueprints.admin import bp as admin_bp
     from blueprints.auth import bp as auth_bp
+    from blueprints.cart import bp as cart_bp
+    from blueprints.catalog import bp as catalog_bp
+    from blueprints.checkout import bp as checkout_bp
+    from blueprints.customers import bp as customers_bp
+    from blueprints.imports import bp as imports_bp
+    from blueprints.licenses import bp as licenses_bp
     from blueprints.main import bp as main_bp
     from blueprints.ops import init_app as init_ops
+    from blueprints.provisioning import bp as provisioning_bp
 
-    for bp in (auth_bp, main_bp, admin_bp):
+    for bp in (auth_bp, main_bp, admin_bp, catalog_bp, cart_bp, checkout_bp, licenses_bp,
+               customers_bp, provisioning_bp, imports_bp):
         app.register_blueprint(bp)
     init_ops(app)
     formatting.init_app(app)

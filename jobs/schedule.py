@@ -13,7 +13,7 @@ PERIODIC = [
 
 def periodic_job_id(name: str, cron: str) -> str:
     """Changing a job's cron changes its id, so the old entry is cancelled and the new one added."""
-    return f"periodic-{name}-{hashlib.sha1(cron.encode()).hexdigest()[:8]}"
+    return f"periodic-{name}-{hashlib.sha1(cron.encode(), usedforsecurity=False).hexdigest()[:8]}"
 
 
 def sync_schedule(scheduler: Scheduler) -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from jobs import LAST_SWEEP_KEY, enqueue_unique, get_redis
+from jobs.provisioning import sweep_imports
 from models import utcnow
 from services import outbox
 
@@ -11,5 +12,6 @@ def sweep() -> dict[str, int]:
     emails = 0
     for email_id in outbox.due_ids():
         emails += enqueue_unique("mail", outbox.SEND_JOB, email_id, job_id=outbox.send_job_id(email_id))
+    imports = {key: n for key, n in sweep_imports().items() if n}  # reported only when it did something
     get_redis().set(LAST_SWEEP_KEY, utcnow().isoformat())
-    return {"emails": emails}
+    return {"emails": emails, **imports}

@@ -1,6 +1,7 @@
 """A reseller's end customers (companies that receive licenses and subscriptions)."""
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -36,6 +37,8 @@ class Customer(TimestampMixin, db.Model):
     phone: Mapped[str] = _text(40)
     tenant_id: Mapped[str] = _text(36)
     language: Mapped[str] = mapped_column(sa.String(5), default="es")
+    currency: Mapped[str] = mapped_column(sa.String(3), default="USD", server_default="USD")
+    billing_start: Mapped[date | None] = mapped_column(sa.Date)
     status: Mapped[CustomerStatus] = enum_column(CustomerStatus, default=CustomerStatus.ACTIVE)
 
     reseller: Mapped[Reseller] = relationship()

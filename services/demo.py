@@ -65,6 +65,9 @@ CUSTOMERS = {
         ("AR-11", "Bodega Los Andes S.A.", "ti@bodegalosandes.com.ar", "bodegalosandes.com.ar"),
     ],
 }
+# Microsoft tenant ids of some demo customers, so the New service wizard has one to offer.
+CUSTOMER_TENANTS = {"C-001": "6f1c3a52-8d4e-4b7a-9c21-0e5f7a8b9c10", "C-002": "b2e4d6f8-1a3c-4e5f-8a7b-9c0d1e2f3a4b",
+                    "AR-10": "3c5e7a9b-2d4f-4a6c-8e0b-1f3a5c7e9b2d"}
 
 
 def seed() -> None:
@@ -82,7 +85,7 @@ def seed() -> None:
     for reseller_name, rows in CUSTOMERS.items():
         for code, name, email, domain in rows:
             _get_or_add(Customer, reseller_id=resellers[reseller_name].id, code=code,
-                        defaults=dict(name=name, email=email, domain=domain,
+                        defaults=dict(name=name, email=email, domain=domain, tenant_id=CUSTOMER_TENANTS.get(code, ""),
                                       country=resellers[reseller_name].country))
     db.session.flush()
 

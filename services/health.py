@@ -8,14 +8,14 @@ from redis.exceptions import RedisError
 from rq import Queue, Worker
 
 from jobs import LAST_SWEEP_KEY, QUEUE_NAMES, get_redis
-from models import EmailStatus, OutboxEmail, db, utcnow
+from models import EmailStatus, Import, ImportStatus, OutboxEmail, db, utcnow
 
 SCHEDULER_KEY_PATTERN = "rq:scheduler_instance:*"
 
 
 def check() -> tuple[bool, dict[str, Any]]:
     """(healthy, report). Healthy means the database and Redis both answer."""
-    report: dict[str, Any] = {"database": _database(), **_outbox()}
+    report: dict[str, Any] = {"database": _database(), **_outbox(), **_imports()}
     report.update(_redis())
     healthy = report["database"] == "ok" and report["redis"] == "ok"
     report["status"] = "ok" if healthy else "fail"
@@ -41,6 +41,19 @@ def _outbox() -> dict[str, Any]:
         return {"outbox_backlog": None, "outbox_oldest_age_seconds": None}
     age = (utcnow() - oldest).total_seconds() if oldest else 0
     return {"outbox_backlog": backlog, "outbox_oldest_age_seconds": round(age, 1)}
+
+
+def _imports() -> dict[str, Any]:
+    """PENDING imports whose run time has passed: a growing age means nothing is running them."""
+    try:
+        due, oldest = db.session.execute(
+            sa.select(sa.func.count(), sa.func.min(Import.run_at))
+            .where(Import.status == ImportStatus.PENDING, Import.run_at <= utcnow())).one()
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        return {"imports_due": None, "import_oldest_due_age_seconds": None}
+    age = (utcnow() - oldest).total_seconds() if oldest else 0
+    return {"imports_due": due, "import_oldest_due_age_seconds": round(age, 1)}
 
 
 def _redis() -> dict[str, Any]:

@@ -5,6 +5,7 @@ import itertools
 from decimal import Decimal
 
 from models import Category, Customer, Product, ProductKind, Reseller, Role, User, Vendor, db
+from models.orders import DeliveryMethod, License, LicenseStatus, Order, OrderLine, OrderStatus, new_token
 from services.passwords import hash_password
 
 PASSWORD = "correct horse 42"
@@ -71,3 +72,30 @@ def make_customer(reseller: Reseller, **kw) -> Customer:
     db.session.add(customer)
     db.session.flush()
     return customer
+
+
+def make_order(user: User | None = None, lines: list[tuple[Product, int]] | None = None,
+               status: OrderStatus = OrderStatus.PENDING, **kw) -> Order:
+    """An order as checkout places it: frozen lines and one license per unit (AVAILABLE with a key
+    when the order is APPROVED, PENDING otherwise)."""
+    user = user or make_user(Role.RESELLER)
+    lines = lines or [(make_product(), 2)]
+    subtotal = sum((product.price * qty for product, qty in lines), Decimal("0"))
+    order = Order(**{
+        "reseller_id": user.reseller_id, "user_id": user.id, "status": status, "checkout_token": new_token(),
+        "confirmation_email": user.email, "delivery_method": DeliveryMethod.ELECTRONIC,
+        "currency": "USD", "tax_rate": Decimal("0"), "subtotal": subtotal, "tax": Decimal("0"), "total": subtotal,
+        "lines": [OrderLine(product_id=p.id, sku=p.sku, product_name=p.name, vendor_name=p.vendor.name,
+                            quantity=qty, unit_price=p.price) for p, qty in lines],
+        **kw,
+    })
+    db.session.add(order)
+    db.session.flush()
+    approved = status is OrderStatus.APPROVED
+    for line in order.lines:
+        for seq in range(1, line.quantity + 1):
+            db.session.add(License(order_line_id=line.id, seq=seq,
+                                   key=f"KEY-{line.id}-{seq}" if approved else None,
+                                   status=LicenseStatus.AVAILABLE if approved else LicenseStatus.PENDING))
+    db.session.flush()
+    return order

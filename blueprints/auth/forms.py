@@ -1,7 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SubmitField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+
+from services.accounts import MIN_PASSWORD_LENGTH
 
 
 class LoginForm(FlaskForm):
@@ -12,3 +14,20 @@ class LoginForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """For button-only POSTs: carries the CSRF token and nothing else."""
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=1024)])
+    new_password = PasswordField(_l("New password"), validators=[
+        DataRequired(),
+        Length(min=MIN_PASSWORD_LENGTH, max=1024,
+               message=_l("Use between %(min)d and %(max)d characters.")),
+    ])
+    confirm_password = PasswordField(_l("New password, again"), validators=[
+        DataRequired(), EqualTo("new_password", message=_l("The two new passwords are not the same.")),
+    ])
+    submit = SubmitField(_l("Change password"))
+
+    def validate_new_password(self, field) -> None:
+        if field.data and field.data == self.current_password.data:
+            raise ValidationError(_l("The new password must be different from the current one."))

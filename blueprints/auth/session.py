@@ -1,11 +1,13 @@
 """How a request finds its user: Flask-Login's loader, the login redirect and the locale."""
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context, redirect, request, session, url_for
+from flask import current_app, flash, has_request_context, redirect, request, session, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, user_logged_in
 
 from extensions import htmx, login_manager
 from models import User, db
@@ -18,13 +20,39 @@ login_manager.login_message_category = "info"
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     """The cookie holds "id:token"; a rotated token (password change, disable) ends the session."""
-    id_part, _, token = user_id.partition(":")
+    id_part, _sep, token = user_id.partition(":")
     if not id_part.isdigit():
         return None
     user = db.session.get(User, int(id_part))
     if user is None or not user.enabled or user.session_token != token:
         return None
+    if session_expired():
+        session.clear()
+        flash(_("Your session has expired. Please log in again."), "info")
+        return None
     return user
+
+
+def session_expired() -> bool:
+    """Idle and absolute lifetimes, enforced here from timestamps in the (signed) session cookie."""
+    now = int(time.time())
+    # Only a cookie issued before these timestamps existed lacks them: its clock starts now.
+    started = session.setdefault("_started", now)
+    seen = session.get("_seen", now)
+    idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
+    if now - seen > idle or now - started > current_app.config["SESSION_MAX_HOURS"] * 3600:
+        return True
+    if now - seen >= 10 or "_seen" not in session:
+        session["_seen"] = now  # not on every request: fewer cookie rewrites under polling
+    return False
+
+
+@user_logged_in.connect
+def _start_session_clock(app, user, **extra) -> None:
+    # A login starts from a cleared session; switching user inside one (impersonation) keeps its clock.
+    now = int(time.time())
+    session.setdefault("_started", now)
+    session["_seen"] = now
 
 
 @login_manager.unauthorized_handler

@@ -2,10 +2,11 @@ from flask import flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from blueprints import render
+from blueprints import render, security
 from blueprints.auth import bp
 from blueprints.auth.forms import EmptyForm, LoginForm
 from blueprints.auth.session import safe_next
+from extensions import limiter
 from models import db
 from services import accounts, audit
 
@@ -18,6 +19,8 @@ def login():
 
 
 @bp.post("/login")
+@limiter.limit(security.login_limit_per_ip)
+@limiter.limit(security.login_limit_per_account, key_func=security.submitted_account)
 def login_submit():
     form = LoginForm()
     next_url = safe_next(request.form.get("next") or request.args.get("next"))
@@ -39,6 +42,9 @@ def login_submit():
 def logout():
     form = EmptyForm()
     if form.validate_on_submit() and current_user.is_authenticated:
+        if not session.get("impersonator"):  # staff acting as this user (admin/impersonation.py): not theirs
+            current_user.end_sessions()  # server-side too: a copy of this cookie stops working
+            db.session.commit()
         logout_user()
         session.clear()
         flash(_("You have been logged out."), "info")

@@ -25,7 +25,7 @@ bp.before_request(require_ops)
 
 
 def init_app(app: Flask) -> None:
-    from blueprints.ops import views  # noqa: F401
+    from blueprints.ops import metrics, views  # noqa: F401
 
     app.register_blueprint(bp)
     for key, value in vars(rq_dashboard.default_settings).items():

@@ -1,0 +1,81 @@
+"""The approvals queue: staff approve (keys are issued) or reject (with a reason) pending orders."""
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import TextAreaField
+from wtforms.validators import InputRequired, Length
+
+from blueprints import render
+from blueprints.admin import bp
+from blueprints.auth.forms import EmptyForm
+from models import Order, OrderStatus, db
+from models.orders import REASON_MAX
+from services import DomainError, orders
+
+# Staff read the decision itself (resellers see an approved order as "Done").
+STAFF_LABELS = {OrderStatus.PENDING: _l("Pending"), OrderStatus.APPROVED: _l("Approved"),
+                OrderStatus.REJECTED: _l("Rejected"), OrderStatus.CANCELLED: _l("Cancelled")}
+
+
+class RejectForm(FlaskForm):
+    reason = TextAreaField(_l("Reason for the rejection"), validators=[
+        InputRequired(message=_l("Give the reason for the rejection: the reseller will read it.")),
+        Length(max=REASON_MAX, message=_l("At most %(max)d characters."))])
+
+
+@bp.app_template_global()
+def pending_approvals_count() -> int:
+    return orders.pending_count()
+
+
+def order_or_404(order_id: int) -> Order:
+    return db.session.get(Order, order_id) or abort(404)
+
+
+@bp.get("/approvals")
+def approvals():
+    queue = orders.pending_orders(page=request.args.get("page", 1, type=int))
+    return render("admin/approvals.html", block="queue", orders=queue, form=EmptyForm())
+
+
+@bp.get("/approvals/<int:order_id>")
+def approval(order_id: int, reject_form: RejectForm | None = None, status: int = 200):
+    order = order_or_404(order_id)
+    html = render("admin/approvals_show.html", block="decision" if reject_form else None, order=order,
+                  form=EmptyForm(), reject_form=reject_form or RejectForm(formdata=None),
+                  label=STAFF_LABELS[order.status])
+    return html, status
+
+
+@bp.post("/approvals/<int:order_id>/approve")
+def approve(order_id: int):
+    order = order_or_404(order_id)
+    try:
+        orders.approve_order(order, current_user)
+    except DomainError as exc:  # already decided, cancelled, or the vendor refused: nothing changes
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("Order %(number)s approved: %(n)s license keys issued.", number=order.number,
+                n=order.license_count), "success")
+    return redirect(url_for("admin.approvals"), 303)
+
+
+@bp.post("/approvals/<int:order_id>/reject")
+def reject(order_id: int):
+    order = order_or_404(order_id)
+    form = RejectForm()
+    if not form.validate_on_submit():
+        return approval(order_id, reject_form=form, status=422)
+    try:
+        orders.reject_order(order, current_user, form.reason.data)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("Order %(number)s rejected. The reseller was told why.", number=order.number), "success")
+    return redirect(url_for("admin.approvals"), 303)

@@ -1,0 +1,69 @@
+from babel.numbers import list_currencies
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, EmailField, SelectChoice, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from models import EmailStatus
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def country_choices() -> list[SelectChoice]:
+    names = get_locale().territories
+    codes = sorted((c for c in names if len(c) == 2 and c.isalpha()), key=lambda c: names[c])
+    return [SelectChoice(code, f"{names[code]} ({code})") for code in codes]
+
+
+def currency_choices() -> list[SelectChoice]:
+    names = get_locale().currencies
+    return [SelectChoice(code, f"{code} · {names.get(code, code)}") for code in sorted(list_currencies())]
+
+
+class ResellerForm(FlaskForm):
+    name = StringField(_l("Legal name"), validators=[InputRequired(), Length(max=255)], filters=[_strip])
+    tax_id = StringField(_l("Tax id"), validators=[InputRequired(), Length(max=40)], filters=[_strip])
+    country = SelectField(_l("Country"), validators=[DataRequired()])
+    currency = SelectField(_l("Currency"), validators=[DataRequired()])
+    submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.country.choices = country_choices()
+        self.currency.choices = currency_choices()
+
+
+class InviteUserForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[InputRequired(), Length(max=254)], filters=[_strip])
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=120)], filters=[_strip])
+    submit = SubmitField(_l("Send invitation"))
+
+
+class FilterForm(FlaskForm):
+    """A GET form over the query string: no CSRF token (it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+
+class OutboxFilterForm(FilterForm):
+    status = SelectField(_l("Status"), validators=[Optional()], validate_choice=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.status.choices = [SelectChoice("", _l("All"))] + [SelectChoice(s.value, s.value) for s in EmailStatus]
+
+
+class AuditFilterForm(FilterForm):
+    actor = StringField(_l("Actor e-mail"), validators=[Optional(), Length(max=254)], filters=[_strip])
+    object_type = StringField(_l("Object type"), validators=[Optional(), Length(max=40)], filters=[_strip])
+    object_id = StringField(_l("Object id"), validators=[Optional(), Length(max=40)], filters=[_strip])
+    since = DateField(_l("From"), validators=[Optional()])
+    until = DateField(_l("To"), validators=[Optional()])
+
+    def validate_until(self, field):
+        if field.data and self.since.data and field.data < self.since.data:
+            raise ValidationError(_l("The end date must not be before the start date."))

@@ -1,0 +1,50 @@
+"""The e-mail outbox as staff see it: every message, its delivery state, and a retry for failures."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from blueprints import render
+from blueprints.admin import bp
+from blueprints.admin.forms import OutboxFilterForm
+from blueprints.admin.paging import args_without, keyset_page
+from blueprints.auth.forms import EmptyForm
+from models import EmailStatus, OutboxEmail, db
+from services import audit, outbox
+
+
+@bp.get("/outbox/")
+def outbox_index():
+    form = OutboxFilterForm(formdata=request.args)
+    if not form.validate():
+        return render("admin/outbox/index.html", block="results", form=form, page=None, filters={}), 422
+    stmt = sa.select(OutboxEmail)
+    if form.status.data:
+        stmt = stmt.where(OutboxEmail.status == EmailStatus(form.status.data))
+    page = keyset_page(stmt, OutboxEmail.id)
+    return render("admin/outbox/index.html", block="results", form=form, page=page, filters=args_without("before"),
+                  retry_form=EmptyForm())
+
+
+@bp.get("/outbox/<int:email_id>")
+def outbox_show(email_id: int):
+    email = db.get_or_404(OutboxEmail, email_id)
+    return render("admin/outbox/show.html", email=email, retry_form=EmptyForm())
+
+
+@bp.post("/outbox/<int:email_id>/retry")
+def outbox_retry(email_id: int):
+    email = db.get_or_404(OutboxEmail, email_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if email.status is not EmailStatus.FAILED:
+        flash(_("Only a failed message can be retried; this one is %(status)s.", status=email.status.value), "error")
+        return redirect(url_for("admin.outbox_show", email_id=email.id), 303)
+    outbox.retry(email)
+    audit.record(current_user._get_current_object(), "email.retry", email, to=email.to_addr)
+    db.session.commit()
+    flash(_("The message to %(to)s is queued again.", to=email.to_addr), "success")
+    return redirect(url_for("admin.outbox_show", email_id=email.id), 303)
+

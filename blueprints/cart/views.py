@@ -1,0 +1,117 @@
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from blueprints import render
+from blueprints.cart import bp
+from blueprints.cart.forms import QuantityForm
+from blueprints.catalog.forms import AddToCartForm
+from blueprints.catalog.views import buy_box
+from extensions import htmx
+from models import Product, db
+from services import cart as carts
+from services.checkout import line_problems
+
+
+@bp.app_template_global()
+def cart_item_count() -> int:
+    """The header badge's number: units in the current reseller user's cart."""
+    if not current_user.is_authenticated or not current_user.is_reseller:
+        return 0
+    return carts.item_count(current_user)
+
+
+def targeted() -> bool:
+    return bool(htmx) and not htmx.boosted
+
+
+def with_badge(html: str) -> str:
+    """A targeted response also refreshes the header badge, out of band."""
+    if not targeted():
+        return html
+    return html + render_template("_partials/cart_badge.html", oob=True)
+
+
+def show_cart(status: int = 200, errors: dict | None = None, typed: dict | None = None):
+    cart = carts.get_cart(current_user)
+    lines = list(cart.lines) if cart is not None else []
+    html = render("cart/show.html", block="cart", lines=lines, totals=carts.cart_totals(cart),
+                  problems=line_problems(lines), errors=errors or {}, typed=typed or {})
+    return with_badge(html), status
+
+
+@bp.get("/")
+def show():
+    return show_cart()
+
+
+@bp.post("/lines")
+def add():
+    form = AddToCartForm()
+    raw_id = (form.product_id.data or "").strip()
+    product = db.session.get(Product, int(raw_id)) if raw_id.isdigit() else None
+    if product is None:
+        abort(404)
+    if form.validate_on_submit():
+        try:
+            line = carts.add_to_cart(current_user, product.id, form.quantity.data)  # the price is ours, never posted
+        except carts.CartError as exc:
+            form.quantity.errors = [str(exc)]
+        else:
+            db.session.commit()
+            return added(line, form.quantity.data)
+    db.session.rollback()
+    if targeted():
+        return buy_box(product, form), 422
+    flash(first_error(form), "error")
+    return redirect(url_for("catalog.product", product_id=product.id), 303)
+
+
+def first_error(form) -> str:
+    return next(iter(form.quantity.errors), _("Enter a quantity of at least 1."))
+
+
+def added(line, quantity: int):
+    if targeted():
+        form = AddToCartForm(formdata=None, product_id=line.product_id)
+        return with_badge(buy_box(line.product, form, added=quantity, in_cart=line.quantity))
+    flash(_("Added %(n)s × %(name)s to your cart.", n=quantity, name=line.product.name), "success")
+    return redirect(url_for("cart.show"), 303)
+
+
+@bp.post("/lines/<int:line_id>")
+def update(line_id: int):
+    line = carts.user_line(current_user, line_id)
+    if line is None:
+        abort(404)
+    form = QuantityForm()
+    if form.validate_on_submit():
+        try:
+            carts.set_quantity(line, form.quantity.data)
+        except carts.CartError as exc:
+            form.quantity.errors = [str(exc)]
+        else:
+            db.session.commit()
+            return after_change()
+    db.session.rollback()
+    return show_cart(422, errors={line_id: first_error(form)},
+                     typed={line_id: request.form.get("quantity", "")[:20]})
+
+
+@bp.post("/lines/<int:line_id>/delete")
+def delete(line_id: int):
+    line = carts.user_line(current_user, line_id)
+    if line is None:
+        abort(404)
+    name = line.product.name
+    carts.remove_line(line)
+    db.session.commit()
+    if not targeted():
+        flash(_("%(name)s was removed from your cart.", name=name), "success")
+    return after_change()
+
+
+def after_change():
+    if targeted():
+        return show_cart()
+    return redirect(url_for("cart.show"), 303)

@@ -1,0 +1,51 @@
+from flask import abort, render_template, request, url_for
+
+from blueprints import render
+from blueprints.catalog import bp
+from blueprints.catalog.forms import AddToCartForm
+from models import Product
+from services import catalog
+
+
+def search_args() -> tuple[str, int]:
+    return request.args.get("q", "").strip()[:200], request.args.get("page", 1, type=int)
+
+
+@bp.get("/")
+def index():
+    q, page = search_args()
+    products = catalog.search_products(q, page=page) if q else None
+    vendors = None if q else catalog.active_vendors()
+    return render("catalog/index.html", block="results", q=q, products=products, vendors=vendors,
+                  search_url=url_for("catalog.index"))
+
+
+@bp.get("/brands/<slug>/")
+def brand(slug: str):
+    vendor = catalog.vendor_by_slug(slug) or abort(404)
+    return render("catalog/brand.html", vendor=vendor, categories=catalog.vendor_categories(vendor))
+
+
+@bp.get("/brands/<slug>/<category_slug>/")
+def category(slug: str, category_slug: str):
+    vendor = catalog.vendor_by_slug(slug) or abort(404)
+    category = catalog.category_by_slug(category_slug) or abort(404)
+    q, page = search_args()
+    products = catalog.search_products(q, vendor=vendor, category=category, page=page)
+    return render("catalog/index.html", block="results", q=q, products=products, vendor=vendor,
+                  category=category, search_url=url_for("catalog.category", slug=slug, category_slug=category_slug))
+
+
+@bp.get("/products/<int:product_id>")
+def product(product_id: int):
+    product = catalog.active_product(product_id) or abort(404)
+    return render("catalog/product.html", product=product, form=new_buy_form(product))
+
+
+def new_buy_form(product: Product) -> AddToCartForm:
+    return AddToCartForm(formdata=None, product_id=product.id)
+
+
+def buy_box(product: Product, form, *, added: int = 0, in_cart: int = 0) -> str:
+    """The product's "Add to cart" form, alone (it answers the form's own htmx request)."""
+    return render_template("catalog/_buy_box.html", product=product, form=form, added=added, in_cart=in_cart)

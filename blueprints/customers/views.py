@@ -1,0 +1,113 @@
+import sqlalchemy as sa
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from blueprints import render
+from blueprints.auth.forms import EmptyForm
+from blueprints.customers import bp
+from blueprints.customers.forms import CustomerForm
+from models import BILLING_TYPES, Customer, Import, ImportItem, ImportStatus, db, utcnow
+from services import customers
+from services.customers import CustomerError
+
+
+def customer_or_404(customer_id: int) -> Customer:
+    customer = customers.get_customer(current_user.reseller_id, customer_id)
+    if customer is None:
+        abort(404)  # another reseller's customer does not exist, as far as this user can tell
+    return customer
+
+
+@bp.get("/")
+def index():
+    q = request.args.get("q", "").strip()[:100]
+    page = customers.search_customers(current_user.reseller_id, q, request.args.get("page", 1, type=int))
+    return render("customers/index.html", block="results", page=page, q=q)
+
+
+@bp.get("/new")
+def new():
+    return render("customers/form.html", form=CustomerForm(language="es", currency=current_user.reseller.currency,
+                                                           country=current_user.reseller.country), customer=None)
+
+
+@bp.post("/")
+def create():
+    form = CustomerForm()
+    if form.validate_on_submit() and _saved(form, None):
+        return redirect(url_for("customers.show", customer_id=form.saved_id), 303)
+    return render("customers/form.html", form=form, customer=None), 422
+
+
+@bp.get("/<int:customer_id>")
+def show(customer_id: int):
+    customer = customer_or_404(customer_id)
+    return render("customers/show.html", customer=customer, subscriptions=customers.subscriptions_of(customer),
+                  scheduled=_scheduled_imports(customer), form=EmptyForm(), billing_types=BILLING_TYPES, now=utcnow())
+
+
+@bp.get("/<int:customer_id>/edit")
+def edit(customer_id: int):
+    customer = customer_or_404(customer_id)
+    return render("customers/form.html", form=CustomerForm(obj=customer), customer=customer)
+
+
+@bp.post("/<int:customer_id>")
+def update(customer_id: int):
+    customer = customer_or_404(customer_id)
+    form = CustomerForm()
+    if form.validate_on_submit() and _saved(form, customer):
+        return redirect(url_for("customers.show", customer_id=customer.id), 303)
+    return render("customers/form.html", form=form, customer=customer), 422
+
+
+@bp.post("/<int:customer_id>/deactivate")
+def deactivate(customer_id: int):
+    return _set_active(customer_id, False, _("The customer was deactivated."))
+
+
+@bp.post("/<int:customer_id>/activate")
+def activate(customer_id: int):
+    return _set_active(customer_id, True, _("The customer is active again."))
+
+
+def _set_active(customer_id: int, active: bool, message: str):
+    customer = customer_or_404(customer_id)
+    if EmptyForm().validate_on_submit():
+        customers.set_active(customer, current_user, active)
+        db.session.commit()
+        flash(message, "success")
+    else:
+        flash(_("The form expired; please try again."), "error")
+    return redirect(url_for("customers.show", customer_id=customer.id), 303)
+
+
+def _saved(form: CustomerForm, customer: Customer | None) -> bool:
+    """Create or update from the form; a refused value goes back to its field."""
+    try:
+        if customer is None:
+            customer = customers.create_customer(current_user.reseller, current_user, **form.values())
+        else:
+            customers.update_customer(customer, current_user, **form.values())
+        db.session.commit()
+    except CustomerError as exc:
+        db.session.rollback()
+        getattr(form, exc.field or "code").errors.append(str(exc))
+        return False
+    except IntegrityError:  # the same code saved by someone else a moment ago
+        db.session.rollback()
+        form.code.errors.append(_("You already have a customer with the code %(code)s.", code=form.code.data))
+        return False
+    form.saved_id = customer.id
+    flash(_("Customer %(code)s saved.", code=customer.code), "success")
+    return True
+
+
+def _scheduled_imports(customer: Customer) -> list[Import]:
+    """Provisioning waiting or running for this customer (its subscriptions appear once it completes)."""
+    stmt = (sa.select(Import).join(ImportItem).where(ImportItem.customer_id == customer.id,
+                                                    Import.status.in_((ImportStatus.PENDING, ImportStatus.RUNNING)))
+            .order_by(Import.run_at).limit(20))
+    return list(db.session.scalars(stmt))

@@ -1,0 +1,9 @@
+"""ESD licenses: the reseller's orders, their license pool and cancelling a pending order."""
+from flask import Blueprint
+
+from blueprints.cart import require_reseller
+
+bp = Blueprint("licenses", __name__, url_prefix="/licenses")
+bp.before_request(require_reseller)
+
+from blueprints.licenses import views  # noqa: F401

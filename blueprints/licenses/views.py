@@ -1,0 +1,56 @@
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from blueprints import render
+from blueprints.auth.forms import EmptyForm
+from blueprints.licenses import bp
+from models import Order, db
+from services import orders
+from services.orders import LICENSE_LABELS, STATUS_FILTERS, STATUS_LABELS, OrderError
+
+
+def own_order(order_id: int) -> Order:
+    return orders.reseller_order(current_user.reseller_id, order_id) or abort(404)
+
+
+@bp.get("/")
+def index():
+    status = request.args.get("status", "")
+    page = orders.reseller_orders(current_user.reseller_id, status=STATUS_FILTERS.get(status),
+                                  page=request.args.get("page", 1, type=int))
+    return render("licenses/index.html", block="orders", orders=page, status=status if status in STATUS_FILTERS else "",
+                  availability=orders.availability([o.id for o in page.items]), labels=STATUS_LABELS,
+                  filters=STATUS_FILTERS)
+
+
+def show_order(order: Order, *, confirming: bool = False, block: str | None = "licenses"):
+    licenses = orders.order_licenses(order, page=request.args.get("page", 1, type=int))
+    available, total = orders.availability([order.id]).get(order.id, (0, 0))
+    return render("licenses/order.html", block=block, order=order, licenses=licenses, available=available,
+                  total=total, label=STATUS_LABELS[order.status], license_labels=LICENSE_LABELS,
+                  confirming=confirming, form=EmptyForm())
+
+
+@bp.get("/orders/<int:order_id>")
+def order(order_id: int):
+    return show_order(own_order(order_id))
+
+
+@bp.get("/orders/<int:order_id>/cancel")
+def cancel_confirm(order_id: int):
+    return show_order(own_order(order_id), confirming=True, block="order_actions")
+
+
+@bp.post("/orders/<int:order_id>/cancel")
+def cancel(order_id: int):
+    order = own_order(order_id)
+    try:
+        orders.cancel_order(order, current_user)
+    except OrderError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("Order %(number)s was cancelled.", number=order.number), "success")
+    return redirect(url_for("licenses.order", order_id=order_id), 303)

@@ -1,0 +1,70 @@
+from datetime import UTC, date
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, DateTimeLocalField, IntegerField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Optional
+
+from models import BILLING_TYPES, Product
+from services.provisioning import ALIGNMENTS
+
+CONFIG_FIELDS = ("name", "quantity", "billing_type", "end_date_alignment", "tenant_id", "partner_id", "notify_me",
+                 "billing_start", "is_billable", "contract_id", "quote_id")
+
+
+class SelectServiceForm(FlaskForm):
+    product_id = IntegerField(_l("Service"), validators=[InputRequired(message=_l("Choose a service."))])
+    submit = SubmitField(_l("Next"))
+
+
+class TermsForm(FlaskForm):
+    accept = BooleanField(_l("I accept these terms and conditions on behalf of my company"),
+                          validators=[DataRequired(message=_l("Accept the terms and conditions to continue."))])
+    submit = SubmitField(_l("Accept"))
+
+
+class ConfigureForm(FlaskForm):
+    """Types only; what the service allows (quantity range, billing types, tenant format) is checked by
+    services.provisioning.config_errors, the same check the import runs later."""
+
+    name = StringField(_l("Subscription name"))
+    quantity = IntegerField(_l("Quantity"), validators=[InputRequired(message=_l("Enter a quantity."))])
+    billing_type = SelectField(_l("Billing type"))
+    end_date_alignment = SelectField(_l("End-date alignment"),
+                                     choices=[SelectChoice(k, v) for k, v in ALIGNMENTS.items()])
+    tenant_id = StringField(_l("Microsoft tenant id"))
+    partner_id = StringField(_l("Partner (MPN) id"))
+    notify_me = BooleanField(_l("Notify me when it is provisioned"))
+    billing_start = DateField(_l("Billing start date"), validators=[Optional()])
+    is_billable = BooleanField(_l("Is billable"))
+    contract_id = StringField(_l("Contract id"))
+    quote_id = StringField(_l("Quote id"))
+    submit = SubmitField(_l("Next"))
+
+    def __init__(self, product: Product, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.billing_type.choices = [SelectChoice(code, BILLING_TYPES.get(code, code))
+                                     for code in product.billing_types]
+
+    @classmethod
+    def from_config(cls, product: Product, config: dict[str, Any]) -> "ConfigureForm":
+        data = {k: config.get(k) for k in CONFIG_FIELDS}
+        data["billing_start"] = date.fromisoformat(config["billing_start"]) if config.get("billing_start") else None
+        return cls(product, data=data)
+
+    def config(self) -> dict[str, Any]:
+        config = {name: getattr(self, name).data for name in CONFIG_FIELDS}
+        for key in ("name", "tenant_id", "partner_id", "contract_id", "quote_id"):
+            config[key] = (config[key] or "").strip()
+        config["billing_start"] = config["billing_start"].isoformat() if config["billing_start"] else ""
+        return config
+
+
+class ScheduleForm(FlaskForm):
+    run_at = DateTimeLocalField(_l("Schedule provisioning (UTC)"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+                                tz=UTC, invalid_value_message=_l("Enter a date and time such as 2026-12-31T09:30."),
+                                validators=[InputRequired(message=_l("Choose a date and time (UTC)."))])
+    schedule = SubmitField(_l("Schedule provisioning"))
+    now = SubmitField(_l("Provision now"))

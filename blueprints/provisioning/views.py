@@ -1,0 +1,180 @@
+from datetime import UTC, datetime, timedelta
+
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import get_timezone
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from blueprints import render
+from blueprints.customers.views import customer_or_404
+from blueprints.provisioning import bp
+from blueprints.provisioning.forms import ConfigureForm, ScheduleForm, SelectServiceForm, TermsForm
+from models import BILLING_TYPES, Customer, ServiceDraft, db, utcnow
+from services import new_service, provisioning
+from services.connectors import get_connector
+from services.provisioning import ProvisioningError
+
+STEPS = ("select", "terms", "configure", "review")
+
+
+def _wizard(customer_id: int, step: str) -> tuple[Customer, ServiceDraft | None, str | None]:
+    """The customer (404 if not ours), the draft, and the step to go to first if an earlier one is unfinished."""
+    customer = customer_or_404(customer_id)
+    if not customer.is_active:
+        flash(_("%(name)s is inactive: activate it before adding services.", name=customer.name), "error")
+        abort(redirect(url_for("customers.show", customer_id=customer.id), 303))
+    draft = new_service.get_draft(current_user, customer)
+    first = _first_unfinished(customer, draft)
+    return customer, draft, first if STEPS.index(first) < STEPS.index(step) else None
+
+
+def _first_unfinished(customer: Customer, draft: ServiceDraft | None) -> str:
+    if draft is None or draft.product is None or not draft.product.active:
+        return "select"
+    if not provisioning.terms_accepted(customer.reseller_id, draft.product):
+        return "terms"
+    if not draft.config or provisioning.config_errors(draft.product, draft.config):
+        return "configure"
+    return "review"
+
+
+def _go(customer: Customer, step: str):
+    return redirect(url_for(f"provisioning.{step}", customer_id=customer.id), 303)
+
+
+def _page(step: str, customer: Customer, draft: ServiceDraft | None, **context):
+    return render(f"provisioning/{step}.html", customer=customer, draft=draft, step=step, steps=STEPS,
+                  terms_skipped=bool(draft and draft.product and step in ("configure", "review") and
+                                     not draft.product.terms_text.strip()), **context)
+
+
+@bp.get("")
+def start(customer_id: int):
+    customer = customer_or_404(customer_id)
+    return _go(customer, _first_unfinished(customer, new_service.get_draft(current_user, customer)))
+
+
+@bp.get("/select")
+def select(customer_id: int):
+    customer, draft, _first = _wizard(customer_id, "select")
+    q = request.args.get("q", "").strip()[:100]
+    return _page("select", customer, draft, block="results", q=q, services=new_service.search_services(q),
+                 form=SelectServiceForm())
+
+
+@bp.post("/select")
+def choose(customer_id: int):
+    customer, draft, _first = _wizard(customer_id, "select")
+    form = SelectServiceForm()
+    product = new_service.get_service(form.product_id.data) if form.validate_on_submit() else None
+    if product is None or not product.active:
+        form.product_id.errors = [_("Choose a service from the list.")]
+        return _page("select", customer, draft, q="", services=new_service.search_services(), form=form), 422
+    draft = draft or new_service.get_draft(current_user, customer, create=True)
+    draft.choose(product)
+    if not draft.config:
+        draft.config = new_service.default_config(product, customer)
+    db.session.commit()
+    return _go(customer, "terms" if not provisioning.terms_accepted(customer.reseller_id, product) else "configure")
+
+
+@bp.get("/terms")
+def terms(customer_id: int):
+    customer, draft, first = _wizard(customer_id, "terms")
+    if first:
+        return _go(customer, first)
+    if provisioning.terms_accepted(customer.reseller_id, draft.product):
+        return _go(customer, "configure")  # accepted before, by anyone of this reseller: skip the step
+    return _page("terms", customer, draft, form=TermsForm())
+
+
+@bp.post("/terms")
+def accept(customer_id: int):
+    customer, draft, first = _wizard(customer_id, "terms")
+    if first:
+        return _go(customer, first)
+    form = TermsForm()
+    if not form.validate_on_submit():
+        return _page("terms", customer, draft, form=form), 422
+    provisioning.accept_terms(current_user.reseller, draft.product, current_user)
+    db.session.commit()
+    return _go(customer, "configure")
+
+
+@bp.get("/configure")
+def configure(customer_id: int):
+    customer, draft, first = _wizard(customer_id, "configure")
+    if first:
+        return _go(customer, first)
+    return _page("configure", customer, draft, form=ConfigureForm.from_config(draft.product, draft.config))
+
+
+@bp.post("/configure")
+def save_configuration(customer_id: int):
+    customer, draft, first = _wizard(customer_id, "configure")
+    if first:
+        return _go(customer, first)
+    form = ConfigureForm(draft.product)
+    if form.validate_on_submit():
+        config = form.config()
+        for name, message in provisioning.config_errors(draft.product, config).items():
+            getattr(form, name).errors.append(message)
+        if not form.errors:
+            draft.config = config
+            db.session.commit()
+            return _go(customer, "review")
+    return _page("configure", customer, draft, form=form), 422
+
+
+@bp.get("/review")
+def review(customer_id: int):
+    customer, draft, first = _wizard(customer_id, "review")
+    if first:
+        return _go(customer, first)
+    default = (utcnow() + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
+    return _review_page(customer, draft, ScheduleForm(run_at=default))
+
+
+@bp.post("/review")
+def schedule(customer_id: int):
+    customer, draft, first = _wizard(customer_id, "review")
+    if first:
+        return _go(customer, first)
+    form = ScheduleForm()
+    valid = form.validate_on_submit()
+    provision_now = bool(form.now.data)
+    if valid or (provision_now and set(form.errors) <= {"run_at"}):
+        try:
+            imp = provisioning.schedule_import(draft, customer, current_user,
+                                               None if provision_now else form.run_at.data)
+        except ProvisioningError as exc:
+            db.session.rollback()
+            (form.run_at.errors if exc.field == "run_at" else form.form_errors).append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Provisioning of %(name)s started.", name=imp.name) if provision_now else
+                  _("Provisioning of %(name)s scheduled for %(when)s.", name=imp.name,
+                    when=imp.run_at.strftime("%Y-%m-%d %H:%M UTC")), "success")
+            return redirect(url_for("imports.index"), 303)
+    return _review_page(customer, draft, form), 422
+
+
+@bp.get("/review/local-time")
+def local_time(customer_id: int):
+    customer_or_404(customer_id)
+    try:
+        run_at = datetime.strptime(request.args.get("run_at", ""), "%Y-%m-%dT%H:%M").replace(tzinfo=UTC)
+    except ValueError:
+        run_at = None
+    return render("provisioning/review.html", block="local_time", run_at=run_at, zone=str(get_timezone()))
+
+
+def _review_page(customer: Customer, draft: ServiceDraft, form: ScheduleForm):
+    checks = provisioning.preflight(current_user.reseller, customer, draft.product, draft.config, get_connector())
+    now = utcnow()
+    return _page("review", customer, draft, form=form, quote=new_service.quote(draft.product, draft.config),
+                 checks=checks, billing_types=BILLING_TYPES, alignments=provisioning.ALIGNMENTS,
+                 run_at=form.run_at.data if not form.run_at.errors else None, zone=str(get_timezone()),
+                 min_run_at=(now + timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%M"),
+                 max_run_at=(now + provisioning.MAX_LEAD).strftime("%Y-%m-%dT%H:%M"),
+                 window_days=7)

@@ -1,0 +1,110 @@
+"""App-wide hardening: security headers, login throttling (flask-limiter on Redis), proxy trust."""
+from __future__ import annotations
+
+import hashlib
+import time
+from urllib.parse import urlsplit
+
+from flask import Flask, abort, current_app, make_response, render_template, request
+from flask_limiter.errors import RateLimitExceeded
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from extensions import limiter
+
+CSP = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "frame-ancestors": "'none'",
+    "form-action": "'self'",
+    "base-uri": "'self'",
+    "object-src": "'none'",
+}
+# rq-dashboard (/ops/rq, ops role only) is a third-party page with an inline <script> block,
+# style="" attributes and underscore templates compiled with new Function(): only its pages get
+# 'unsafe-inline' and 'unsafe-eval'. Every page of Canal itself keeps the strict policy above.
+RQ_DASHBOARD_CSP = {**CSP, "script-src": "'self' 'unsafe-inline' 'unsafe-eval'",
+                    "style-src": "'self' 'unsafe-inline'"}
+
+HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",  # for browsers that predate frame-ancestors
+    # Same-origin requests keep the full Referer, which Flask-WTF's CSRF check needs on HTTPS;
+    # other sites get nothing (no ids or tokens in URLs leak out).
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+HSTS = "max-age=31536000; includeSubDomains"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# rq-dashboard's "requeue all" answers GET as well as POST (its own page uses POST): not safe.
+UNSAFE_GETS = frozenset({"rq_dashboard.requeue_all"})
+
+
+def init_app(app: Flask) -> None:
+    if app.config["PROXY_COUNT"]:
+        hops = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+    app.config.setdefault("RATELIMIT_STORAGE_URI", limiter_storage_uri(app.config["REDIS_URL"]))
+    limiter.init_app(app)
+    app.register_error_handler(RateLimitExceeded, too_many_requests)
+    app.before_request(check_origin_of_csrf_exempt_posts)
+    app.after_request(add_security_headers)
+
+
+def limiter_storage_uri(redis_url: str) -> str:
+    """The `limits` library spells a unix-socket Redis `redis+unix://`."""
+    return "redis+" + redis_url if redis_url.startswith("unix://") else redis_url
+
+
+def add_security_headers(response):
+    policy = RQ_DASHBOARD_CSP if request.blueprint == "rq_dashboard" else CSP
+    response.headers["Content-Security-Policy"] = "; ".join(f"{k} {v}" for k, v in policy.items())
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    if current_app.config["CANAL_ENV"] == "production":
+        response.headers["Strict-Transport-Security"] = HSTS
+    if not _is_static_file():
+        # Pages carry a session's data or CSRF token: no browser or proxy may keep a copy.
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _is_static_file() -> bool:
+    return bool(request.endpoint) and request.endpoint.rpartition(".")[2] == "static"
+
+
+def check_origin_of_csrf_exempt_posts():
+    """rq-dashboard posts without our CSRF token, so its POSTs must come from our own origin."""
+    if request.blueprint != "rq_dashboard":
+        return
+    if request.method in SAFE_METHODS and request.endpoint not in UNSAFE_GETS:
+        return
+    source = request.headers.get("Origin") or request.headers.get("Referer") or ""
+    # The host only: behind a TLS proxy without PROXY_COUNT the scheme seen here is http.
+    if urlsplit(source).netloc != request.host:
+        abort(403)
+
+
+# --- Login throttling: used as @limiter.limit(...) arguments on the login view ---------------------
+
+def login_limit_per_ip() -> str:
+    return current_app.config["LOGIN_LIMIT_PER_IP"]
+
+
+def login_limit_per_account() -> str:
+    return current_app.config["LOGIN_LIMIT_PER_ACCOUNT"]
+
+
+def submitted_account() -> str:
+    """The rate-limit key of the e-mail being tried (hashed: no addresses stored in Redis)."""
+    email = request.form.get("email", "").strip().lower()
+    return "account:" + hashlib.sha256(email.encode()).hexdigest()
+
+
+def too_many_requests(error: RateLimitExceeded):
+    response = make_response(render_template("errors/error.html", error=error), 429)
+    limit = limiter.current_limit
+    wait = int(limit.reset_at - time.time()) if limit is not None else 60
+    response.headers["Retry-After"] = str(max(wait, 1))
+    return response

@@ -1,0 +1,168 @@
+"""Cloud provisioning: terms acceptances, the New service wizard's draft, imports and subscriptions."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.accounts import Reseller, User
+from models.base import TimestampMixin, db, intpk, money, str255, utcnow
+from models.catalog import Product
+from models.customers import Customer
+from models.types import enum_column
+
+CANCELLATION_WINDOW = timedelta(days=7)  # a new subscription can be cancelled this long after creation
+
+
+class ImportSource(StrEnum):
+    SCHEDULED = "scheduled"  # one scheduled provisioning from the New service wizard
+    FILE = "file"            # a bulk CSV import
+
+
+class ImportStatus(StrEnum):
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+
+class ItemStatus(StrEnum):
+    PENDING = "PENDING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+
+class SubscriptionStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    SUSPENDED = "SUSPENDED"
+    CANCELLED = "CANCELLED"
+
+
+class TermsAcceptance(TimestampMixin, db.Model):
+    """A reseller accepted version `version` of a product's terms (price-list level, for all its customers)."""
+
+    id: Mapped[intpk]
+    reseller_id: Mapped[int] = mapped_column(sa.ForeignKey("reseller.id"))
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("product.id"), index=True)
+    version: Mapped[int]
+    accepted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+
+    __table_args__ = (sa.UniqueConstraint("reseller_id", "product_id", "version",
+                                          name="uq_terms_acceptance_reseller_product_version"),)
+
+
+class ServiceDraft(db.Model):
+    """The New service wizard's state between steps: one draft per user and customer."""
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customer.id"), index=True)
+    product_id: Mapped[int | None] = mapped_column(sa.ForeignKey("product.id"))
+    config: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    product: Mapped[Product | None] = relationship()
+
+    __table_args__ = (sa.UniqueConstraint("user_id", "customer_id", name="uq_service_draft_user_customer"),)
+
+    def choose(self, product: Product) -> None:
+        """Pick the service; a different service starts the configuration afresh."""
+        if self.product_id != product.id:
+            self.product_id = product.id
+            self.product = product
+            self.config = {}
+
+
+class Import(TimestampMixin, db.Model):
+    """What My imports lists: a unit of background work with a run time, a status and items."""
+
+    id: Mapped[intpk]
+    reseller_id: Mapped[int] = mapped_column(sa.ForeignKey("reseller.id"))
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    source: Mapped[ImportSource] = enum_column(ImportSource)
+    account_type: Mapped[str] = mapped_column(sa.String(20), default="subscription")
+    name: Mapped[str255]
+    import_type: Mapped[str] = mapped_column(sa.String(60), default="")  # the product code (SKU)
+    status: Mapped[ImportStatus] = enum_column(ImportStatus, default=ImportStatus.PENDING)
+    run_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    # Claim bookkeeping: who runs it (a token per claim) and until when; an expired lease is recovered.
+    claim_token: Mapped[str | None] = mapped_column(sa.String(32))
+    lease_until: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    completed_count: Mapped[int] = mapped_column(default=0)
+    failed_count: Mapped[int] = mapped_column(default=0)
+
+    reseller: Mapped[Reseller] = relationship()
+    created_by: Mapped[User] = relationship()
+    items: Mapped[list[ImportItem]] = relationship(back_populates="import_", order_by="ImportItem.id")
+
+    __table_args__ = (
+        sa.Index("ix_import_due", "status", "run_at"),
+        # My imports pages by keyset: newest first is id order (ids grow with created_at), or by run_at.
+        sa.Index("ix_import_reseller_id", "reseller_id", "id"),
+        sa.Index("ix_import_reseller_run_at", "reseller_id", "run_at", "id"),
+        sa.Index("ix_import_reseller_status", "reseller_id", "status"),
+    )
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (ImportStatus.PENDING, ImportStatus.RUNNING)
+
+
+class ImportItem(db.Model):
+    """One account an import creates (for a scheduled provisioning: the subscription), with its result."""
+
+    id: Mapped[intpk]
+    import_id: Mapped[int] = mapped_column(sa.ForeignKey("import.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customer.id"), index=True)
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("product.id"))
+    status: Mapped[ItemStatus] = enum_column(ItemStatus, default=ItemStatus.PENDING)
+    quantity: Mapped[int]
+    billing_type: Mapped[str] = mapped_column(sa.String(20))
+    config: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    reasons: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    external_id: Mapped[str] = mapped_column(sa.String(64), default="")
+    direct_payment: Mapped[bool] = mapped_column(default=False)
+
+    import_: Mapped[Import] = relationship(back_populates="items")
+    customer: Mapped[Customer] = relationship()
+    product: Mapped[Product] = relationship()
+
+
+class Subscription(TimestampMixin, db.Model):
+    """A customer's cloud service, created at the product's price of the day it was provisioned."""
+
+    id: Mapped[intpk]
+    reseller_id: Mapped[int] = mapped_column(sa.ForeignKey("reseller.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customer.id"))
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("product.id"))
+    # One subscription per import item, whatever runs it and however often.
+    import_item_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_item.id"), unique=True)
+    name: Mapped[str255]
+    quantity: Mapped[int]
+    billing_type: Mapped[str] = mapped_column(sa.String(20))
+    tenant_id: Mapped[str] = mapped_column(sa.String(36), default="")
+    external_id: Mapped[str] = mapped_column(sa.String(64), default="")
+    unit_price: Mapped[money]
+    unit_cost: Mapped[money]
+    currency: Mapped[str] = mapped_column(sa.String(3), default="USD")
+    billing_start: Mapped[date | None] = mapped_column(sa.Date)
+    config: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    status: Mapped[SubscriptionStatus] = enum_column(SubscriptionStatus, default=SubscriptionStatus.ACTIVE)
+    cancellable_until: Mapped[datetime]
+
+    product: Mapped[Product] = relationship()
+
+    __table_args__ = (sa.Index("ix_subscription_customer_product", "customer_id", "product_id"),)
+
+    @property
+    def monthly_total(self) -> Decimal:
+        return self.unit_price * self.quantity

@@ -1,0 +1,140 @@
+"""The user's cart: what they mean to buy, kept across sessions, with the price they saw."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy.dialects import postgresql, sqlite
+
+from models import Cart, CartLine, Product, ProductKind, User, db
+from services import DomainError, catalog
+
+CENT = Decimal("0.01")
+
+
+class CartError(DomainError):
+    pass
+
+
+@dataclass(frozen=True)
+class Totals:
+    subtotal: Decimal
+    tax_rate: Decimal
+    tax: Decimal
+    total: Decimal
+
+
+def insert_ignoring_duplicates(model: type, conflict: list[str], **values) -> None:
+    """INSERT unless a row with the same unique key exists: a get-or-create that cannot race."""
+    dialect = db.session.get_bind().dialect.name
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    db.session.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict))
+
+
+def get_cart(user: User) -> Cart | None:
+    return db.session.scalar(sa.select(Cart).where(Cart.user_id == user.id))
+
+
+def cart_for(user: User) -> Cart:
+    """The user's cart, created on first use."""
+    cart = get_cart(user)
+    if cart is None:
+        insert_ignoring_duplicates(Cart, ["user_id"], user_id=user.id)
+        cart = get_cart(user)
+    return cart
+
+
+def item_count(user: User) -> int:
+    """Units in the user's cart (the header badge), in one query."""
+    stmt = (sa.select(sa.func.coalesce(sa.func.sum(CartLine.quantity), 0))
+            .join(Cart, CartLine.cart_id == Cart.id).where(Cart.user_id == user.id))
+    return db.session.scalar(stmt)
+
+
+def user_line(user: User, line_id: int) -> CartLine | None:
+    """A line of this user's cart; None for anyone else's (the view answers 404)."""
+    return db.session.scalar(sa.select(CartLine).join(Cart).where(CartLine.id == line_id, Cart.user_id == user.id))
+
+
+def purchasable_product(product_id: int | None) -> Product:
+    product = catalog.active_product(product_id) if product_id else None
+    if product is None:
+        raise CartError(_("This product is not available."))
+    if product.kind is not ProductKind.LICENSE:
+        raise CartError(_("Cloud services are provisioned for a customer, not bought through the cart."))
+    return product
+
+
+def check_quantity(product: Product, quantity: int, *, already: int = 0) -> None:
+    if quantity < 1:
+        raise CartError(_("Enter a quantity of at least 1."))
+    if quantity + already > product.max_quantity:
+        if already:
+            raise CartError(_("At most %(max)s per order; your cart already has %(n)s.",
+                              max=product.max_quantity, n=already))
+        raise CartError(_("Enter a quantity from 1 to %(max)s.", max=product.max_quantity))
+
+
+def add_to_cart(user: User, product_id: int | None, quantity: int) -> CartLine:
+    """Add units of a product (to its line if there is one) and remember today's price."""
+    product = purchasable_product(product_id)
+    cart = cart_for(user)
+    existing = next((line for line in cart.lines if line.product_id == product.id), None)
+    check_quantity(product, quantity, already=existing.quantity if existing else 0)
+    insert_ignoring_duplicates(CartLine, ["cart_id", "product_id"], cart_id=cart.id, product_id=product.id,
+                               quantity=0, unit_price=product.price)
+    # Add in SQL, capped in SQL: two tabs adding at once can't push the line over the maximum.
+    added = db.session.execute(
+        sa.update(CartLine)
+        .where(CartLine.cart_id == cart.id, CartLine.product_id == product.id,
+               CartLine.quantity + quantity <= product.max_quantity)
+        .values(quantity=CartLine.quantity + quantity, unit_price=product.price)
+        .execution_options(synchronize_session=False)).rowcount
+    if added != 1:
+        raise CartError(_("At most %(max)s per order.", max=product.max_quantity))
+    db.session.expire(cart)
+    stmt = sa.select(CartLine).where(CartLine.cart_id == cart.id, CartLine.product_id == product.id)
+    return db.session.scalar(stmt.execution_options(populate_existing=True))
+
+
+def set_quantity(line: CartLine, quantity: int) -> CartLine:
+    """Change a line's quantity; the remembered price stays, so a price change is still shown."""
+    check_quantity(line.product, quantity)
+    line.quantity = quantity
+    db.session.flush()
+    return line
+
+
+def remove_line(line: CartLine) -> None:
+    cart = line.cart
+    cart.lines.remove(line)
+    db.session.flush()
+
+
+def tax_rate() -> Decimal:
+    """TAX_RATE from the configuration, a fraction such as "0.22" (default "0")."""
+    try:
+        rate = Decimal(str(current_app.config.get("TAX_RATE") or "0"))
+    except InvalidOperation:
+        raise CartError(_("The tax rate is misconfigured.")) from None
+    if not Decimal(0) <= rate < Decimal(1):
+        raise CartError(_("The tax rate is misconfigured."))
+    return rate
+
+
+def totals(items: Iterable[tuple[Decimal, int]], rate: Decimal) -> Totals:
+    """Subtotal, tax and total of (unit price, quantity) pairs, rounded to the cent."""
+    subtotal = sum((price * quantity for price, quantity in items), Decimal("0")).quantize(CENT)
+    tax = (subtotal * rate).quantize(CENT, rounding=ROUND_HALF_UP)
+    return Totals(subtotal=subtotal, tax_rate=rate, tax=tax, total=subtotal + tax)
+
+
+def cart_totals(cart: Cart | None) -> Totals:
+    """The cart at today's prices (what the order would cost now)."""
+    lines = cart.lines if cart is not None else []
+    return totals(((line.product.price, line.quantity) for line in lines), tax_rate())
+

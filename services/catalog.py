@@ -1,0 +1,66 @@
+"""The catalog as resellers browse it: active brands, their categories, products and search."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy.orm import contains_eager
+
+from models import Category, Product, Vendor, db
+
+PER_PAGE = 20
+MAX_TERMS = 8
+
+
+def _active_products() -> sa.Select:
+    return (sa.select(Product).join(Product.vendor).join(Product.category)
+            .where(Product.active, Vendor.active, Category.active))
+
+
+def active_vendors() -> list[tuple[Vendor, int]]:
+    """Brands that have something to sell, with their number of active products."""
+    stmt = (sa.select(Vendor, sa.func.count(Product.id)).join(Product, Product.vendor_id == Vendor.id)
+            .join(Category, Product.category_id == Category.id)
+            .where(Product.active, Vendor.active, Category.active)
+            .group_by(Vendor.id).order_by(Vendor.name))
+    return [(vendor, count) for vendor, count in db.session.execute(stmt)]
+
+
+def vendor_by_slug(slug: str) -> Vendor | None:
+    return db.session.scalar(sa.select(Vendor).where(Vendor.slug == slug, Vendor.active))
+
+
+def category_by_slug(slug: str) -> Category | None:
+    return db.session.scalar(sa.select(Category).where(Category.slug == slug, Category.active))
+
+
+def vendor_categories(vendor: Vendor) -> list[tuple[Category, int]]:
+    """A brand's categories (e.g. ESD, Cloud) with their number of active products."""
+    stmt = (sa.select(Category, sa.func.count(Product.id)).join(Product, Product.category_id == Category.id)
+            .where(Product.vendor_id == vendor.id, Product.active, Category.active)
+            .group_by(Category.id).order_by(Category.name))
+    return [(category, count) for category, count in db.session.execute(stmt)]
+
+
+def search_products(q: str = "", *, vendor: Vendor | None = None, category: Category | None = None,
+                    page: int = 1, per_page: int = PER_PAGE) -> Pagination:
+    """Active products matching every word of `q` in name, SKU, brand or tags, a page at a time."""
+    stmt = _active_products().options(contains_eager(Product.vendor), contains_eager(Product.category))
+    if vendor is not None:
+        stmt = stmt.where(Product.vendor_id == vendor.id)
+    if category is not None:
+        stmt = stmt.where(Product.category_id == category.id)
+    for term in q.split()[:MAX_TERMS]:
+        pattern = "%" + _escape_like(term[:100]) + "%"
+        stmt = stmt.where(sa.or_(*(column.ilike(pattern, escape="\\")
+                                   for column in (Product.name, Product.sku, Vendor.name, Product.tags))))
+    stmt = stmt.order_by(Vendor.name, Product.name, Product.id)
+    return db.paginate(stmt, page=max(page, 1), per_page=per_page, error_out=False)
+
+
+def active_product(product_id: int) -> Product | None:
+    """The product if resellers may see it (it, its brand and its category are active)."""
+    return db.session.scalar(_active_products().where(Product.id == product_id))
+
+
+def _escape_like(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

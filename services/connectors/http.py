@@ -1,0 +1,101 @@
+"""The http connector: POST signed JSON to CONNECTOR_URL and read the vendor bridge's JSON answer.
+
+Every request is `{"action": "validate"|"provision"|"issue_keys", ...}` with the headers
+`X-Canal-Timestamp` (unix seconds), `X-Canal-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>"
+keyed with CONNECTOR_SECRET>` and, for provision and issue_keys, `Idempotency-Key`. The bridge answers
+`{"reasons": [...]}`, `{"external_id": "..."}` or `{"keys": [...]}`; an error status may carry `{"error": "..."}`.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+import urllib.error
+import urllib.request
+from dataclasses import asdict
+from typing import Any
+
+from flask import current_app, has_app_context
+
+from services.connectors import ConnectorError, ProvisionRequest, ProvisionResult
+
+MAX_RESPONSE_BYTES = 1_000_000
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """The signature header's value; the bridge recomputes it and compares in constant time."""
+    return "sha256=" + hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+
+
+def signature_valid(secret: str, timestamp: str, body: bytes, signature: str, max_age: int = 300) -> bool:
+    """For the receiving side (and the tests): right key, right body, and not a replay of an old request."""
+    if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > max_age:
+        return False
+    return hmac.compare_digest(sign(secret, timestamp, body), signature)
+
+
+class HttpConnector:
+    def __init__(self, url: str, secret: str, timeout: float | None = None):
+        if not url.startswith(("http://", "https://")) or not secret:
+            raise ConnectorError("The http connector needs CONNECTOR_URL (http or https) and CONNECTOR_SECRET.")
+        if timeout is None:
+            timeout = current_app.config.get("CONNECTOR_TIMEOUT", 10) if has_app_context() else 10
+        self.url, self.secret, self.timeout = url, secret, timeout
+
+    def validate(self, request: ProvisionRequest) -> list[str]:
+        answer = self._post("validate", asdict(request))
+        reasons = answer.get("reasons", [])
+        if not isinstance(reasons, list):
+            raise ConnectorError("The vendor bridge answered validate without a list of reasons.")
+        return [str(r) for r in reasons]
+
+    def provision(self, request: ProvisionRequest) -> ProvisionResult:
+        answer = self._post("provision", asdict(request), idempotency_key=request.idempotency_key)
+        if not answer.get("external_id"):
+            raise ConnectorError("The vendor bridge answered provision without an external_id.")
+        return ProvisionResult(external_id=str(answer["external_id"])[:64])
+
+    def issue_keys(self, vendor: str, sku: str, count: int, idempotency_key: str) -> list[str]:
+        answer = self._post("issue_keys", {"vendor": vendor, "sku": sku, "count": count,
+                                           "idempotency_key": idempotency_key}, idempotency_key=idempotency_key)
+        keys = answer.get("keys")
+        if not isinstance(keys, list) or len(keys) != count:
+            raise ConnectorError(f"The vendor bridge returned {len(keys or [])} keys instead of {count}.")
+        return [str(k) for k in keys]
+
+    def _post(self, action: str, payload: dict[str, Any], idempotency_key: str | None = None) -> dict[str, Any]:
+        body = json.dumps({"action": action, **payload}, sort_keys=True, separators=(",", ":")).encode()
+        timestamp = str(int(time.time()))
+        headers = {"Content-Type": "application/json", "Accept": "application/json",
+                   "X-Canal-Timestamp": timestamp, "X-Canal-Signature": sign(self.secret, timestamp, body)}
+        if idempotency_key:
+            headers["Idempotency-Key"] = idempotency_key
+        request = urllib.request.Request(self.url, data=body, headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return _json(response.read(MAX_RESPONSE_BYTES))
+        except urllib.error.HTTPError as exc:
+            detail = _error_detail(exc)
+            raise ConnectorError(f"The vendor refused the request (HTTP {exc.code}){detail}.") from None
+        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise ConnectorError(f"The vendor could not be reached ({reason}).") from None
+
+
+def _json(raw: bytes) -> dict[str, Any]:
+    try:
+        answer = json.loads(raw or b"{}")
+    except ValueError:
+        raise ConnectorError("The vendor bridge answered with something that is not JSON.") from None
+    if not isinstance(answer, dict):
+        raise ConnectorError("The vendor bridge answered with JSON that is not an object.")
+    return answer
+
+
+def _error_detail(exc: urllib.error.HTTPError) -> str:
+    try:
+        error = json.loads(exc.read(MAX_RESPONSE_BYTES) or b"{}").get("error")
+    except (ValueError, AttributeError, OSError):
+        error = None
+    return f": {str(error)[:300]}" if error else ""

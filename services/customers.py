@@ -1,0 +1,114 @@
+"""A reseller's end customers: search, create, edit, deactivate."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
+
+from models import Customer, CustomerStatus, Reseller, Subscription, User, db
+from services import DomainError, audit
+from services.addresses import AddressError, clean_address
+
+PER_PAGE = 20
+EDITABLE = ("code", "name", "email", "domain", "tax_id", "country", "city", "address", "zip_code",
+            "contact_name", "phone", "tenant_id", "language", "currency", "billing_start")
+
+
+class CustomerError(DomainError):
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass
+class Page:
+    items: list[Any]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+def search_customers(reseller_id: int, q: str = "", page: int = 1, per_page: int = PER_PAGE) -> Page:
+    """One page of the reseller's customers by code; `q` matches code, name, e-mail or domain."""
+    where = [Customer.reseller_id == reseller_id]
+    if q:
+        like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        where.append(sa.or_(*(column.ilike(like, escape="\\") for column in
+                              (Customer.code, Customer.name, Customer.email, Customer.domain))))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Customer).where(*where)) or 0
+    page = min(max(page, 1), max(1, math.ceil(total / per_page)))
+    rows = db.session.scalars(sa.select(Customer).where(*where).order_by(Customer.code)
+                              .limit(per_page).offset((page - 1) * per_page))
+    return Page(list(rows), page, per_page, total)
+
+
+def get_customer(reseller_id: int, customer_id: int) -> Customer | None:
+    """The customer if it belongs to this reseller (tenant isolation), else None."""
+    return db.session.scalar(sa.select(Customer).where(Customer.id == customer_id,
+                                                       Customer.reseller_id == reseller_id))
+
+
+def subscriptions_of(customer: Customer) -> list[Subscription]:
+    stmt = (sa.select(Subscription).where(Subscription.customer_id == customer.id)
+            .options(joinedload(Subscription.product)).order_by(Subscription.created_at.desc()))
+    return list(db.session.scalars(stmt))
+
+
+def create_customer(reseller: Reseller, actor: User, **fields: Any) -> Customer:
+    """A new ACTIVE customer; the code must be unique within the reseller."""
+    customer = Customer(reseller_id=reseller.id, currency=reseller.currency, country=reseller.country)
+    _apply(customer, fields)
+    db.session.add(customer)
+    db.session.flush()
+    audit.record(actor, "customer.created", customer, code=customer.code)
+    return customer
+
+
+def update_customer(customer: Customer, actor: User, **fields: Any) -> Customer:
+    _apply(customer, fields)
+    db.session.flush()
+    audit.record(actor, "customer.updated", customer, code=customer.code)
+    return customer
+
+
+def set_active(customer: Customer, actor: User, active: bool) -> None:
+    """Deactivate (no new services or licenses for it) or reactivate a customer."""
+    customer.status = CustomerStatus.ACTIVE if active else CustomerStatus.INACTIVE
+    db.session.flush()
+    audit.record(actor, "customer.activated" if active else "customer.deactivated", customer)
+
+
+def _apply(customer: Customer, fields: dict[str, Any]) -> None:
+    values = {k: v for k, v in fields.items() if k in EDITABLE}
+    for key, value in values.items():
+        if isinstance(value, str) or (value is None and key != "billing_start"):
+            values[key] = (value or "").strip()
+    if not values.get("code"):
+        raise CustomerError(_("Enter the customer's code."), "code")
+    if not values.get("name"):
+        raise CustomerError(_("Enter the customer's legal name."), "name")
+    try:
+        values["email"] = clean_address(values.get("email") or "")
+    except AddressError as exc:
+        raise CustomerError(str(exc), "email") from None
+    values["country"] = (values.get("country") or "").upper()
+    values["currency"] = (values.get("currency") or customer.currency or "USD").upper()
+    _check_code_is_free(customer, values["code"])
+    for key, value in values.items():
+        setattr(customer, key, value)
+
+
+def _check_code_is_free(customer: Customer, code: str) -> None:
+    taken = db.session.scalar(sa.select(Customer.id).where(
+        Customer.reseller_id == customer.reseller_id, Customer.code == code,
+        Customer.id != customer.id if customer.id else sa.true()))
+    if taken is not None:
+        raise CustomerError(_("You already have a customer with the code %(code)s.", code=code), "code")

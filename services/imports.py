@@ -1,0 +1,255 @@
+"""Imports: claiming and running them, cancel and retry, the My imports listing and the sweep's queries.
+
+A claim is a conditional UPDATE (PENDING -> RUNNING with a fresh token and a lease); the result is
+written only if the import is still RUNNING under that token, so cancel, a second worker or a
+recovered lease can never make an import count twice.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import joinedload, selectinload
+
+from jobs import enqueue_after_commit
+from models import Import, ImportItem, ImportStatus, ItemStatus, User, db, utcnow
+from services import DomainError, audit, outbox, provisioning
+from services.connectors import get_connector
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 100
+LEASE = timedelta(minutes=10)
+MAX_ATTEMPTS = 3           # an import interrupted this often (worker killed mid-run) fails with a reason
+PER_PAGE_CHOICES = (10, 25, 50, 100)
+SORTS = {"created": Import.id, "schedule": Import.run_at}  # ids grow with created_at
+
+
+class ImportStateError(DomainError):
+    """The import is not in a state that allows this action; nothing was changed."""
+
+
+# --- claiming and running ------------------------------------------------------------------------
+
+def claim_due(limit: int | None = None, now: datetime | None = None) -> tuple[str, list[int]]:
+    """Claim up to `limit` (a batch) due PENDING imports for this run; concurrent runs get disjoint sets."""
+    now, limit = now or utcnow(), limit or BATCH_SIZE
+    token = secrets.token_hex(16)
+    # A materialized CTE: PostgreSQL evaluates it once (an IN (subquery ... LIMIT) can be re-run per row
+    # and claim more than `limit`); SKIP LOCKED lets concurrent runs take the next rows instead of waiting.
+    due = (sa.select(Import.id).where(Import.status == ImportStatus.PENDING, Import.run_at <= now)
+           .order_by(Import.run_at, Import.id).limit(limit).with_for_update(skip_locked=True)
+           .cte("due").prefix_with("MATERIALIZED", dialect="postgresql"))
+    stmt = (_claim(token, now).where(Import.id.in_(sa.select(due.c.id)))
+            .returning(Import.id).execution_options(synchronize_session=False))
+    return token, sorted(db.session.scalars(stmt))
+
+
+def claim_one(import_id: int, now: datetime | None = None) -> str | None:
+    """Claim one import if it is PENDING and due; None if it was cancelled, claimed or is not due yet."""
+    now = now or utcnow()
+    token = secrets.token_hex(16)
+    stmt = _claim(token, now).where(Import.id == import_id, Import.run_at <= now)
+    result = db.session.execute(stmt.execution_options(synchronize_session=False))
+    return token if result.rowcount == 1 else None
+
+
+def _claim(token: str, now: datetime) -> sa.Update:
+    return (sa.update(Import).where(Import.status == ImportStatus.PENDING)
+            .values(status=ImportStatus.RUNNING, claim_token=token, lease_until=now + LEASE, started_at=now,
+                    attempts=Import.attempts + 1))
+
+
+def run_claimed(token: str, ids: Sequence[int]) -> int:
+    """Validate, provision and record each claimed import; returns how many results were written."""
+    imports = list(db.session.scalars(
+        sa.select(Import).where(Import.id.in_(ids)).order_by(Import.run_at, Import.id)
+        .options(joinedload(Import.reseller), joinedload(Import.created_by),
+                 selectinload(Import.items).options(joinedload(ImportItem.customer), joinedload(ImportItem.product)))))
+    items = [item for imp in imports for item in imp.items]
+    facts = provisioning.load_facts({(imp.reseller_id, item.product_id) for imp in imports for item in imp.items},
+                                    {item.customer_id for item in items})
+    connector = get_connector()
+    return sum(_run_one(imp, token, facts, connector) for imp in imports)
+
+
+def _run_one(imp: Import, token: str, facts: provisioning.Facts, connector) -> int:
+    pending = [item for item in imp.items if item.status is ItemStatus.PENDING]  # a retry skips completed ones
+    outcomes = [(item, _outcome(imp, item, facts, connector)) for item in pending]
+    failed = sum(1 for _, (reasons, _) in outcomes if reasons)
+    completed = len(imp.items) - len(pending) + len(outcomes) - failed
+    status = ImportStatus.FAILED if failed else ImportStatus.COMPLETED
+    won = db.session.execute(
+        sa.update(Import).where(Import.id == imp.id, Import.status == ImportStatus.RUNNING,
+                                Import.claim_token == token)
+        .values(status=status, completed_count=completed, failed_count=failed, finished_at=utcnow(),
+                lease_until=None, claim_token=None)
+        .execution_options(synchronize_session=False)).rowcount == 1
+    if not won:
+        return 0  # cancelled meanwhile, or our lease ran out and another run owns it now
+    for item, (reasons, external_id) in outcomes:
+        if reasons:
+            item.status, item.reasons = ItemStatus.FAILED, reasons
+        else:
+            provisioning.record_subscription(imp, item, external_id, facts)
+    _queue_completion_email(imp, status, completed, failed)
+    return 1
+
+
+def _outcome(imp: Import, item: ImportItem, facts: provisioning.Facts, connector) -> tuple[list[str], str]:
+    if imp.attempts > MAX_ATTEMPTS:
+        return [_("The import was interrupted %(n)s times and was stopped; retry it.", n=MAX_ATTEMPTS)], ""
+    try:
+        return provisioning.provision_item(imp, item, facts, connector)
+    except SQLAlchemyError:
+        raise
+    except Exception as exc:  # a bug or a vendor surprise must fail this import, not the whole batch
+        log.exception("import %s item %s failed unexpectedly", imp.id, item.id)
+        return [_("Unexpected error (%(kind)s); the distributor has been notified.", kind=type(exc).__name__)], ""
+
+
+def _queue_completion_email(imp: Import, status: ImportStatus, completed: int, failed: int) -> None:
+    creator = imp.created_by
+    with force_locale(creator.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        outbox.queue_email(creator.email, "import_completed", related=imp, import_name=imp.name,
+                           created_by=creator.name or creator.email, created_at=imp.created_at,
+                           import_type=imp.import_type, status=status.value, completed=completed, failed=failed,
+                           reasons=[r for item in imp.items for r in item.reasons])
+
+
+# --- user actions --------------------------------------------------------------------------------
+
+def cancel_import(reseller_id: int, import_id: int, actor: User) -> None:
+    """PENDING -> CANCELLED by the same kind of conditional UPDATE as the claim: only one can win."""
+    done = db.session.execute(
+        sa.update(Import).where(Import.id == import_id, Import.reseller_id == reseller_id,
+                                Import.status == ImportStatus.PENDING)
+        .values(status=ImportStatus.CANCELLED, finished_at=utcnow())
+        .execution_options(synchronize_session=False)).rowcount == 1
+    if not done:
+        raise ImportStateError(_("Only a pending import can be cancelled; this one has already started or ended."))
+    db.session.execute(sa.update(ImportItem).where(ImportItem.import_id == import_id,
+                                                   ImportItem.status == ItemStatus.PENDING)
+                       .values(status=ItemStatus.CANCELLED).execution_options(synchronize_session=False))
+    audit.record(actor, "import.cancelled", db.session.get(Import, import_id))
+
+
+def retry_import(reseller_id: int, import_id: int, actor: User) -> None:
+    """FAILED -> PENDING, due now; the failed items run again (a completed item never runs twice)."""
+    now = utcnow().replace(microsecond=0)
+    done = db.session.execute(
+        sa.update(Import).where(Import.id == import_id, Import.reseller_id == reseller_id,
+                                Import.status == ImportStatus.FAILED)
+        .values(status=ImportStatus.PENDING, run_at=now, attempts=0, started_at=None, finished_at=None)
+        .execution_options(synchronize_session=False)).rowcount == 1
+    if not done:
+        raise ImportStateError(_("Only a failed import can be retried."))
+    db.session.execute(sa.update(ImportItem).where(ImportItem.import_id == import_id,
+                                                   ImportItem.status == ItemStatus.FAILED)
+                       .values(status=ItemStatus.PENDING, reasons=[]).execution_options(synchronize_session=False))
+    enqueue_after_commit("default", provisioning.RUN_ONE_JOB, import_id, job_id=provisioning.run_job_id(import_id))
+    audit.record(actor, "import.retried", db.session.get(Import, import_id))
+
+
+# --- the sweep -----------------------------------------------------------------------------------
+
+def recover_expired_leases(now: datetime | None = None) -> int:
+    """RUNNING imports whose run died (worker killed, machine lost) go back to PENDING to run again."""
+    now = now or utcnow()
+    return db.session.execute(
+        sa.update(Import).where(Import.status == ImportStatus.RUNNING, Import.lease_until < now)
+        .values(status=ImportStatus.PENDING, claim_token=None, lease_until=None)
+        .execution_options(synchronize_session=False)).rowcount
+
+
+def any_due(now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    return db.session.scalar(sa.select(Import.id).where(Import.status == ImportStatus.PENDING,
+                                                        Import.run_at <= now).limit(1)) is not None
+
+
+# --- My imports ----------------------------------------------------------------------------------
+
+@dataclass
+class ImportPage:
+    items: list[Import]
+    sort: str
+    direction: str
+    per_page: int
+    next_cursor: str | None   # ?after= for the following page
+    prev_cursor: str | None   # ?before= for the preceding page
+
+
+def list_imports(reseller_id: int, sort: str = "created", direction: str = "desc", per_page: int = 10,
+                 after: str | None = None, before: str | None = None) -> ImportPage:
+    """A keyset page of the reseller's imports (index seek, no OFFSET), with each creator in the same query."""
+    sort = sort if sort in SORTS else "created"
+    direction = direction if direction in ("asc", "desc") else "desc"
+    per_page = per_page if per_page in PER_PAGE_CHOICES else PER_PAGE_CHOICES[0]
+    key = sa.tuple_(SORTS[sort], Import.id)
+    backwards = before is not None and after is None
+    cursor = _decode(before if backwards else after, sort)
+    ascending = (direction == "asc") != backwards
+    stmt = sa.select(Import).where(Import.reseller_id == reseller_id).options(joinedload(Import.created_by))
+    if cursor is not None:
+        stmt = stmt.where(key > cursor if ascending else key < cursor)
+    order = (SORTS[sort].asc(), Import.id.asc()) if ascending else (SORTS[sort].desc(), Import.id.desc())
+    rows = list(db.session.scalars(stmt.order_by(*order).limit(per_page + 1)))
+    more = len(rows) > per_page
+    rows = rows[:per_page]
+    if backwards:
+        rows.reverse()
+    has_next = more if not backwards else True
+    has_prev = (cursor is not None) if not backwards else more
+    return ImportPage(rows, sort, direction, per_page,
+                      _encode(rows[-1], sort) if rows and has_next else None,
+                      _encode(rows[0], sort) if rows and has_prev else None)
+
+
+def _encode(imp: Import, sort: str) -> str:
+    if sort == "created":
+        return str(imp.id)
+    return f"{imp.run_at.strftime('%Y%m%d%H%M%S%f')}-{imp.id}"
+
+
+def _decode(cursor: str | None, sort: str) -> tuple | None:
+    try:
+        if cursor is None:
+            return None
+        if sort == "created":
+            return (int(cursor), int(cursor))
+        stamp, _, id_ = cursor.partition("-")
+        return (datetime.strptime(stamp, "%Y%m%d%H%M%S%f").replace(tzinfo=UTC), int(id_))
+    except ValueError:
+        return None  # a mangled cursor shows the first page rather than an error
+
+
+def has_active(reseller_id: int) -> bool:
+    """Anything PENDING or RUNNING: the My imports page keeps polling only while this is true."""
+    return db.session.scalar(sa.select(Import.id).where(
+        Import.reseller_id == reseller_id,
+        Import.status.in_((ImportStatus.PENDING, ImportStatus.RUNNING))).limit(1)) is not None
+
+
+def get_import(reseller_id: int, import_id: int) -> Import | None:
+    return db.session.scalar(sa.select(Import).where(Import.id == import_id, Import.reseller_id == reseller_id))
+
+
+def items_by_import(import_ids: Sequence[int]) -> dict[int, list[ImportItem]]:
+    """The items of several imports with their customer, product and subscription: three queries in all."""
+    result: dict[int, list[ImportItem]] = {i: [] for i in import_ids}
+    if not import_ids:
+        return result
+    stmt = (sa.select(ImportItem).where(ImportItem.import_id.in_(import_ids)).order_by(ImportItem.id)
+            .options(joinedload(ImportItem.customer), joinedload(ImportItem.product)))
+    for item in db.session.scalars(stmt):
+        result[item.import_id].append(item)
+    return result

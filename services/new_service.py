@@ -1,0 +1,74 @@
+"""The New service wizard's helpers: the cloud catalog search, the draft, defaults and the quote."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager
+
+from models import COMMITMENT_MONTHS, Customer, Product, ProductKind, ServiceDraft, User, Vendor, db
+
+
+def search_services(q: str = "", limit: int = 50) -> list[Product]:
+    """Active cloud services whose name, code, tags or vendor match `q`."""
+    stmt = (sa.select(Product).join(Vendor).where(Product.kind == ProductKind.SUBSCRIPTION, Product.active)
+            .options(contains_eager(Product.vendor)).order_by(Vendor.name, Product.name).limit(limit))
+    if q.strip():
+        like = "%" + q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(sa.or_(*(c.ilike(like, escape="\\") for c in
+                                   (Product.name, Product.sku, Product.tags, Vendor.name))))
+    return list(db.session.scalars(stmt))
+
+
+def get_service(product_id: int | None) -> Product | None:
+    product = db.session.get(Product, product_id) if product_id else None
+    return product if product is not None and product.kind is ProductKind.SUBSCRIPTION else None
+
+
+def get_draft(user: User, customer: Customer, create: bool = False) -> ServiceDraft | None:
+    draft = db.session.scalar(sa.select(ServiceDraft).where(ServiceDraft.user_id == user.id,
+                                                            ServiceDraft.customer_id == customer.id))
+    if draft is None and create:
+        draft = ServiceDraft(user_id=user.id, customer_id=customer.id, config={})
+        db.session.add(draft)
+        db.session.flush()
+    return draft
+
+
+def default_config(product: Product, customer: Customer) -> dict[str, Any]:
+    return {"name": product.name, "quantity": 1, "billing_type": (product.billing_types or [""])[0],
+            "end_date_alignment": "", "tenant_id": customer.tenant_id, "partner_id": "", "notify_me": True,
+            "billing_start": "", "is_billable": True, "contract_id": "", "quote_id": ""}
+
+
+@dataclass(frozen=True)
+class Quote:
+    currency: str
+    quantity: int
+    months: int  # the commitment, in months (1 for month-to-month and one-time)
+    unit_cost: Decimal
+    unit_price: Decimal
+
+    @property
+    def monthly_cost(self) -> Decimal:
+        return self.unit_cost * self.quantity
+
+    @property
+    def monthly_price(self) -> Decimal:
+        return self.unit_price * self.quantity
+
+    @property
+    def commitment_cost(self) -> Decimal:
+        return self.monthly_cost * self.months
+
+    @property
+    def commitment_price(self) -> Decimal:
+        return self.monthly_price * self.months
+
+
+def quote(product: Product, config: dict[str, Any]) -> Quote:
+    """Today's cost and selling price; the subscription itself takes the price of the day it is created."""
+    months = max(COMMITMENT_MONTHS.get(str(config.get("billing_type")), 1), 1)
+    return Quote(product.currency, int(config.get("quantity") or 0), months, product.cost, product.price)

@@ -1,0 +1,160 @@
+"""Placed orders: what resellers and staff see of them, and the decisions on them.
+
+Every decision is a conditional UPDATE on the order's status, so approve, reject and cancel can
+never both win, and a second click is refused without changing anything.
+"""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy.orm import joinedload, selectinload
+
+from models import License, LicenseStatus, Order, OrderLine, OrderStatus, User, db, utcnow
+from services import DomainError, audit, outbox
+from services.connectors import get_connector
+
+PER_PAGE = 20
+LICENSES_PER_PAGE = 50
+
+# What resellers read (an approved order is "Done" to them) and the ?status= filter values.
+STATUS_LABELS = {OrderStatus.PENDING: _l("Pending"), OrderStatus.APPROVED: _l("Done"),
+                 OrderStatus.REJECTED: _l("Rejected"), OrderStatus.CANCELLED: _l("Cancelled")}
+LICENSE_LABELS = {LicenseStatus.PENDING: _l("Pending"), LicenseStatus.AVAILABLE: _l("Available"),
+                  LicenseStatus.ASSIGNED: _l("Assigned"), LicenseStatus.ACTIVATED: _l("Activated"),
+                  LicenseStatus.VOID: _l("Void")}
+STATUS_FILTERS = {"pending": OrderStatus.PENDING, "done": OrderStatus.APPROVED,
+                  "rejected": OrderStatus.REJECTED, "cancelled": OrderStatus.CANCELLED}
+
+
+class OrderError(DomainError):
+    pass
+
+
+def public_url(endpoint: str, **values) -> str:
+    """An absolute link under PUBLIC_URL, for e-mails (works in jobs too, without a request)."""
+    parts = urlsplit(current_app.config["PUBLIC_URL"])
+    adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme)
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def reseller_order(reseller_id: int | None, order_id: int) -> Order | None:
+    """The order if it belongs to this reseller; None otherwise (the view answers 404)."""
+    return db.session.scalar(sa.select(Order).where(Order.id == order_id, Order.reseller_id == reseller_id))
+
+
+def reseller_orders(reseller_id: int, *, status: OrderStatus | None = None, page: int = 1) -> Pagination:
+    stmt = (sa.select(Order).where(Order.reseller_id == reseller_id).options(selectinload(Order.lines))
+            .order_by(Order.id.desc()))
+    if status is not None:
+        stmt = stmt.where(Order.status == status)
+    return db.paginate(stmt, page=max(page, 1), per_page=PER_PAGE, error_out=False)
+
+
+def availability(order_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """(available, total) licenses per order, for a page of orders in one grouped query."""
+    if not order_ids:
+        return {}
+    available = sa.func.sum(sa.case((License.status == LicenseStatus.AVAILABLE, 1), else_=0))
+    stmt = (sa.select(OrderLine.order_id, available, sa.func.count(License.id))
+            .join(License, License.order_line_id == OrderLine.id)
+            .where(OrderLine.order_id.in_(order_ids)).group_by(OrderLine.order_id))
+    return {order_id: (int(avail or 0), total) for order_id, avail, total in db.session.execute(stmt)}
+
+
+def order_licenses(order: Order, *, page: int = 1) -> Pagination:
+    stmt = (sa.select(License).join(License.order_line).where(OrderLine.order_id == order.id)
+            .options(joinedload(License.order_line), joinedload(License.customer))
+            .order_by(OrderLine.id, License.seq))
+    return db.paginate(stmt, page=max(page, 1), per_page=LICENSES_PER_PAGE, error_out=False)
+
+
+def pending_orders(*, page: int = 1) -> Pagination:
+    """The approvals queue, oldest first."""
+    stmt = (sa.select(Order).where(Order.status == OrderStatus.PENDING)
+            .options(selectinload(Order.lines), joinedload(Order.reseller)).order_by(Order.id))
+    return db.paginate(stmt, page=max(page, 1), per_page=PER_PAGE, error_out=False)
+
+
+def pending_count() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Order)
+                             .where(Order.status == OrderStatus.PENDING))
+
+
+def approve_order(order: Order, staff: User) -> Order:
+    """Issue the keys through the vendor connector and make every license AVAILABLE."""
+    _decide(order, OrderStatus.APPROVED, decided_at=utcnow(), decided_by_id=staff.id)
+    issued = _issue_keys(order)
+    audit.record(staff, "order.approve", order, licenses=issued)
+    outbox.queue_email(order.confirmation_email, "order_approved", related=order, order=order,
+                       order_url=public_url("licenses.order", order_id=order.id))
+    return order
+
+
+def reject_order(order: Order, staff: User, reason: str) -> Order:
+    """Refuse the order; the reason is shown to the reseller and e-mailed."""
+    reason = reason.strip()
+    if not reason:
+        raise OrderError(_("Give the reason for the rejection: the reseller will read it."))
+    _decide(order, OrderStatus.REJECTED, decided_at=utcnow(), decided_by_id=staff.id, rejection_reason=reason)
+    _void_licenses(order)
+    audit.record(staff, "order.reject", order, reason=reason)
+    outbox.queue_email(order.confirmation_email, "order_rejected", related=order, order=order,
+                       order_url=public_url("licenses.order", order_id=order.id))
+    return order
+
+
+def cancel_order(order: Order, user: User) -> Order:
+    """The reseller withdraws an order staff have not decided on yet."""
+    _decide(order, OrderStatus.CANCELLED, cancelled_at=utcnow())
+    _void_licenses(order)
+    audit.record(user, "order.cancel", order)
+    return order
+
+
+def _decide(order: Order, status: OrderStatus, **values) -> None:
+    """Move a PENDING order to `status`, or refuse (and change nothing) if it is no longer PENDING."""
+    stmt = (sa.update(Order).where(Order.id == order.id, Order.status == OrderStatus.PENDING)
+            .values(status=status, **values).execution_options(synchronize_session=False))
+    changed = db.session.execute(stmt).rowcount
+    db.session.refresh(order)
+    if changed != 1:
+        raise OrderError(_refusal(order))
+
+
+def _refusal(order: Order) -> str:
+    already = {
+        OrderStatus.APPROVED: _("Order %(number)s was already approved.", number=order.number),
+        OrderStatus.REJECTED: _("Order %(number)s was already rejected.", number=order.number),
+        OrderStatus.CANCELLED: _("Order %(number)s was cancelled by the reseller.", number=order.number),
+    }
+    return already.get(order.status, "") + " " + _("Nothing was changed.")
+
+
+def _issue_keys(order: Order) -> int:
+    """Keys from the vendor (idempotent on the order id) written onto the PENDING licenses."""
+    connector = get_connector()
+    table = License.__table__
+    stmt = (table.update()
+            .where(table.c.order_line_id == sa.bindparam("b_line"), table.c.seq == sa.bindparam("b_seq"),
+                   table.c.status == LicenseStatus.PENDING.value)
+            .values(key=sa.bindparam("b_key"), status=LicenseStatus.AVAILABLE.value))
+    for line in order.lines:
+        keys = connector.issue_keys(line.vendor_name, line.sku, line.quantity, idempotency_key=f"order-{order.id}")
+        if len(keys) != line.quantity:
+            raise OrderError(_("The vendor returned %(got)s keys for %(want)s licenses of %(sku)s. "
+                               "Nothing was changed.", got=len(keys), want=line.quantity, sku=line.sku))
+        params = [{"b_line": line.id, "b_seq": seq, "b_key": key} for seq, key in enumerate(keys, start=1)]
+        db.session.execute(stmt, params)
+    return order.license_count
+
+
+def _void_licenses(order: Order) -> None:
+    line_ids = sa.select(OrderLine.id).where(OrderLine.order_id == order.id).scalar_subquery()
+    db.session.execute(sa.update(License).where(License.order_line_id.in_(line_ids),
+                                                License.status == LicenseStatus.PENDING)
+                       .values(status=LicenseStatus.VOID).execution_options(synchronize_session=False))

@@ -1,0 +1,136 @@
+"""Resellers and their users, as the distributor's staff manage them. Every change is audited."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from models import OutboxEmail, Reseller, ResellerStatus, Role, User, db
+from services import DomainError, accounts, audit, outbox
+
+EDITABLE_FIELDS = ("name", "tax_id", "country", "currency")
+
+
+class ResellerError(DomainError):
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field  # the form field the message belongs next to, if any
+
+
+def search_resellers(query: str = "") -> sa.Select:
+    """Resellers whose legal name or tax id contains `query`, by name."""
+    stmt = sa.select(Reseller).order_by(sa.func.lower(Reseller.name), Reseller.id)
+    query = query.strip()
+    if query:
+        pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(sa.or_(Reseller.name.ilike(pattern, escape="\\"),
+                                 Reseller.tax_id.ilike(pattern, escape="\\")))
+    return stmt
+
+
+def create_reseller(*, by: User, name: str, tax_id: str, country: str, currency: str) -> Reseller:
+    """Create an ACTIVE reseller; a tax id is unique within its country."""
+    fields = _clean(name=name, tax_id=tax_id, country=country, currency=currency)
+    _check_tax_id_free(fields["tax_id"], fields["country"])
+    reseller = Reseller(**fields, status=ResellerStatus.ACTIVE)
+    db.session.add(reseller)
+    db.session.flush()
+    audit.record(by, "reseller.create", reseller, **fields)
+    return reseller
+
+
+def update_reseller(reseller: Reseller, *, by: User, **values: str) -> dict[str, list[str]]:
+    """Change the legal name, tax id, country or currency; returns (and audits) what changed."""
+    fields = _clean(**{key: values[key] for key in EDITABLE_FIELDS})
+    _check_tax_id_free(fields["tax_id"], fields["country"], exclude=reseller)
+    changes = {key: [getattr(reseller, key), value] for key, value in fields.items()
+               if getattr(reseller, key) != value}
+    for key, (_old, new) in changes.items():
+        setattr(reseller, key, new)
+    if changes:
+        db.session.flush()
+        audit.record(by, "reseller.update", reseller, changes=changes)
+    return changes
+
+
+def suspend_reseller(reseller: Reseller, *, by: User) -> None:
+    """Suspend an active reseller (its scheduled work then fails validation)."""
+    if reseller.status is ResellerStatus.SUSPENDED:
+        raise ResellerError(_("%(name)s is already suspended.", name=reseller.name))
+    reseller.status = ResellerStatus.SUSPENDED
+    audit.record(by, "reseller.suspend", reseller)
+
+
+def reactivate_reseller(reseller: Reseller, *, by: User) -> None:
+    if reseller.status is ResellerStatus.ACTIVE:
+        raise ResellerError(_("%(name)s is already active.", name=reseller.name))
+    reseller.status = ResellerStatus.ACTIVE
+    audit.record(by, "reseller.reactivate", reseller)
+
+
+def invite_user(reseller: Reseller, *, by: User, email: str, name: str = "") -> User:
+    """Create a user who cannot log in until they set a password through the e-mailed link."""
+    if not reseller.is_active:
+        raise ResellerError(_("A suspended reseller cannot get new users."))
+    email = accounts.normalise_email(email)
+    if accounts.find_user(email) is not None:
+        raise accounts.AccountError(_("A user with the e-mail %(email)s already exists.", email=email))
+    user = User(email=email, name=name.strip(), password_hash=accounts.unusable_password(),
+                role=Role.RESELLER, reseller=reseller)
+    db.session.add(user)
+    db.session.flush()
+    _send_password_link(user, by=by)
+    audit.record(by, "user.invite", user, reseller_id=reseller.id, email=email)
+    return user
+
+
+def disable_user(user: User, *, by: User) -> None:
+    """Disable a user; their sessions and set-password links stop working at once."""
+    if not user.enabled:
+        raise ResellerError(_("%(email)s is already disabled.", email=user.email))
+    user.enabled = False
+    user.end_sessions()
+    audit.record(by, "user.disable", user)
+
+
+def enable_user(user: User, *, by: User) -> None:
+    if user.enabled:
+        raise ResellerError(_("%(email)s is already enabled.", email=user.email))
+    user.enabled = True
+    audit.record(by, "user.enable", user)
+
+
+def send_password_reset(user: User, *, by: User) -> OutboxEmail:
+    """E-mail a new set-password link (the invitation again if the user never set a password)."""
+    if not user.enabled:
+        raise ResellerError(_("Enable %(email)s before sending a new password link.", email=user.email))
+    email = _send_password_link(user, by=by)
+    audit.record(by, "user.password_reset", user)
+    return email
+
+
+def _send_password_link(user: User, *, by: User) -> OutboxEmail:
+    template = "password_reset" if accounts.has_usable_password(user) else "invite"
+    max_age = current_app.config.get("PASSWORD_LINK_MAX_AGE", accounts.PASSWORD_LINK_MAX_AGE)
+    return outbox.queue_email(user.email, template, related=user, link=accounts.password_link(user),
+                              user=user, reseller=user.reseller, sender=by, hours=max_age // 3600)
+
+
+def _clean(**fields: str) -> dict[str, str]:
+    cleaned = {key: " ".join((value or "").split()) for key, value in fields.items()}
+    cleaned["country"] = cleaned["country"].upper()
+    cleaned["currency"] = cleaned["currency"].upper()
+    for key in ("name", "tax_id"):
+        if not cleaned[key]:
+            raise ResellerError(_("This field is required."), field=key)
+    return cleaned
+
+
+def _check_tax_id_free(tax_id: str, country: str, exclude: Reseller | None = None) -> None:
+    stmt = sa.select(Reseller.name).where(Reseller.tax_id == tax_id, Reseller.country == country)
+    if exclude is not None:
+        stmt = stmt.where(Reseller.id != exclude.id)
+    other = db.session.scalar(stmt.limit(1))
+    if other is not None:
+        raise ResellerError(_("%(other)s already has the tax id %(tax_id)s in %(country)s.",
+                              other=other, tax_id=tax_id, country=country), field="tax_id")

@@ -1,0 +1,60 @@
+"""Staff in a real browser: suspend a reseller (with its confirmation), then log in as one of its users."""
+import pytest
+
+from models import ResellerStatus, Role, db
+from tests.factories import PASSWORD, make_reseller, make_user
+
+pytestmark = pytest.mark.browser
+
+
+def log_in(page, user):
+    page.goto("/login")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("heading", name=f"Welcome, {user.name}").wait_for()
+
+
+def test_suspend_a_reseller_then_log_in_as_its_user_and_back(page):
+    staff = make_user(Role.STAFF, name="Sofía Staff")
+    reseller = make_reseller(name="Andes Software SA")
+    user = make_user(Role.RESELLER, reseller=reseller, name="Rita Reseller")
+    db.session.commit()
+    log_in(page, staff)
+
+    page.get_by_role("link", name="Admin").click()
+    page.get_by_role("link", name="Resellers").click()
+    page.get_by_role("link", name="Andes Software SA").click()
+    page.get_by_role("heading", name="Andes Software SA").wait_for()
+
+    asked = []
+
+    def say_no(dialog):
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", say_no)  # "Are you sure?" - no: nothing happens
+    page.get_by_role("button", name="Suspend").click()
+    page.wait_for_timeout(300)  # room for a request that must not happen
+    assert asked and asked[0].startswith("Suspend Andes Software SA?")
+    db.session.refresh(reseller)
+    assert reseller.status is ResellerStatus.ACTIVE
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Suspend").click()
+    page.get_by_text("Andes Software SA is suspended.").wait_for()
+    page.get_by_role("button", name="Reactivate").wait_for()
+    db.session.refresh(reseller)
+    assert reseller.status is ResellerStatus.SUSPENDED
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Log in as").click()
+    banner = page.get_by_role("alert").filter(has_text="on behalf of")
+    banner.wait_for()
+    assert f"You are logged in as {user.email} on behalf of {staff.email}" in banner.inner_text()
+    page.get_by_role("heading", name="Welcome, Rita Reseller").wait_for()
+
+    banner.get_by_role("button", name="Stop").click()
+    page.get_by_text(f"You are back as {staff.email}.").wait_for()
+    page.get_by_role("heading", name="Andes Software SA").wait_for()
+    assert page.get_by_text("on behalf of").count() == 0

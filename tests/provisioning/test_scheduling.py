@@ -1,0 +1,207 @@
+"""Scheduled provisioning end to end on real Redis: rq-scheduler, a real RQ worker, the SMTP server."""
+import time
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+from rq_scheduler import Scheduler
+from sqlalchemy.exc import IntegrityError
+
+from jobs import get_queue, get_redis
+from jobs.provisioning import run_due_imports, run_import
+from jobs.sweep import sweep
+from jobs.worker import AppContextJob
+from models import Import, ImportStatus, ItemStatus, OutboxEmail, Subscription, db, utcnow
+from services import provisioning
+from services.provisioning import ProvisioningError
+from tests.provisioning import cloud_setup, due_now, schedule, subscriptions_of
+from tests.support import mail_text, run_jobs
+
+
+def scheduler() -> Scheduler:
+    return Scheduler(connection=get_redis(), queue_name="default", job_class=AppContextJob)
+
+
+def wait_until(moment) -> None:
+    time.sleep(max((moment - utcnow()).total_seconds(), 0) + 0.05)
+
+
+def test_scheduled_import_completes_at_its_time_once_at_that_days_price(smtp):
+    user, customer, product = cloud_setup()
+    imp = schedule(user, customer, product, run_at=utcnow() + timedelta(seconds=2), quantity=3)
+    assert imp.status is ImportStatus.PENDING
+    assert [job.id for job in scheduler().get_jobs()] == [provisioning.due_job_id(imp.run_at)]
+
+    scheduler().enqueue_jobs()  # not due yet: nothing moves to the queue
+    assert get_queue("default").job_ids == []
+    product.price = Decimal("16.40")  # the price changes between scheduling and run time
+    db.session.commit()
+
+    wait_until(imp.run_at)
+    scheduler().enqueue_jobs()
+    assert get_queue("default").job_ids == [provisioning.due_job_id(imp.run_at)]
+    run_jobs("default")
+
+    db.session.expire_all()
+    imp = db.session.get(Import, imp.id)
+    assert imp.status is ImportStatus.COMPLETED
+    assert (imp.completed_count, imp.failed_count) == (1, 0)
+    assert imp.started_at >= imp.run_at
+    [subscription] = subscriptions_of(imp.id)
+    assert subscription.unit_price == Decimal("16.40") and subscription.quantity == 3
+    assert subscription.cancellable_until - subscription.created_at == timedelta(days=7)
+    assert subscription.external_id and imp.items[0].external_id == subscription.external_id
+
+    run_jobs("mail")
+    [message] = smtp.wait_for_messages(1)
+    assert message["To"] == user.email and message["Subject"] == "Your import is completed"
+    body = mail_text(message)
+    for expected in (f"Created by: {user.name}", f"Import type: {product.sku}", "Completed accounts: 1",
+                     "Failed accounts: 0", imp.created_at.strftime("%Y-%m-%d %H:%M:%S") + " UTC"):
+        assert expected in body
+
+
+def test_imports_due_in_the_same_second_share_one_scheduled_job():
+    user, customer, product = cloud_setup()
+    run_at = (utcnow() + timedelta(minutes=5)).replace(microsecond=0)
+    ids = [schedule(user, customer, product, run_at=run_at).id for _ in range(3)]
+    later = schedule(user, customer, product, run_at=run_at + timedelta(seconds=1))
+    assert sorted(job.id for job in scheduler().get_jobs()) == sorted(
+        [provisioning.due_job_id(run_at), provisioning.due_job_id(later.run_at)])
+    assert len(set(ids)) == 3
+
+
+def test_run_at_is_rounded_up_to_a_whole_second_so_the_job_never_runs_early():
+    user, customer, product = cloud_setup()
+    asked = (utcnow() + timedelta(minutes=5)).replace(microsecond=250_000)
+    imp = schedule(user, customer, product, run_at=asked)
+    assert imp.run_at == asked.replace(microsecond=0) + timedelta(seconds=1)
+
+
+def test_the_job_run_twice_creates_one_subscription_and_one_email():
+    user, customer, product = cloud_setup()
+    imp = due_now(user, customer, product)
+    assert run_due_imports() == 1
+    assert run_due_imports() == 0
+    assert run_import(imp.id) == "not claimed"
+    assert len(subscriptions_of(imp.id)) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxEmail)) == 1
+
+
+def test_a_second_subscription_for_the_same_item_is_refused_by_the_database():
+    user, customer, product = cloud_setup()
+    imp = due_now(user, customer, product)
+    run_due_imports()
+    [first] = subscriptions_of(imp.id)
+    copy = Subscription(**{c.key: getattr(first, c.key) for c in Subscription.__table__.columns if c.key != "id"})
+    db.session.add(copy)
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_provision_now_is_enqueued_at_once_and_runs():
+    user, customer, product = cloud_setup()
+    imp = schedule(user, customer, product, run_at=None)
+    assert imp.run_at <= utcnow()
+    assert get_queue("default").job_ids == [provisioning.run_job_id(imp.id)]
+    assert list(scheduler().get_jobs()) == []
+    run_jobs("default")
+    db.session.expire_all()
+    assert db.session.get(Import, imp.id).status is ImportStatus.COMPLETED
+
+
+def test_redis_flushed_after_scheduling_still_completes_through_the_sweep():
+    user, customer, product = cloud_setup()
+    imp = schedule(user, customer, product, run_at=utcnow() + timedelta(seconds=1))
+    get_redis().flushdb()  # the scheduled job is gone
+    wait_until(imp.run_at)
+    scheduler().enqueue_jobs()
+    run_jobs("default")
+    db.session.expire_all()
+    assert db.session.get(Import, imp.id).status is ImportStatus.PENDING  # nothing ran it
+    result = sweep()
+    assert result["imports_enqueued"] == 1
+    assert sweep().get("imports_enqueued") is None  # its job is still queued: not sent twice
+    run_jobs("default")
+    db.session.expire_all()
+    assert db.session.get(Import, imp.id).status is ImportStatus.COMPLETED
+    assert len(subscriptions_of(imp.id)) == 1
+
+
+def test_a_run_whose_worker_died_is_recovered_by_the_sweep_and_completes_once():
+    from services import imports
+
+    user, customer, product = cloud_setup()
+    imp = due_now(user, customer, product)
+    token, ids = imports.claim_due()
+    db.session.commit()
+    assert ids == [imp.id]  # ... and then the worker is killed before it writes anything
+    db.session.execute(sa.update(Import).values(lease_until=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+    assert sweep()["imports_recovered"] == 1
+    run_jobs("default")
+    assert imports.run_claimed(token, ids) == 0  # the dead run's late write is refused
+    db.session.commit()
+    db.session.expire_all()
+    imp = db.session.get(Import, imp.id)
+    assert imp.status is ImportStatus.COMPLETED and imp.attempts == 2
+    assert len(subscriptions_of(imp.id)) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxEmail)) == 1
+
+
+def test_an_import_interrupted_too_often_fails_with_a_reason():
+    from services import imports
+
+    user, customer, product = cloud_setup()
+    imp = due_now(user, customer, product)
+    for _ in range(imports.MAX_ATTEMPTS):
+        imports.claim_due()
+        db.session.execute(sa.update(Import).values(lease_until=utcnow() - timedelta(seconds=1)))
+        imports.recover_expired_leases()
+        db.session.commit()
+    run_due_imports()
+    db.session.expire_all()
+    imp = db.session.get(Import, imp.id)
+    assert imp.status is ImportStatus.FAILED
+    assert "interrupted" in imp.items[0].reasons[0]
+    assert subscriptions_of(imp.id) == []
+
+
+def test_many_due_imports_run_in_batches_and_call_a_helper_job(app, monkeypatch):
+    from services import imports
+
+    monkeypatch.setattr(imports, "BATCH_SIZE", 4)
+    user, customer, product = cloud_setup()
+    ids = [due_now(user, customer, product).id for _ in range(10)]
+    assert run_due_imports() == 10
+    assert "run-due-imports-helper-0" in get_queue("default").job_ids
+    db.session.expire_all()
+    assert {db.session.get(Import, i).status for i in ids} == {ImportStatus.COMPLETED}
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Subscription)) == 10
+    run_jobs("default")
+    helper = get_queue("default").fetch_job("run-due-imports-helper-0")
+    assert helper.get_status() == "finished" and helper.return_value() == 0  # nothing was left for it
+
+
+def test_scheduling_refuses_a_time_in_the_past_or_beyond_a_year():
+    user, customer, product = cloud_setup()
+    for run_at in (utcnow() - timedelta(minutes=5), utcnow() + timedelta(days=366)):
+        with pytest.raises(ProvisioningError) as excinfo:
+            schedule(user, customer, product, run_at=run_at, min_lead=provisioning.MIN_LEAD)
+        assert excinfo.value.field == "run_at"
+        db.session.rollback()
+    with pytest.raises(ProvisioningError):
+        schedule(user, customer, product, run_at=utcnow() + timedelta(seconds=30), min_lead=provisioning.MIN_LEAD)
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Import)) == 0
+
+
+def test_items_record_their_result():
+    user, customer, product = cloud_setup()
+    imp = due_now(user, customer, product)
+    run_import(imp.id)
+    db.session.expire_all()
+    item = db.session.get(Import, imp.id).items[0]
+    assert item.status is ItemStatus.COMPLETED and item.reasons == []
