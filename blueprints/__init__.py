@@ -43,6 +43,7 @@ def navigation() -> list[tuple[str, str]]:
 
 
 def init_app(app: Flask) -> None:
+    from blueprints.activation import bp as activation_bp
     from blueprints.admin import bp as admin_bp
     from blueprints.auth import bp as auth_bp
     from blueprints.cart import bp as cart_bp
@@ -56,7 +57,7 @@ def init_app(app: Flask) -> None:
     from blueprints.provisioning import bp as provisioning_bp
 
     for bp in (auth_bp, main_bp, admin_bp, catalog_bp, cart_bp, checkout_bp, licenses_bp,
-               customers_bp, provisioning_bp, imports_bp):
+               customers_bp, provisioning_bp, imports_bp, activation_bp):
         app.register_blueprint(bp)
     init_ops(app)
     formatting.init_app(app)

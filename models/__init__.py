@@ -1,8 +1,9 @@
 """Every model, importable as `from models import db, User`."""
 from models.accounts import Reseller, ResellerStatus, Role, User
+from models.assignments import Assignment
 from models.audit import AuditEvent
 from models.base import db, utcnow
-from models.catalog import BILLING_TYPES, COMMITMENT_MONTHS, Category, Product, ProductKind, Vendor
+from models.catalog import BILLING_TYPES, COMMITMENT_MONTHS, Category, Product, ProductKind, ProductPrice, Vendor
 from models.customers import Customer, CustomerStatus
 from models.orders import (
     Cart,
@@ -33,6 +34,7 @@ __all__ = [
     "BILLING_TYPES",
     "CANCELLATION_WINDOW",
     "COMMITMENT_MONTHS",
+    "Assignment",
     "AuditEvent",
     "Cart",
     "CartLine",
@@ -55,6 +57,7 @@ __all__ = [
     "OutboxEmail",
     "Product",
     "ProductKind",
+    "ProductPrice",
     "Reseller",
     "ResellerStatus",
     "Role",

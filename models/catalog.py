@@ -1,14 +1,19 @@
 """Vendors (brands), categories and the products resellers buy."""
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import TimestampMixin, db, intpk, money, str255
+from models.base import TimestampMixin, db, intpk, money, str255, utcnow
 from models.types import enum_column
+
+if TYPE_CHECKING:
+    from models.accounts import User
 
 
 class ProductKind(StrEnum):
@@ -74,3 +79,18 @@ class Product(TimestampMixin, db.Model):
     @property
     def margin(self) -> Decimal:
         return self.price - self.cost
+
+
+class ProductPrice(db.Model):
+    """A product's price and cost from `effective_at` on: "billed at the price of that day" is checked against it."""
+
+    id: Mapped[intpk]
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("product.id"))
+    price: Mapped[money]
+    cost: Mapped[money]
+    effective_at: Mapped[datetime] = mapped_column(default=utcnow)
+    changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+
+    changed_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (sa.Index("ix_product_price_product_effective", "product_id", "effective_at"),)

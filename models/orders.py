@@ -5,6 +5,7 @@ import secrets
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -14,6 +15,9 @@ from models.base import TimestampMixin, db, intpk, money, str255
 from models.catalog import Product
 from models.customers import Customer
 from models.types import enum_column
+
+if TYPE_CHECKING:
+    from models.assignments import Assignment
 
 DESCRIPTION_MAX = 200
 COMMENTS_MAX = 1000
@@ -33,10 +37,6 @@ class Cart(TimestampMixin, db.Model):
     user: Mapped[User] = relationship()
     lines: Mapped[list[CartLine]] = relationship(back_populates="cart", order_by="CartLine.id",
                                                  cascade="all, delete-orphan")
-
-    @property
-    def item_count(self) -> int:
-        return sum(line.quantity for line in self.lines)
 
 
 class CartLine(TimestampMixin, db.Model):
@@ -157,11 +157,13 @@ class License(TimestampMixin, db.Model):
     key: Mapped[str | None] = mapped_column(sa.String(64))
     status: Mapped[LicenseStatus] = enum_column(LicenseStatus, default=LicenseStatus.PENDING, index=True)
     customer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("customer.id"), index=True)
+    assignment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("assignment.id"), index=True)
     assigned_at: Mapped[datetime | None]
     activated_at: Mapped[datetime | None]
 
     order_line: Mapped[OrderLine] = relationship()
     customer: Mapped[Customer | None] = relationship()
+    assignment: Mapped[Assignment | None] = relationship(back_populates="licenses")
 
     __table_args__ = (
         sa.UniqueConstraint("order_line_id", "seq", name="uq_license_order_line_seq"),

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
-from models import Customer, CustomerStatus, Reseller, Subscription, User, db
+from models import Customer, CustomerStatus, Import, ImportItem, ImportStatus, Reseller, Subscription, User, db
 from services import DomainError, audit
 from services.addresses import AddressError, clean_address
 
@@ -59,6 +59,14 @@ def get_customer(reseller_id: int, customer_id: int) -> Customer | None:
 def subscriptions_of(customer: Customer) -> list[Subscription]:
     stmt = (sa.select(Subscription).where(Subscription.customer_id == customer.id)
             .options(joinedload(Subscription.product)).order_by(Subscription.created_at.desc()))
+    return list(db.session.scalars(stmt))
+
+
+def scheduled_imports(customer: Customer, limit: int = 20) -> list[Import]:
+    """Provisioning waiting or running for this customer (its subscription appears once it completes)."""
+    stmt = (sa.select(Import).join(ImportItem).where(ImportItem.customer_id == customer.id,
+                                                    Import.status.in_((ImportStatus.PENDING, ImportStatus.RUNNING)))
+            .order_by(Import.run_at).limit(limit))
     return list(db.session.scalars(stmt))
 
 

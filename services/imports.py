@@ -22,6 +22,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from jobs import enqueue_after_commit
 from models import Import, ImportItem, ImportStatus, ItemStatus, User, db, utcnow
 from services import DomainError, audit, outbox, provisioning
+from services import provisioning_rules as rules
 from services.connectors import get_connector
 
 log = logging.getLogger(__name__)
@@ -75,13 +76,13 @@ def run_claimed(token: str, ids: Sequence[int]) -> int:
         .options(joinedload(Import.reseller), joinedload(Import.created_by),
                  selectinload(Import.items).options(joinedload(ImportItem.customer), joinedload(ImportItem.product)))))
     items = [item for imp in imports for item in imp.items]
-    facts = provisioning.load_facts({(imp.reseller_id, item.product_id) for imp in imports for item in imp.items},
+    facts = rules.load_facts({(imp.reseller_id, item.product_id) for imp in imports for item in imp.items},
                                     {item.customer_id for item in items})
     connector = get_connector()
     return sum(_run_one(imp, token, facts, connector) for imp in imports)
 
 
-def _run_one(imp: Import, token: str, facts: provisioning.Facts, connector) -> int:
+def _run_one(imp: Import, token: str, facts: rules.Facts, connector) -> int:
     pending = [item for item in imp.items if item.status is ItemStatus.PENDING]  # a retry skips completed ones
     outcomes = [(item, _outcome(imp, item, facts, connector)) for item in pending]
     failed = sum(1 for _, (reasons, _) in outcomes if reasons)
@@ -104,7 +105,7 @@ def _run_one(imp: Import, token: str, facts: provisioning.Facts, connector) -> i
     return 1
 
 
-def _outcome(imp: Import, item: ImportItem, facts: provisioning.Facts, connector) -> tuple[list[str], str]:
+def _outcome(imp: Import, item: ImportItem, facts: rules.Facts, connector) -> tuple[list[str], str]:
     if imp.attempts > MAX_ATTEMPTS:
         return [_("The import was interrupted %(n)s times and was stopped; retry it.", n=MAX_ATTEMPTS)], ""
     try:
@@ -244,7 +245,7 @@ def get_import(reseller_id: int, import_id: int) -> Import | None:
 
 
 def items_by_import(import_ids: Sequence[int]) -> dict[int, list[ImportItem]]:
-    """The items of several imports with their customer, product and subscription: three queries in all."""
+    """The items of several imports with their customer and product, in one query."""
     result: dict[int, list[ImportItem]] = {i: [] for i in import_ids}
     if not import_ids:
         return result

@@ -18,4 +18,15 @@ def require_staff():
         abort(403)
 
 
-from blueprints.admin import approvals, audit, impersonation, outbox, resellers, views  # noqa: F401
+from blueprints.admin import (  # noqa: F401
+    approvals,
+    audit,
+    catalog,
+    dashboard,
+    impersonation,
+    imports,
+    orders,
+    outbox,
+    resellers,
+    views,
+)

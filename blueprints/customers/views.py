@@ -1,4 +1,3 @@
-import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -8,7 +7,7 @@ from blueprints import render
 from blueprints.auth.forms import EmptyForm
 from blueprints.customers import bp
 from blueprints.customers.forms import CustomerForm
-from models import BILLING_TYPES, Customer, Import, ImportItem, ImportStatus, db, utcnow
+from models import BILLING_TYPES, Customer, db, utcnow
 from services import customers
 from services.customers import CustomerError
 
@@ -36,8 +35,9 @@ def new():
 @bp.post("/")
 def create():
     form = CustomerForm()
-    if form.validate_on_submit() and _saved(form, None):
-        return redirect(url_for("customers.show", customer_id=form.saved_id), 303)
+    customer = _save(form, None) if form.validate_on_submit() else None
+    if customer is not None:
+        return redirect(url_for("customers.show", customer_id=customer.id), 303)
     return render("customers/form.html", form=form, customer=None), 422
 
 
@@ -45,7 +45,8 @@ def create():
 def show(customer_id: int):
     customer = customer_or_404(customer_id)
     return render("customers/show.html", customer=customer, subscriptions=customers.subscriptions_of(customer),
-                  scheduled=_scheduled_imports(customer), form=EmptyForm(), billing_types=BILLING_TYPES, now=utcnow())
+                  scheduled=customers.scheduled_imports(customer), form=EmptyForm(), billing_types=BILLING_TYPES,
+                  now=utcnow())
 
 
 @bp.get("/<int:customer_id>/edit")
@@ -58,7 +59,7 @@ def edit(customer_id: int):
 def update(customer_id: int):
     customer = customer_or_404(customer_id)
     form = CustomerForm()
-    if form.validate_on_submit() and _saved(form, customer):
+    if form.validate_on_submit() and _save(form, customer) is not None:
         return redirect(url_for("customers.show", customer_id=customer.id), 303)
     return render("customers/form.html", form=form, customer=customer), 422
 
@@ -84,8 +85,8 @@ def _set_active(customer_id: int, active: bool, message: str):
     return redirect(url_for("customers.show", customer_id=customer.id), 303)
 
 
-def _saved(form: CustomerForm, customer: Customer | None) -> bool:
-    """Create or update from the form; a refused value goes back to its field."""
+def _save(form: CustomerForm, customer: Customer | None) -> Customer | None:
+    """Create or update from the form; a refused value goes back to its field (and None is returned)."""
     try:
         if customer is None:
             customer = customers.create_customer(current_user.reseller, current_user, **form.values())
@@ -95,19 +96,11 @@ def _saved(form: CustomerForm, customer: Customer | None) -> bool:
     except CustomerError as exc:
         db.session.rollback()
         getattr(form, exc.field or "code").errors.append(str(exc))
-        return False
+        return None
     except IntegrityError:  # the same code saved by someone else a moment ago
         db.session.rollback()
         form.code.errors.append(_("You already have a customer with the code %(code)s.", code=form.code.data))
-        return False
-    form.saved_id = customer.id
+        return None
     flash(_("Customer %(code)s saved.", code=customer.code), "success")
-    return True
+    return customer
 
-
-def _scheduled_imports(customer: Customer) -> list[Import]:
-    """Provisioning waiting or running for this customer (its subscriptions appear once it completes)."""
-    stmt = (sa.select(Import).join(ImportItem).where(ImportItem.customer_id == customer.id,
-                                                    Import.status.in_((ImportStatus.PENDING, ImportStatus.RUNNING)))
-            .order_by(Import.run_at).limit(20))
-    return list(db.session.scalars(stmt))

@@ -6,4 +6,4 @@ from blueprints.cart import require_reseller
 bp = Blueprint("licenses", __name__, url_prefix="/licenses")
 bp.before_request(require_reseller)
 
-from blueprints.licenses import views  # noqa: F401
+from blueprints.licenses import assign, views  # noqa: F401

@@ -5,6 +5,7 @@ from flask_login import current_user
 from blueprints import render
 from blueprints.auth.forms import EmptyForm
 from blueprints.licenses import bp
+from blueprints.licenses.forms import assignment_context
 from models import Order, db
 from services import orders
 from services.orders import LICENSE_LABELS, STATUS_FILTERS, STATUS_LABELS, OrderError
@@ -24,12 +25,13 @@ def index():
                   filters=STATUS_FILTERS)
 
 
-def show_order(order: Order, *, confirming: bool = False, block: str | None = "licenses"):
+def show_order(order: Order, *, confirming: bool = False, block: str | None = "licenses", **forms):
     licenses = orders.order_licenses(order, page=request.args.get("page", 1, type=int))
     available, total = orders.availability([order.id]).get(order.id, (0, 0))
     return render("licenses/order.html", block=block, order=order, licenses=licenses, available=available,
                   total=total, label=STATUS_LABELS[order.status], license_labels=LICENSE_LABELS,
-                  confirming=confirming, form=EmptyForm())
+                  confirming=confirming, form=EmptyForm(),
+                  **assignment_context(order, current_user.reseller_id, **forms))
 
 
 @bp.get("/orders/<int:order_id>")

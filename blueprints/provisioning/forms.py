@@ -8,7 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Optional
 
 from models import BILLING_TYPES, Product
-from services.provisioning import ALIGNMENTS
+from services.provisioning_rules import ALIGNMENTS
 
 CONFIG_FIELDS = ("name", "quantity", "billing_type", "end_date_alignment", "tenant_id", "partner_id", "notify_me",
                  "billing_start", "is_billable", "contract_id", "quote_id")
@@ -27,7 +27,7 @@ class TermsForm(FlaskForm):
 
 class ConfigureForm(FlaskForm):
     """Types only; what the service allows (quantity range, billing types, tenant format) is checked by
-    services.provisioning.config_errors, the same check the import runs later."""
+    services.provisioning_rules.config_errors, the same check the import runs later."""
 
     name = StringField(_l("Subscription name"))
     quantity = IntegerField(_l("Quantity"), validators=[InputRequired(message=_l("Enter a quantity."))])

@@ -4,6 +4,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from blueprints import render
 from blueprints.customers.views import customer_or_404
@@ -11,6 +12,7 @@ from blueprints.provisioning import bp
 from blueprints.provisioning.forms import ConfigureForm, ScheduleForm, SelectServiceForm, TermsForm
 from models import BILLING_TYPES, Customer, ServiceDraft, db, utcnow
 from services import new_service, provisioning
+from services import provisioning_rules as rules
 from services.connectors import get_connector
 from services.provisioning import ProvisioningError
 
@@ -33,7 +35,7 @@ def _first_unfinished(customer: Customer, draft: ServiceDraft | None) -> str:
         return "select"
     if not provisioning.terms_accepted(customer.reseller_id, draft.product):
         return "terms"
-    if not draft.config or provisioning.config_errors(draft.product, draft.config):
+    if not draft.config or rules.config_errors(draft.product, draft.config):
         return "configure"
     return "review"
 
@@ -70,11 +72,15 @@ def choose(customer_id: int):
     if product is None or not product.active:
         form.product_id.errors = [_("Choose a service from the list.")]
         return _page("select", customer, draft, q="", services=new_service.search_services(), form=form), 422
-    draft = draft or new_service.get_draft(current_user, customer, create=True)
-    draft.choose(product)
-    if not draft.config:
-        draft.config = new_service.default_config(product, customer)
-    db.session.commit()
+    try:
+        draft = draft or new_service.get_draft(current_user, customer, create=True)
+        draft.choose(product)
+        if not draft.config:
+            draft.config = new_service.default_config(product, customer)
+        db.session.commit()
+    except IntegrityError:  # a double submit created the draft a moment ago: show the step again
+        db.session.rollback()
+        return _go(customer, "select")
     return _go(customer, "terms" if not provisioning.terms_accepted(customer.reseller_id, product) else "configure")
 
 
@@ -117,7 +123,7 @@ def save_configuration(customer_id: int):
     form = ConfigureForm(draft.product)
     if form.validate_on_submit():
         config = form.config()
-        for name, message in provisioning.config_errors(draft.product, config).items():
+        for name, message in rules.config_errors(draft.product, config).items():
             getattr(form, name).errors.append(message)
         if not form.errors:
             draft.config = config
@@ -170,10 +176,10 @@ def local_time(customer_id: int):
 
 
 def _review_page(customer: Customer, draft: ServiceDraft, form: ScheduleForm):
-    checks = provisioning.preflight(current_user.reseller, customer, draft.product, draft.config, get_connector())
+    checks = rules.preflight(current_user.reseller, customer, draft.product, draft.config, get_connector())
     now = utcnow()
     return _page("review", customer, draft, form=form, quote=new_service.quote(draft.product, draft.config),
-                 checks=checks, billing_types=BILLING_TYPES, alignments=provisioning.ALIGNMENTS,
+                 checks=checks, billing_types=BILLING_TYPES, alignments=rules.ALIGNMENTS,
                  run_at=form.run_at.data if not form.run_at.errors else None, zone=str(get_timezone()),
                  min_run_at=(now + timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%M"),
                  max_run_at=(now + provisioning.MAX_LEAD).strftime("%Y-%m-%dT%H:%M"),

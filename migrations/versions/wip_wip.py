@@ -2,7 +2,7 @@
 
 Revision ID: wip
 Revises: c643a6280cd6
-Create Date: 2026-11-22 16:08:24.517560
+Create Date: 2026-11-22 16:20:47.213055
 
 """
 from alembic import op
@@ -103,6 +103,20 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_order_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_order_user_id'), ['user_id'], unique=False)
 
+    op.create_table('product_price',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('product_id', sa.Integer(), nullable=False),
+    sa.Column('price', sa.Numeric(precision=14, scale=2), nullable=False),
+    sa.Column('cost', sa.Numeric(precision=14, scale=2), nullable=False),
+    sa.Column('effective_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('changed_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['changed_by_id'], ['user.id'], name=op.f('fk_product_price_changed_by_id_user')),
+    sa.ForeignKeyConstraint(['product_id'], ['product.id'], name=op.f('fk_product_price_product_id_product')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_product_price'))
+    )
+    with op.batch_alter_table('product_price', schema=None) as batch_op:
+        batch_op.create_index('ix_product_price_product_effective', ['product_id', 'effective_at'], unique=False)
+
     op.create_table('service_draft',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -188,25 +202,25 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_order_line_order_id'), ['order_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_order_line_product_id'), ['product_id'], unique=False)
 
-    op.create_table('license',
+    op.create_table('assignment',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('order_line_id', sa.Integer(), nullable=False),
-    sa.Column('seq', sa.Integer(), nullable=False),
-    sa.Column('key', sa.String(length=64), nullable=True),
-    sa.Column('status', sa.Enum('PENDING', 'AVAILABLE', 'ASSIGNED', 'ACTIVATED', 'VOID', name='licensestatus', native_enum=False, length=20), nullable=False),
-    sa.Column('customer_id', sa.Integer(), nullable=True),
-    sa.Column('assigned_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('quantity', sa.Integer(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=False),
+    sa.Column('token', sa.String(length=64), nullable=False),
+    sa.Column('expires_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('activated_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_license_customer_id_customer')),
-    sa.ForeignKeyConstraint(['order_line_id'], ['order_line.id'], name=op.f('fk_license_order_line_id_order_line')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_license')),
-    sa.UniqueConstraint('order_line_id', 'seq', name='uq_license_order_line_seq')
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_assignment_created_by_id_user')),
+    sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_assignment_customer_id_customer')),
+    sa.ForeignKeyConstraint(['order_line_id'], ['order_line.id'], name=op.f('fk_assignment_order_line_id_order_line')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_assignment')),
+    sa.UniqueConstraint('token', name=op.f('uq_assignment_token'))
     )
-    with op.batch_alter_table('license', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_license_customer_id'), ['customer_id'], unique=False)
-        batch_op.create_index('ix_license_order_line_status', ['order_line_id', 'status'], unique=False)
-        batch_op.create_index(batch_op.f('ix_license_status'), ['status'], unique=False)
+    with op.batch_alter_table('assignment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_assignment_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_assignment_order_line_id'), ['order_line_id'], unique=False)
 
     op.create_table('subscription',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -238,6 +252,29 @@ def upgrade():
         batch_op.create_index('ix_subscription_customer_product', ['customer_id', 'product_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_subscription_reseller_id'), ['reseller_id'], unique=False)
 
+    op.create_table('license',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_line_id', sa.Integer(), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=64), nullable=True),
+    sa.Column('status', sa.Enum('PENDING', 'AVAILABLE', 'ASSIGNED', 'ACTIVATED', 'VOID', name='licensestatus', native_enum=False, length=20), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=True),
+    sa.Column('assignment_id', sa.Integer(), nullable=True),
+    sa.Column('assigned_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('activated_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['assignment_id'], ['assignment.id'], name=op.f('fk_license_assignment_id_assignment')),
+    sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_license_customer_id_customer')),
+    sa.ForeignKeyConstraint(['order_line_id'], ['order_line.id'], name=op.f('fk_license_order_line_id_order_line')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_license')),
+    sa.UniqueConstraint('order_line_id', 'seq', name='uq_license_order_line_seq')
+    )
+    with op.batch_alter_table('license', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_license_assignment_id'), ['assignment_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_license_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index('ix_license_order_line_status', ['order_line_id', 'status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_license_status'), ['status'], unique=False)
+
     with op.batch_alter_table('customer', schema=None) as batch_op:
         batch_op.add_column(sa.Column('currency', sa.String(length=3), server_default='USD', nullable=False))
         batch_op.add_column(sa.Column('billing_start', sa.Date(), nullable=True))
@@ -259,17 +296,23 @@ def downgrade():
         batch_op.drop_column('billing_start')
         batch_op.drop_column('currency')
 
+    with op.batch_alter_table('license', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_license_status'))
+        batch_op.drop_index('ix_license_order_line_status')
+        batch_op.drop_index(batch_op.f('ix_license_customer_id'))
+        batch_op.drop_index(batch_op.f('ix_license_assignment_id'))
+
+    op.drop_table('license')
     with op.batch_alter_table('subscription', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_subscription_reseller_id'))
         batch_op.drop_index('ix_subscription_customer_product')
 
     op.drop_table('subscription')
-    with op.batch_alter_table('license', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_license_status'))
-        batch_op.drop_index('ix_license_order_line_status')
-        batch_op.drop_index(batch_op.f('ix_license_customer_id'))
+    with op.batch_alter_table('assignment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_assignment_order_line_id'))
+        batch_op.drop_index(batch_op.f('ix_assignment_customer_id'))
 
-    op.drop_table('license')
+    op.drop_table('assignment')
     with op.batch_alter_table('order_line', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_order_line_product_id'))
         batch_op.drop_index(batch_op.f('ix_order_line_order_id'))
@@ -292,6 +335,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_service_draft_customer_id'))
 
     op.drop_table('service_draft')
+    with op.batch_alter_table('product_price', schema=None) as batch_op:
+        batch_op.drop_index('ix_product_price_product_effective')
+
+    op.drop_table('product_price')
     with op.batch_alter_table('order', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_order_user_id'))
         batch_op.drop_index(batch_op.f('ix_order_status'))

@@ -129,6 +129,9 @@ def test_the_customer_page_lists_subscriptions_with_their_cancellation_window(cl
     run_due_imports()
     page = client.get(f"/customers/{customer.id}").text
     assert product.name in page and "Monthly (with 1-year commitment) - P1Y" in page and "Active" in page
+    assert "Scheduled provisioning:" not in page
+    due_now(user, customer, product)
+    assert "Scheduled provisioning:" in client.get(f"/customers/{customer.id}").text
     assert len(re.findall(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", page)) >= 2
 
 

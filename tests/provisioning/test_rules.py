@@ -14,7 +14,7 @@ from models import (
     SubscriptionStatus,
     db,
 )
-from services import provisioning
+from services import provisioning_rules as rules
 from services.connectors import get_connector
 from tests.provisioning import cloud_setup, due_now, make_cloud_product, subscriptions_of
 from tests.support import mail_text, run_jobs
@@ -129,7 +129,7 @@ def test_preflight_reports_each_rule_with_pass_or_its_reason():
     customer.status = CustomerStatus.INACTIVE
     db.session.commit()
     config = {"name": "x", "quantity": 1, "billing_type": "monthly", "tenant_id": "nope"}
-    checks = {c.key: c for c in provisioning.preflight(user.reseller, customer, standard, config, get_connector())}
+    checks = {c.key: c for c in rules.preflight(user.reseller, customer, standard, config, get_connector())}
     assert set(checks) == {"parent", "service", "once", "prerequisite", "vendor"}
     assert not checks["parent"].ok and "Parent account not active" in checks["parent"].reason
     assert not checks["service"].ok and "version 3" in checks["service"].reason
@@ -143,3 +143,16 @@ def test_the_local_connector_applies_the_vendor_rule_on_its_own():
 
     reasons = get_connector().validate(ProvisionRequest("k", "Microsoft", "SKU", 1, "monthly", "Acme", tenant_id="x"))
     assert reasons and "GUID" in reasons[0]
+
+
+def test_a_billing_start_that_was_today_when_scheduled_is_still_fine_when_the_import_runs_later():
+    from datetime import timedelta
+
+    from models import utcnow
+
+    user, customer, product = cloud_setup()
+    yesterday = (utcnow().date() - timedelta(days=1)).isoformat()
+    config = {"name": "x", "quantity": 1, "billing_type": "monthly", "tenant_id": customer.tenant_id,
+              "billing_start": yesterday}
+    assert "billing_start" in rules.config_errors(product, config)
+    assert rules.config_errors(product, config, at_run=True) == {}

@@ -205,3 +205,22 @@ def test_items_record_their_result():
     db.session.expire_all()
     item = db.session.get(Import, imp.id).items[0]
     assert item.status is ItemStatus.COMPLETED and item.reasons == []
+
+
+def test_flask_jobs_worker_runs_a_due_import_in_a_forked_work_horse(app):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    user, customer, product = cloud_setup()
+    imp = schedule(user, customer, product, run_at=None)  # Provision now: its job is queued
+    env = dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=app.config["REDIS_URL"],
+               SECRET_KEY=app.config["SECRET_KEY"])
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "jobs", "worker", "--burst", "default"],
+                            cwd=Path(__file__).resolve().parents[2], env=env, capture_output=True, text=True,
+                            timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    db.session.expire_all()
+    assert db.session.get(Import, imp.id).status is ImportStatus.COMPLETED
+    assert len(subscriptions_of(imp.id)) == 1

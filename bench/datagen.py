@@ -1,0 +1,164 @@
+"""Generate a large, realistic dataset with bulk inserts (SQLite or PostgreSQL).
+
+The bench user (bench@reseller1.test) belongs to reseller 1, which owns its even share of rows; the
+other resellers exist so every query has to find that share among all the data.
+"""
+from __future__ import annotations
+
+import random
+import time
+from datetime import timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from models import (Category, Customer, Import, ImportItem, License, Order, OrderLine, Product, Reseller,
+                    User, Vendor, db, utcnow)
+from services.demo import DEMO_PASSWORD
+from services.passwords import hash_password
+
+CHUNK = 5000
+SIZES = {
+    "full": dict(resellers=1000, products=10000, customers=200_000, licenses=1_000_000, imports=100_000),
+    "small": dict(resellers=1, products=10000, customers=200, licenses=1000, imports=100),
+}
+LICENSES_PER_ORDER = 10
+BENCH_EMAIL = "bench@reseller1.test"
+
+
+def generate(size: str = "full", seed: int = 7) -> dict[str, float]:
+    """Insert the dataset into the (empty, migrated) database; returns seconds per table."""
+    n = SIZES[size]
+    rnd = random.Random(seed)
+    timings: dict[str, float] = {}
+    now = utcnow()
+    password = hash_password(DEMO_PASSWORD)
+
+    def timed(name, rows):
+        start = time.perf_counter()
+        _insert(name, rows)
+        timings[name] = round(time.perf_counter() - start, 2)
+
+    timed("reseller", ({"id": i, "name": f"Reseller {i} S.A.", "tax_id": f"21{i:010d}", "country": "UY",
+                        "currency": "USD", "status": "ACTIVE", "created_at": now} for i in range(1, n["resellers"] + 1)))
+    timed("user", _users(n["resellers"], password, now))
+    timed("vendor", ({"id": i, "name": f"Vendor {i}", "slug": f"vendor-{i}", "active": True, "created_at": now}
+                     for i in range(1, 21)))
+    timed("category", ({"id": i, "name": name, "slug": name.lower(), "active": True, "created_at": now}
+                       for i, name in ((1, "ESD"), (2, "Cloud"))))
+    timed("product", _products(n["products"], rnd, now))
+    timed("customer", _customers(n["customers"], n["resellers"], now))
+    orders = n["licenses"] // LICENSES_PER_ORDER
+    timed("order", _orders(orders, n["resellers"], now))
+    timed("order_line", ({"id": i, "order_id": i, "product_id": (i % 5000) * 2 + 1, "sku": f"ESD-{(i % 5000) * 2 + 1:06d}",
+                          "product_name": f"Product {(i % 5000) * 2 + 1}", "vendor_name": "Vendor 1",
+                          "quantity": LICENSES_PER_ORDER, "unit_price": Decimal("100.00")}
+                         for i in range(1, orders + 1)))
+    timed("license", _licenses(orders, now))
+    timed("import", _imports(n["imports"], n["resellers"], now))
+    timed("import_item", ({"id": i, "import_id": i, "customer_id": _customer_of(i, n), "product_id": 2,
+                           "status": "COMPLETED", "quantity": 1, "billing_type": "monthly", "config": {},
+                           "reasons": [], "external_id": "", "direct_payment": False}
+                          for i in range(1, n["imports"] + 1)))
+    _fix_sequences()
+    return timings
+
+
+def _users(resellers: int, password: str, now):
+    yield {"id": 1, "email": "bench-staff@distributor.test", "name": "Bench staff", "password_hash": password,
+           "role": "staff", "reseller_id": None, "enabled": True, "session_token": "s", "created_at": now}
+    for i in range(1, resellers + 1):
+        email = BENCH_EMAIL if i == 1 else f"user@reseller{i}.test"
+        yield {"id": i + 1, "email": email, "name": f"User {i}", "password_hash": password, "role": "reseller",
+               "reseller_id": i, "enabled": True, "session_token": f"t{i}", "created_at": now}
+
+
+def _products(count: int, rnd: random.Random, now):
+    for i in range(1, count + 1):
+        cloud = i % 2 == 0
+        price = Decimal(rnd.randrange(500, 50000)) / 100
+        yield {"id": i, "sku": f"{'CLD' if cloud else 'ESD'}-{i:06d}", "name": f"Product {i} {'Cloud' if cloud else 'Pro'}",
+               "description": "A product.", "vendor_id": i % 20 + 1, "category_id": 2 if cloud else 1,
+               "kind": "subscription" if cloud else "license", "price": price, "cost": price * Decimal("0.8"),
+               "currency": "USD", "billing_types": ["monthly"] if cloud else ["one-time"], "terms_text": "",
+               "terms_version": 1, "once_per_account": False, "prerequisite_id": None,
+               "tags": "office,windows" if i % 3 else "security", "max_quantity": 1000, "active": True,
+               "created_at": now}
+
+
+def _customers(count: int, resellers: int, now):
+    per = count // resellers
+    for i in range(1, count + 1):
+        yield {"id": i, "reseller_id": (i - 1) // per + 1, "code": f"C{i:07d}", "name": f"Customer {i} Ltda.",
+               "email": f"it@customer{i}.test", "domain": f"customer{i}.test", "tax_id": "", "country": "UY",
+               "city": "Montevideo", "address": "", "zip_code": "", "contact_name": "", "phone": "",
+               "tenant_id": "", "language": "es", "currency": "USD", "billing_start": None, "status": "ACTIVE",
+               "created_at": now}
+
+
+def _customer_of(i: int, n: dict) -> int:
+    per = n["customers"] // n["resellers"]
+    reseller = (i - 1) // (n["imports"] // n["resellers"])
+    return reseller * per + 1
+
+
+def _orders(count: int, resellers: int, now):
+    per = count // resellers
+    for i in range(1, count + 1):
+        yield {"id": i, "reseller_id": (i - 1) // per + 1, "user_id": (i - 1) // per + 2,
+               "status": "APPROVED" if i % 10 else "PENDING", "checkout_token": f"bench-{i}",
+               "confirmation_email": "buyer@reseller.test", "description": f"PO-{i}", "delivery_method": "electronic",
+               "delivery_comments": "", "payment_method": "on_account", "currency": "USD", "tax_rate": Decimal("0"),
+               "subtotal": Decimal("1000.00"), "tax": Decimal("0.00"), "total": Decimal("1000.00"),
+               "decided_at": None, "decided_by_id": None, "rejection_reason": "", "cancelled_at": None,
+               "created_at": now - timedelta(minutes=count - i)}
+
+
+def _licenses(orders: int, now):
+    license_id = 0
+    for order in range(1, orders + 1):
+        approved = order % 10 != 0
+        for seq in range(1, LICENSES_PER_ORDER + 1):
+            license_id += 1
+            yield {"id": license_id, "order_line_id": order, "seq": seq,
+                   "key": f"KEY{license_id:012d}" if approved else None,
+                   "status": "AVAILABLE" if approved else "PENDING", "customer_id": None,
+                   "assigned_at": None, "activated_at": None}
+
+
+def _imports(count: int, resellers: int, now):
+    per = count // resellers
+    for i in range(1, count + 1):
+        reseller = (i - 1) // per + 1
+        yield {"id": i, "reseller_id": reseller, "created_by_id": reseller + 1, "source": "scheduled",
+               "account_type": "subscription", "name": f"Import {i}", "import_type": "CLD-000002",
+               "status": "COMPLETED", "run_at": now - timedelta(minutes=i), "started_at": None, "finished_at": None,
+               "claim_token": None, "lease_until": None, "attempts": 1, "completed_count": 1, "failed_count": 0,
+               "created_at": now - timedelta(minutes=i)}
+
+
+MODELS = {m.__table__.name: m for m in (Reseller, User, Vendor, Category, Product, Customer, Order, OrderLine,
+                                         License, Import, ImportItem)}
+
+
+def _insert(table_name: str, rows) -> None:
+    table = MODELS[table_name].__table__
+    chunk = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= CHUNK:
+            db.session.execute(sa.insert(table), chunk)
+            chunk = []
+    if chunk:
+        db.session.execute(sa.insert(table), chunk)
+    db.session.commit()
+
+
+def _fix_sequences() -> None:
+    """PostgreSQL: move each id sequence past the explicit ids we inserted."""
+    if db.engine.dialect.name != "postgresql":
+        return
+    for name in MODELS:
+        db.session.execute(sa.text(
+            f"SELECT setval(pg_get_serial_sequence('\"{name}\"', 'id'), COALESCE((SELECT MAX(id) FROM \"{name}\"), 1))"))
+    db.session.commit()

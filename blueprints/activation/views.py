@@ -1,0 +1,45 @@
+from flask import flash, redirect, render_template, request, url_for
+
+from blueprints.activation import bp
+from blueprints.auth.forms import EmptyForm
+from models import db
+from services import assignments
+from services.assignments import ActivationError
+
+STATUS = {"open": 200, "activated": 200, "expired": 410}
+
+
+@bp.after_request
+def keep_out_of_caches(response):
+    # The page shows license keys: no shared cache keeps it, no search engine lists it.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@bp.get("/<token>")
+def show(token: str):
+    assignment = assignments.by_token(token)
+    if assignment is None:
+        return render_template("activation/unknown.html"), 404
+    state = assignments.link_state(assignment)
+    return render_template("activation/show.html", assignment=assignment, state=state, form=EmptyForm(),
+                           licenses=assignment.licenses if state == "open" else [],
+                           confirmed=request.args.get("confirmed") == "1"), STATUS[state]
+
+
+@bp.post("/<token>")
+def confirm(token: str):
+    assignment = assignments.by_token(token)
+    if assignment is None:
+        return render_template("activation/unknown.html"), 404
+    if EmptyForm().validate_on_submit():
+        try:
+            assignments.activate(assignment)
+        except ActivationError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            return redirect(url_for("activation.show", token=token, confirmed=1), 303)
+    return redirect(url_for("activation.show", token=token), 303)

@@ -1,0 +1,92 @@
+"""Imports of every reseller: filter by reseller, status and run date; retry a FAILED one, cancel a PENDING one."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy.orm import joinedload
+from wtforms import SelectChoice, SelectField
+from wtforms.validators import Optional
+
+from blueprints import render
+from blueprints.admin import bp
+from blueprints.admin.orders import DatedFilterForm, day_range
+from blueprints.admin.paging import args_without, keyset_page
+from blueprints.auth.forms import EmptyForm
+from models import Import, ImportStatus, db, utcnow
+from services import DomainError, dashboard, imports
+
+DUE_CHOICES = {"24h": _l("Due in the next 24 hours"), "overdue": _l("Due and not run yet")}
+
+
+class ImportFilterForm(DatedFilterForm):
+    status = SelectField(_l("Status"), validators=[Optional()],
+                         choices=[SelectChoice("", _l("All"))] + [SelectChoice(s.value, s.value.capitalize())
+                                                                 for s in ImportStatus])
+    due = SelectField(_l("Run time"), validators=[Optional()],
+                      choices=[SelectChoice("", _l("Any"))] + [SelectChoice(k, v) for k, v in DUE_CHOICES.items()])
+
+
+@bp.get("/imports/")
+def imports_index():
+    form = ImportFilterForm(formdata=request.args)
+    if not form.validate():
+        return render("admin/imports.html", block="results", form=form, page=None, filters={}), 422
+    page = keyset_page(_filtered(form), Import.id)
+    failed_ids = [imp.id for imp in page.items if imp.status is ImportStatus.FAILED]
+    return render("admin/imports.html", block="results", form=form, page=page, filters=args_without("before"),
+                  items=imports.items_by_import(failed_ids), action_form=EmptyForm())
+
+
+def _filtered(form: ImportFilterForm) -> sa.Select:
+    stmt = sa.select(Import).options(joinedload(Import.reseller), joinedload(Import.created_by))
+    if form.reseller.data:
+        stmt = stmt.where(Import.reseller_id == form.reseller.data)
+    if form.status.data:
+        stmt = stmt.where(Import.status == ImportStatus(form.status.data))
+    start, end = day_range(form.since.data, form.until.data)
+    if start:
+        stmt = stmt.where(Import.run_at >= start)
+    if end:
+        stmt = stmt.where(Import.run_at < end)
+    now = utcnow()
+    if form.due.data == "24h":
+        stmt = stmt.where(Import.status == ImportStatus.PENDING, Import.run_at >= now,
+                          Import.run_at <= now + dashboard.DUE_SOON)
+    elif form.due.data == "overdue":
+        stmt = stmt.where(Import.status == ImportStatus.PENDING, Import.run_at < now)
+    return stmt
+
+
+@bp.post("/imports/<int:import_id>/retry")
+def imports_retry(import_id: int):
+    return _act(import_id, imports.retry_import, _("Import #%(id)s will run again now."))
+
+
+@bp.post("/imports/<int:import_id>/cancel")
+def imports_cancel(import_id: int):
+    return _act(import_id, imports.cancel_import, _("Import #%(id)s is cancelled."))
+
+
+def _act(import_id: int, operation, success: str):
+    """Retry or cancel through the imports service (a conditional UPDATE: a lost race changes nothing)."""
+    imp = db.get_or_404(Import, import_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        operation(imp.reseller_id, imp.id, current_user._get_current_object())
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(success % {"id": import_id}, "success")
+    return redirect(_back(), 303)
+
+
+def _back() -> str:
+    """Back to the list with its filters; only a path under /admin/imports/ is accepted."""
+    back = request.form.get("back", "")
+    return back if back.startswith("/admin/imports/") and "//" not in back else url_for("admin.imports_index")

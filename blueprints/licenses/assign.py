@@ -1,0 +1,133 @@
+"""Assigning licenses to customers from the order page, their activation e-mails, and the CSV export."""
+from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+
+from blueprints.auth.forms import EmptyForm
+from blueprints.licenses import bp
+from blueprints.licenses.forms import AssignForm, SendToForm
+from blueprints.licenses.views import own_order, show_order
+from extensions import htmx
+from models import Assignment, Customer, db, utcnow
+from services import assignments, customers, license_export
+from services.addresses import AddressError
+from services.assignments import AssignmentError
+from services.outbox import OutboxError
+
+
+def own_assignment(assignment_id: int) -> Assignment:
+    return assignments.reseller_assignment(current_user.reseller_id, assignment_id) or abort(404)
+
+
+def back_to_order(order_id: int):
+    return redirect(url_for("licenses.order", order_id=order_id, _anchor="assignments"), 303)
+
+
+@bp.post("/orders/<int:order_id>/assign")
+def assign(order_id: int):
+    order = own_order(order_id)
+    form = AssignForm()
+    if form.validate_on_submit():
+        customer = customers.get_customer(current_user.reseller_id, form.customer_id.data) or abort(404)
+        try:
+            assignment = assignments.assign_licenses(order, form.line_id.data, customer, form.quantity.data,
+                                                     current_user)
+        except AssignmentError as exc:
+            db.session.rollback()  # the pool and the outbox stay as they were
+            getattr(form, exc.field or "quantity").errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(ngettext("%(num)s license assigned to %(name)s. The activation e-mail is on its way.",
+                           "%(num)s licenses assigned to %(name)s. The activation e-mail is on its way.",
+                           assignment.quantity, name=customer.name), "success")
+            return back_to_order(order.id)
+    return show_order(order, block="assign", assign_form=form), 422
+
+
+@bp.get("/orders/<int:order_id>/customer-options")
+def customer_options(order_id: int):
+    own_order(order_id)
+    q = request.args.get("q", "").strip()[:100]
+    return render_template("licenses/_assign_customer_options.html",
+                           customers=assignments.active_customers(current_user.reseller_id, q))
+
+
+@bp.get("/orders/<int:order_id>/assignments")
+def assignments_status(order_id: int):
+    order = own_order(order_id)
+    if not htmx:
+        return redirect(url_for("licenses.order", order_id=order.id, _anchor="assignments"))
+    rows = assignments.order_assignments(order)
+    polling = assignments.any_email_in_flight(rows)
+    html = render_template("licenses/_assignments.html", order=order, rows=rows, polling=polling,
+                           form=EmptyForm(), send_form=SendToForm(formdata=None), send_for=None)
+    return html, 200 if polling else 286  # 286: htmx stops polling, nothing is in flight any more
+
+
+@bp.post("/assignments/<int:assignment_id>/resend")
+def resend(assignment_id: int):
+    assignment = own_assignment(assignment_id)
+    if EmptyForm().validate_on_submit():
+        email = assignments.resend(assignment, current_user)
+        db.session.commit()
+        flash(_("The activation e-mail was queued again for %(email)s.", email=email.to_addr), "success")
+    return back_to_order(assignment.order_line.order_id)
+
+
+@bp.post("/assignments/<int:assignment_id>/send")
+def send_to(assignment_id: int):
+    assignment = own_assignment(assignment_id)
+    form = SendToForm()
+    if form.validate_on_submit():
+        try:
+            email = assignments.resend(assignment, current_user, to=form.email.data)
+        except AddressError as exc:  # invalid, or a header injection attempt
+            db.session.rollback()
+            form.email.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("The activation e-mail was queued for %(email)s.", email=email.to_addr), "success")
+            return back_to_order(assignment.order_line.order_id)
+    order = own_order(assignment.order_line.order_id)
+    return show_order(order, block=None, send_form=form, send_for=assignment.id), 422
+
+
+@bp.post("/emails/<int:email_id>/retry")
+def retry_email(email_id: int):
+    email = assignments.reseller_email(current_user.reseller_id, email_id) or abort(404)
+    assignment = db.session.get(Assignment, email.related_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            assignments.retry_email(email, current_user)
+        except OutboxError:
+            db.session.rollback()
+            flash(_("This e-mail was already sent: use \"Resend to customer\" to send it again."), "error")
+        else:
+            db.session.commit()
+            flash(_("Sending the e-mail to %(email)s again now.", email=email.to_addr), "success")
+    return back_to_order(assignment.order_line.order_id)
+
+
+@bp.get("/export.csv")
+def export():
+    customer_id = request.args.get("customer", type=int)
+    customer: Customer | None = None
+    if customer_id is not None:
+        customer = customers.get_customer(current_user.reseller_id, customer_id) or abort(404)
+    rows = license_export.license_rows(current_user.reseller_id, customer.id if customer else None)
+    header = [str(h) for h in license_export.HEADER]
+    name = f"licenses-{customer.code if customer else 'all'}-{utcnow():%Y%m%d}.csv"
+    return Response(stream_with_context(license_export.csv_chunks(rows, header)), mimetype="text/csv",
+                    headers={"Content-Disposition": _attachment(name), "Cache-Control": "no-store"})
+
+
+def _attachment(filename: str) -> str:
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in filename)
+    return f'attachment; filename="{safe}"'
+
+
+@bp.app_template_global()
+def assigned_licenses(customer: Customer) -> tuple[list, int]:
+    """For the customer page's licenses section (templates/licenses/_assigned_to_customer.html)."""
+    return assignments.customer_licenses(customer)

@@ -1,0 +1,36 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, StringField
+from wtforms.validators import InputRequired, Length, NumberRange
+
+from blueprints.catalog.forms import QuantityField
+from models import Order
+from services import assignments
+
+
+class AssignForm(FlaskForm):
+    """Rendered by hand (templates/licenses/_assign_form.html): the selects list the order's lines
+    and the reseller's active customers; the service checks the ids, so no choices here."""
+
+    line_id = IntegerField(_l("Product"), validators=[InputRequired(message=_l("Choose a product."))])
+    quantity = QuantityField(_l("Quantity to assign"), validators=[
+        InputRequired(message=_l("Enter how many licenses to assign.")),
+        NumberRange(min=1, message=_l("Enter a quantity of at least 1.")),
+    ])
+    customer_id = IntegerField(_l("Customer"), validators=[InputRequired(message=_l("Choose a customer."))])
+
+
+class SendToForm(FlaskForm):
+    email = StringField(_l("Send to another address"), validators=[
+        InputRequired(message=_l("Enter an e-mail address.")), Length(max=254)])
+
+
+def assignment_context(order: Order, reseller_id: int, assign_form: AssignForm | None = None,
+                       send_form: SendToForm | None = None, send_for: int | None = None) -> dict:
+    """What the order page needs for "Assign" and the assignments table (forms kept on a 422)."""
+    rows = assignments.order_assignments(order)
+    return {"assign_form": assign_form or AssignForm(formdata=None), "rows": rows,
+            "lines": assignments.line_availability(order) if order.status.value == "APPROVED" else [],
+            "customers": assignments.active_customers(reseller_id),
+            "polling": assignments.any_email_in_flight(rows),
+            "send_form": send_form or SendToForm(formdata=None), "send_for": send_for}

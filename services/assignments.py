@@ -1,0 +1,260 @@
+"""License assignment: K AVAILABLE licenses of an order line go to one customer, with an e-mail
+carrying the keys and a public activation link; the end customer confirms on that page.
+
+Taking licenses from the pool is one conditional UPDATE, so two users (or two tabs) racing for the
+last licenses can never get more than there are: the loser sees how many are left.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy.orm import joinedload
+
+from models import (
+    Assignment,
+    Customer,
+    CustomerStatus,
+    EmailStatus,
+    License,
+    LicenseStatus,
+    Order,
+    OrderLine,
+    OrderStatus,
+    OutboxEmail,
+    User,
+    db,
+    utcnow,
+)
+from services import DomainError, audit, outbox
+from services.orders import public_url
+
+LINK_DAYS = 30  # default validity of an activation link; config ACTIVATION_LINK_DAYS overrides
+SEARCH_LIMIT = 50
+EMAIL_TEMPLATE = "license_activation"
+
+
+class AssignmentError(DomainError):
+    """Refused; nothing may be kept: the caller rolls back. `field` names the form field at fault."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class ActivationError(DomainError):
+    pass
+
+
+@dataclass
+class AssignmentRow:
+    """An assignment as the order page shows it, with every e-mail sent for it (oldest first)."""
+
+    assignment: Assignment
+    emails: list[OutboxEmail] = field(default_factory=list)
+
+
+def active_customers(reseller_id: int, q: str = "", limit: int = SEARCH_LIMIT) -> list[Customer]:
+    """The reseller's ACTIVE customers by code, matching `q` on code, name or e-mail."""
+    stmt = sa.select(Customer).where(Customer.reseller_id == reseller_id, Customer.status == CustomerStatus.ACTIVE)
+    if q:
+        like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(sa.or_(*(c.ilike(like, escape="\\") for c in (Customer.code, Customer.name, Customer.email))))
+    return list(db.session.scalars(stmt.order_by(Customer.code).limit(limit)))
+
+
+def line_availability(order: Order) -> list[tuple[OrderLine, int]]:
+    """Each line of the order with its AVAILABLE count."""
+    counts = dict(db.session.execute(
+        sa.select(License.order_line_id, sa.func.count(License.id))
+        .where(License.order_line_id.in_([line.id for line in order.lines]),
+               License.status == LicenseStatus.AVAILABLE).group_by(License.order_line_id)).all())
+    return [(line, counts.get(line.id, 0)) for line in order.lines]
+
+
+def assign_licenses(order: Order, line_id: int | None, customer: Customer, quantity: int | None,
+                    actor: User) -> Assignment:
+    """Give `quantity` AVAILABLE licenses of one order line to `customer` and queue its e-mail."""
+    line = _check_request(order, line_id, customer, quantity)
+    now = utcnow()
+    assignment = Assignment(order_line_id=line.id, customer_id=customer.id, quantity=quantity,
+                            created_by_id=actor.id, expires_at=now + link_validity(), created_at=now)
+    db.session.add(assignment)
+    db.session.flush()
+    taken = _take_available(line.id, quantity, customer.id, assignment.id, now)
+    if taken < quantity:
+        raise AssignmentError(_only_available(taken + available_count(line.id)), "quantity")
+    queue_activation_email(assignment)
+    audit.record(actor, "licenses.assign", assignment, order=order.number, sku=line.sku, quantity=quantity,
+                 customer=customer.code)
+    return assignment
+
+
+def _check_request(order: Order, line_id: int | None, customer: Customer, quantity: int | None) -> OrderLine:
+    if order.status is not OrderStatus.APPROVED:
+        raise AssignmentError(_("Licenses can be assigned once the order is approved."))
+    line = next((line for line in order.lines if line.id == line_id), None)
+    if line is None:
+        raise AssignmentError(_("Choose a product of this order."), "line_id")
+    if customer.reseller_id != order.reseller_id:
+        raise AssignmentError(_("Choose one of your customers."), "customer_id")
+    if not customer.is_active:
+        raise AssignmentError(_("%(name)s is inactive: activate the customer before assigning licenses.",
+                                name=customer.name), "customer_id")
+    if quantity is None or quantity < 1:
+        raise AssignmentError(_("Enter a quantity of at least 1."), "quantity")
+    return line
+
+
+def _take_available(line_id: int, quantity: int, customer_id: int, assignment_id: int, now) -> int:
+    """The single conditional UPDATE that moves up to `quantity` licenses; returns how many moved.
+
+    On PostgreSQL the picked rows are locked and rows locked by a concurrent assign are skipped, so
+    racing requests take different licenses instead of queueing for the same ones.
+    """
+    pick = (sa.select(License.id)
+            .where(License.order_line_id == line_id, License.status == LicenseStatus.AVAILABLE)
+            .order_by(License.id).limit(quantity))
+    if db.session.get_bind().dialect.name == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    stmt = (sa.update(License)
+            .where(License.id.in_(pick.scalar_subquery()), License.status == LicenseStatus.AVAILABLE)
+            .values(status=LicenseStatus.ASSIGNED, customer_id=customer_id, assignment_id=assignment_id,
+                    assigned_at=now)
+            .execution_options(synchronize_session=False))
+    return db.session.execute(stmt).rowcount
+
+
+def available_count(line_id: int) -> int:
+    return db.session.scalar(sa.select(sa.func.count(License.id)).where(
+        License.order_line_id == line_id, License.status == LicenseStatus.AVAILABLE)) or 0
+
+
+def _only_available(available: int) -> str:
+    if available == 0:
+        return _("No licenses of this product are available.")
+    return ngettext("Only %(num)s license is available.", "Only %(num)s licenses are available.", available)
+
+
+def link_validity() -> timedelta:
+    return timedelta(days=current_app.config.get("ACTIVATION_LINK_DAYS", LINK_DAYS))
+
+
+def queue_activation_email(assignment: Assignment, to: str | None = None) -> OutboxEmail:
+    """One outbox message with the keys, the instructions and the activation link (same transaction)."""
+    line = assignment.order_line
+    keys = list(db.session.scalars(sa.select(License.key).where(License.assignment_id == assignment.id)
+                                   .order_by(License.id)))
+    return outbox.queue_email(to or assignment.customer.email, EMAIL_TEMPLATE, related=assignment,
+                              assignment=assignment, customer=assignment.customer, line=line, keys=keys,
+                              reseller=line.order.reseller, activation_url=activation_url(assignment))
+
+
+def activation_url(assignment: Assignment) -> str:
+    return public_url("activation.show", token=assignment.token)
+
+
+def resend(assignment: Assignment, actor: User, to: str | None = None) -> OutboxEmail:
+    """Queue the activation e-mail again (to the customer, or to `to`); an unused link gets a new term."""
+    if assignment.activated_at is None:
+        assignment.expires_at = utcnow() + link_validity()
+    email = queue_activation_email(assignment, to)
+    audit.record(actor, "licenses.resend", assignment, to=email.to_addr)
+    return email
+
+
+def retry_email(email: OutboxEmail, actor: User) -> None:
+    """Send a failed (or waiting) activation e-mail now."""
+    outbox.retry(email)
+    audit.record(actor, "outbox.retry", email)
+
+
+def reseller_assignment(reseller_id: int | None, assignment_id: int) -> Assignment | None:
+    """The assignment if it belongs to this reseller; None otherwise (the view answers 404)."""
+    return db.session.scalar(sa.select(Assignment).join(Assignment.order_line).join(OrderLine.order)
+                             .where(Assignment.id == assignment_id, Order.reseller_id == reseller_id))
+
+
+def reseller_email(reseller_id: int | None, email_id: int) -> OutboxEmail | None:
+    """An activation e-mail of one of this reseller's assignments; None for anything else."""
+    return db.session.scalar(
+        sa.select(OutboxEmail).join(Assignment, sa.and_(OutboxEmail.related_type == "Assignment",
+                                                        OutboxEmail.related_id == Assignment.id))
+        .join(Assignment.order_line).join(OrderLine.order)
+        .where(OutboxEmail.id == email_id, Order.reseller_id == reseller_id))
+
+
+def order_assignments(order: Order) -> list[AssignmentRow]:
+    """The order's assignments, newest first, each with its e-mails."""
+    stmt = (sa.select(Assignment).join(Assignment.order_line).where(OrderLine.order_id == order.id)
+            .options(joinedload(Assignment.customer), joinedload(Assignment.order_line))
+            .order_by(Assignment.id.desc()))
+    rows = {a.id: AssignmentRow(a) for a in db.session.scalars(stmt)}
+    if rows:
+        emails = db.session.scalars(sa.select(OutboxEmail).where(
+            OutboxEmail.related_type == "Assignment", OutboxEmail.related_id.in_(rows)).order_by(OutboxEmail.id))
+        for email in emails:
+            rows[email.related_id].emails.append(email)
+    return list(rows.values())
+
+
+def any_email_in_flight(rows: list[AssignmentRow]) -> bool:
+    """True while a message waits or is being sent: the order page keeps polling until then."""
+    return any(e.status in (EmailStatus.QUEUED, EmailStatus.SENDING) for row in rows for e in row.emails)
+
+
+def customer_licenses(customer: Customer, limit: int = 100) -> tuple[list[License], int]:
+    """The licenses given to this customer (newest first, at most `limit`) and how many there are."""
+    where = (License.customer_id == customer.id, OrderLine.id == License.order_line_id,
+             Order.id == OrderLine.order_id, Order.reseller_id == customer.reseller_id)
+    total = db.session.scalar(sa.select(sa.func.count(License.id)).select_from(License, OrderLine, Order)
+                              .where(*where)) or 0
+    stmt = (sa.select(License).select_from(License, OrderLine, Order).where(*where)
+            .options(joinedload(License.order_line).joinedload(OrderLine.order))
+            .order_by(License.assigned_at.desc(), License.id).limit(limit))
+    return list(db.session.scalars(stmt)), total
+
+
+# --- The public activation page ------------------------------------------------------------------
+
+def by_token(token: str) -> Assignment | None:
+    if not token or len(token) > 64:
+        return None
+    return db.session.scalar(sa.select(Assignment).where(Assignment.token == token))
+
+
+def link_state(assignment: Assignment) -> str:
+    """"activated", "expired" or "open"."""
+    if assignment.activated_at is not None:
+        return "activated"
+    return "expired" if assignment.expires_at <= utcnow() else "open"
+
+
+def activate(assignment: Assignment) -> int:
+    """The end customer confirms: the assignment's licenses become ACTIVATED. Only once, only in time."""
+    now = utcnow()
+    claimed = db.session.execute(
+        sa.update(Assignment)
+        .where(Assignment.id == assignment.id, Assignment.activated_at.is_(None), Assignment.expires_at > now)
+        .values(activated_at=now).execution_options(synchronize_session=False)).rowcount
+    db.session.refresh(assignment)
+    if claimed != 1:
+        raise ActivationError(_refusal(assignment))
+    activated = db.session.execute(
+        sa.update(License).where(License.assignment_id == assignment.id, License.status == LicenseStatus.ASSIGNED)
+        .values(status=LicenseStatus.ACTIVATED, activated_at=now).execution_options(synchronize_session=False)
+    ).rowcount
+    audit.record(None, "licenses.activate", assignment, licenses=activated)
+    return activated
+
+
+def _refusal(assignment: Assignment) -> str:
+    if assignment.activated_at is not None:
+        return _("These licenses were already activated on %(date)s.",
+                 date=assignment.activated_at.strftime("%Y-%m-%d %H:%M UTC"))
+    return _("This activation link expired on %(date)s. Ask your reseller to send it again.",
+             date=assignment.expires_at.strftime("%Y-%m-%d %H:%M UTC"))
