@@ -55,6 +55,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from blueprints import init_app as init_blueprints
     from blueprints import security
+    app.url_map.converters["int"] = security.IdConverter  # before any route is added
     init_blueprints(app)
     security.init_app(app)  # headers on every response, login throttling
 

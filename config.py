@@ -41,6 +41,10 @@ def defaults(instance_path: str) -> dict:
         "CONNECTOR_SECRET": os.environ.get("CONNECTOR_SECRET", ""),  # HMAC-SHA256 key of the signature
         "CONNECTOR_TIMEOUT": 10,
         "IMPORT_HELPER_JOBS": 1,  # extra due-import jobs queued when a batch comes back full (workers - 1)
+        # Bulk CSV import (Import accounts): the file's limits. Flask refuses bodies a bit larger outright (413).
+        "IMPORT_MAX_BYTES": 5 * 1024 * 1024,
+        "IMPORT_MAX_ROWS": 20_000,
+        "MAX_CONTENT_LENGTH": 5 * 1024 * 1024 + 256 * 1024,
         "BABEL_DEFAULT_LOCALE": "en",
         "LANGUAGES": ["en", "es"],
         "SESSION_COOKIE_HTTPONLY": True,

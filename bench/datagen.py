@@ -12,8 +12,8 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from models import (Category, Customer, Import, ImportItem, License, Order, OrderLine, Product, Reseller,
-                    User, Vendor, db, utcnow)
+from models import (Cart, CartLine, Category, Customer, Import, ImportItem, License, Order, OrderLine, Product,
+                    Reseller, Subscription, User, Vendor, db, utcnow)
 from services.demo import DEMO_PASSWORD
 from services.passwords import hash_password
 
@@ -24,6 +24,9 @@ SIZES = {
 }
 LICENSES_PER_ORDER = 10
 BENCH_EMAIL = "bench@reseller1.test"
+CART_LINES = 10
+# My imports shows every state: mostly completed, some failed, cancelled and (far in the future) pending.
+IMPORT_STATES = ("COMPLETED",) * 7 + ("FAILED", "CANCELLED", "PENDING")
 
 
 def generate(size: str = "full", seed: int = 7) -> dict[str, float]:
@@ -56,10 +59,11 @@ def generate(size: str = "full", seed: int = 7) -> dict[str, float]:
                          for i in range(1, orders + 1)))
     timed("license", _licenses(orders, now))
     timed("import", _imports(n["imports"], n["resellers"], now))
-    timed("import_item", ({"id": i, "import_id": i, "customer_id": _customer_of(i, n), "product_id": 2,
-                           "status": "COMPLETED", "quantity": 1, "billing_type": "monthly", "config": {},
-                           "reasons": [], "external_id": "", "direct_payment": False}
-                          for i in range(1, n["imports"] + 1)))
+    timed("import_item", _import_items(n))
+    timed("subscription", _subscriptions(n, now))
+    timed("cart", [{"id": 1, "user_id": 2, "created_at": now}])
+    timed("cart_line", ({"id": i, "cart_id": 1, "product_id": 2 * i - 1, "quantity": i, "unit_price": Decimal("100.00"),
+                         "created_at": now} for i in range(1, CART_LINES + 1)))
     _fix_sequences()
     return timings
 
@@ -97,9 +101,36 @@ def _customers(count: int, resellers: int, now):
 
 
 def _customer_of(i: int, n: dict) -> int:
+    """Each reseller's imports go to its first ten customers (so a customer page lists a few)."""
     per = n["customers"] // n["resellers"]
     reseller = (i - 1) // (n["imports"] // n["resellers"])
-    return reseller * per + 1
+    return reseller * per + 1 + i % min(10, per)
+
+
+def _import_state(i: int) -> str:
+    return IMPORT_STATES[i % len(IMPORT_STATES)]
+
+
+def _import_items(n: dict):
+    for i in range(1, n["imports"] + 1):
+        state = _import_state(i)
+        yield {"id": i, "import_id": i, "customer_id": _customer_of(i, n), "product_id": 2, "status": state,
+               "quantity": 1, "billing_type": "monthly", "config": {"name": f"Service {i}", "quantity": 1,
+                                                                     "billing_type": "monthly"},
+               "reasons": ["The service is not active."] if state == "FAILED" else [],
+               "external_id": f"ext-{i}" if state == "COMPLETED" else "", "direct_payment": False}
+
+
+def _subscriptions(n: dict, now):
+    for i in range(1, n["imports"] + 1):
+        if _import_state(i) == "COMPLETED":
+            reseller = (i - 1) // (n["imports"] // n["resellers"]) + 1
+            yield {"id": i, "reseller_id": reseller, "customer_id": _customer_of(i, n), "product_id": 2,
+                   "import_item_id": i, "name": f"Service {i}", "quantity": 1, "billing_type": "monthly",
+                   "tenant_id": "", "external_id": f"ext-{i}", "unit_price": Decimal("10.00"),
+                   "unit_cost": Decimal("8.00"), "currency": "USD", "billing_start": None, "config": {},
+                   "status": "ACTIVE", "cancellable_until": now + timedelta(days=7),
+                   "created_at": now - timedelta(minutes=i)}
 
 
 def _orders(count: int, resellers: int, now):
@@ -122,23 +153,27 @@ def _licenses(orders: int, now):
             license_id += 1
             yield {"id": license_id, "order_line_id": order, "seq": seq,
                    "key": f"KEY{license_id:012d}" if approved else None,
-                   "status": "AVAILABLE" if approved else "PENDING", "customer_id": None,
-                   "assigned_at": None, "activated_at": None}
+                   "status": "AVAILABLE" if approved else "PENDING", "customer_id": None, "assignment_id": None,
+                   "assigned_at": None, "activated_at": None, "created_at": now}
 
 
 def _imports(count: int, resellers: int, now):
     per = count // resellers
     for i in range(1, count + 1):
         reseller = (i - 1) // per + 1
+        state = _import_state(i)
+        done = state in ("COMPLETED", "FAILED")
+        run_at = now + timedelta(days=300, minutes=i) if state == "PENDING" else now - timedelta(minutes=i)
         yield {"id": i, "reseller_id": reseller, "created_by_id": reseller + 1, "source": "scheduled",
                "account_type": "subscription", "name": f"Import {i}", "import_type": "CLD-000002",
-               "status": "COMPLETED", "run_at": now - timedelta(minutes=i), "started_at": None, "finished_at": None,
-               "claim_token": None, "lease_until": None, "attempts": 1, "completed_count": 1, "failed_count": 0,
-               "created_at": now - timedelta(minutes=i)}
+               "status": state, "run_at": run_at, "started_at": run_at if done else None,
+               "finished_at": run_at + timedelta(seconds=1) if done else None, "claim_token": None,
+               "lease_until": None, "attempts": int(done), "completed_count": int(state == "COMPLETED"),
+               "failed_count": int(state == "FAILED"), "created_at": now - timedelta(minutes=i)}
 
 
 MODELS = {m.__table__.name: m for m in (Reseller, User, Vendor, Category, Product, Customer, Order, OrderLine,
-                                         License, Import, ImportItem)}
+                                         License, Import, ImportItem, Subscription, Cart, CartLine)}
 
 
 def _insert(table_name: str, rows) -> None:

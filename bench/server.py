@@ -21,12 +21,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(app_spec: str, env: dict, workers: int = 2, ready_path: str = "/login"):
+def gunicorn(app_spec: str, env: dict, workers: int = 2, ready_path: str = "/login", log: Path | None = None):
+    """`log`: where gunicorn's error log (with any traceback) goes; kept only on failure otherwise."""
     port = free_port()
     args = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
             "--access-logfile", "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null", app_spec]
+    errors = open(log, "ab") if log else subprocess.PIPE  # noqa: SIM115 - closed below
     process = subprocess.Popen(args, cwd=ROOT, env={**os.environ, **env}, start_new_session=True,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                               stdout=subprocess.DEVNULL, stderr=errors)
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(base + ready_path, process)
@@ -34,13 +36,15 @@ def gunicorn(app_spec: str, env: dict, workers: int = 2, ready_path: str = "/log
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(20)
+        if log:
+            errors.close()
 
 
 def _wait_ready(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited: {process.stderr.read().decode()[-2000:]}")
+            raise RuntimeError(f"gunicorn exited: {process.stderr.read().decode()[-2000:] if process.stderr else ''}")
         try:
             urllib.request.urlopen(url, timeout=2)
             return

@@ -16,6 +16,7 @@ def login_cookie(base: str, email: str, password: str) -> str:
     if token:
         data["csrf_token"] = token.group(1)
     opener.open(base + "/login", data=urllib.parse.urlencode(data).encode(), timeout=10)
+    opener.open(base + "/", timeout=10)  # the session's CSRF token is set here once, as a browser would keep it
     cookies = "; ".join(f"{c.name}={c.value}" for c in jar)
     if "session=" not in cookies:
         raise RuntimeError(f"login as {email} failed")

@@ -8,9 +8,24 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from babel import Locale
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
 from flask import Flask
-from flask_babel import format_currency, format_datetime, format_decimal
+from flask_babel import get_locale, get_timezone
 from flask_login import current_user
+from markupsafe import Markup
+
+from services.locales import regional_locale, translate_stored
+
+
+def format_locale() -> Locale:
+    """The viewer's language with their reseller's country conventions (es + UY: es_UY)."""
+    locale = get_locale() or Locale.parse("en")
+    if locale.territory:
+        return locale  # already regional: an e-mail rendered under services.outbox.in_language_of
+    reseller = getattr(current_user, "reseller", None)
+    return regional_locale(locale.language, reseller.country if reseller is not None else None)
 
 
 def money(value: Decimal | None, currency: str | None = None) -> str:
@@ -19,21 +34,36 @@ def money(value: Decimal | None, currency: str | None = None) -> str:
     if currency is None:
         reseller = getattr(current_user, "reseller", None)
         currency = reseller.currency if reseller is not None else "USD"
-    return format_currency(value, currency)
+    return babel_numbers.format_currency(value, currency, locale=format_locale())
 
 
 def number(value) -> str:
-    return "" if value is None else format_decimal(value)
+    return "" if value is None else babel_numbers.format_decimal(value, locale=format_locale())
 
 
 def local_datetime(value: datetime | None, fmt: str = "medium") -> str:
-    return "" if value is None else format_datetime(value, fmt)  # flask-babel converts to the user's zone
+    if value is None:
+        return ""
+    return babel_dates.format_datetime(value, fmt, tzinfo=get_timezone(), locale=format_locale())
 
 
 def utc_datetime(value: datetime | None) -> str:
     return "" if value is None else value.strftime("%Y-%m-%d %H:%M UTC")
 
 
+# Failure reasons are stored in English; |reason shows them in the viewer's language (services.locales).
+reason = translate_stored
+
+
+def utc_and_local(value: datetime | None) -> Markup:
+    """A scheduled or recorded time in UTC with the viewer's local time beside it."""
+    if value is None:
+        return Markup("—")
+    return Markup('<time datetime="{}">{}</time> <small class="muted local-time">{}</small>').format(
+        value.isoformat(), utc_datetime(value), local_datetime(value, "short"))
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(money=money, number=number, local_datetime=local_datetime,
-                                 utc_datetime=utc_datetime)
+                                 utc_datetime=utc_datetime, reason=reason,
+                                 utc_and_local=utc_and_local)

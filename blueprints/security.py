@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from flask import Flask, abort, current_app, make_response, render_template, request
 from flask_limiter.errors import RateLimitExceeded
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from extensions import limiter
 
@@ -36,6 +37,7 @@ HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 HSTS = "max-age=31536000; includeSubDomains"
+MAX_ID = 2**31 - 1  # PostgreSQL integer
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # rq-dashboard's "requeue all" answers GET as well as POST (its own page uses POST): not safe.
 UNSAFE_GETS = frozenset({"rq_dashboard.requeue_all"})
@@ -49,6 +51,7 @@ def init_app(app: Flask) -> None:
     limiter.init_app(app)
     app.register_error_handler(RateLimitExceeded, too_many_requests)
     app.before_request(check_origin_of_csrf_exempt_posts)
+    app.before_request(refuse_nul_characters)
     app.after_request(add_security_headers)
 
 
@@ -84,6 +87,23 @@ def check_origin_of_csrf_exempt_posts():
     # The host only: behind a TLS proxy without PROXY_COUNT the scheme seen here is http.
     if urlsplit(source).netloc != request.host:
         abort(403)
+
+
+def refuse_nul_characters():
+    """No form or URL value has a use for NUL, and PostgreSQL refuses it in text (a 500): answer 400."""
+    values = [request.path, *request.args.values()]
+    if request.mimetype == "application/x-www-form-urlencoded":
+        values += request.form.values()
+    if any("\x00" in value for value in values):
+        abort(400)
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` for ids: above PostgreSQL's integer range no row exists, so 404 (not a DataError 500)."""
+
+    def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002 (werkzeug's signature)
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 # --- Login throttling: used as @limiter.limit(...) arguments on the login view ---------------------

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from jobs import LAST_SWEEP_KEY, enqueue_unique, get_redis
+from jobs.bulk_import import sweep_file_imports
 from jobs.provisioning import sweep_imports
 from models import utcnow
 from services import outbox
@@ -13,5 +14,7 @@ def sweep() -> dict[str, int]:
     for email_id in outbox.due_ids():
         emails += enqueue_unique("mail", outbox.SEND_JOB, email_id, job_id=outbox.send_job_id(email_id))
     imports = {key: n for key, n in sweep_imports().items() if n}  # reported only when it did something
+    if file_imports := sweep_file_imports():
+        imports["file_imports_enqueued"] = file_imports
     get_redis().set(LAST_SWEEP_KEY, utcnow().isoformat())
     return {"emails": emails, **imports}

@@ -29,6 +29,7 @@ from models.provisioning import (
     SubscriptionStatus,
     TermsAcceptance,
 )
+from models.uploads import ImportUpload
 
 __all__ = [
     "BILLING_TYPES",
@@ -47,6 +48,7 @@ __all__ = [
     "Import",
     "ImportItem",
     "ImportSource",
+    "ImportUpload",
     "ImportStatus",
     "ItemStatus",
     "License",

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.accounts import User
-from models.base import TimestampMixin, db, intpk
+from models.base import TimestampMixin, db, intpk, utcnow
 from models.customers import Customer
 from models.orders import License, OrderLine
 
@@ -38,3 +38,10 @@ class Assignment(TimestampMixin, db.Model):
     created_by: Mapped[User] = relationship()
     licenses: Mapped[list[License]] = relationship(back_populates="assignment", order_by="License.id",
                                                    viewonly=True)
+
+    @property
+    def link_state(self) -> str:
+        """"activated", "expired" or "open" (the end customer can still confirm)."""
+        if self.activated_at is not None:
+            return "activated"
+        return "expired" if self.expires_at <= utcnow() else "open"

@@ -99,6 +99,9 @@ class Import(TimestampMixin, db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     completed_count: Mapped[int] = mapped_column(default=0)
     failed_count: Mapped[int] = mapped_column(default=0)
+    # A file import's progress: rows processed so far of the file's rows (the progress bar reads them).
+    total_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    processed_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     reseller: Mapped[Reseller] = relationship()
     created_by: Mapped[User] = relationship()
@@ -118,12 +121,17 @@ class Import(TimestampMixin, db.Model):
 
 
 class ImportItem(db.Model):
-    """One account an import creates (for a scheduled provisioning: the subscription), with its result."""
+    """One account an import creates (for a scheduled provisioning: the subscription), with its result.
+
+    A file import has one item per row of the file (`row_number`); a row that failed validation has no
+    customer (and a customer row no product).
+    """
 
     id: Mapped[intpk]
     import_id: Mapped[int] = mapped_column(sa.ForeignKey("import.id"), index=True)
-    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customer.id"), index=True)
-    product_id: Mapped[int] = mapped_column(sa.ForeignKey("product.id"))
+    customer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("customer.id"), index=True)
+    product_id: Mapped[int | None] = mapped_column(sa.ForeignKey("product.id"))
+    row_number: Mapped[int | None]
     status: Mapped[ItemStatus] = enum_column(ItemStatus, default=ItemStatus.PENDING)
     quantity: Mapped[int]
     billing_type: Mapped[str] = mapped_column(sa.String(20))
@@ -133,8 +141,8 @@ class ImportItem(db.Model):
     direct_payment: Mapped[bool] = mapped_column(default=False)
 
     import_: Mapped[Import] = relationship(back_populates="items")
-    customer: Mapped[Customer] = relationship()
-    product: Mapped[Product] = relationship()
+    customer: Mapped[Customer | None] = relationship()
+    product: Mapped[Product | None] = relationship()
 
 
 class Subscription(TimestampMixin, db.Model):

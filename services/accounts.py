@@ -40,11 +40,11 @@ def create_user(email: str, password: str, role: Role, reseller: Reseller | None
     """Create a user; resellers' users must belong to a reseller, staff and ops must not."""
     email = normalise_email(email)
     if find_user(email) is not None:
-        raise AccountError(f"A user with the e-mail {email} already exists.")
+        raise AccountError(_("A user with the e-mail %(email)s already exists.", email=email))
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+        raise AccountError(_("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
     if (role is Role.RESELLER) != (reseller is not None):
-        raise AccountError("Reseller users need a reseller; staff and ops users have none.")
+        raise AccountError(_("Reseller users need a reseller; staff and ops users have none."))
     user = User(email=email, password_hash=hash_password(password), role=role, reseller=reseller, name=name)
     db.session.add(user)
     db.session.flush()
@@ -66,11 +66,11 @@ def authenticate(email: str, password: str) -> User | None:
 def set_preferences(user: User, *, locale: str | None = None, timezone: str | None = None) -> None:
     """Save the user's language (None: follow the browser) and, if given, a valid IANA time zone."""
     if locale not in (None, "en", "es"):
-        raise AccountError("Unknown language.")
+        raise AccountError(_("Unknown language."))
     user.locale = locale
     if timezone is not None:
         if not is_valid_timezone(timezone):
-            raise AccountError("Unknown time zone.")
+            raise AccountError(_("Unknown time zone."))
         user.timezone = timezone
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
 
 from services import DomainError
 
@@ -16,8 +17,8 @@ def clean_address(address: str) -> str:
     `.test` domains are allowed: the demo logins use them.
     """
     if any(c in address for c in "\r\n,;") or len(address) > 254:
-        raise AddressError("Enter a valid e-mail address.")
+        raise AddressError(_("Enter a valid e-mail address."))
     try:
         return validate_email(address.strip(), check_deliverability=False, test_environment=True).normalized
     except EmailNotValidError:
-        raise AddressError("Enter a valid e-mail address.") from None
+        raise AddressError(_("Enter a valid e-mail address.")) from None

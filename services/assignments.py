@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from models import (
     Assignment,
@@ -113,16 +113,23 @@ def _check_request(order: Order, line_id: int | None, customer: Customer, quanti
 def _take_available(line_id: int, quantity: int, customer_id: int, assignment_id: int, now) -> int:
     """The single conditional UPDATE that moves up to `quantity` licenses; returns how many moved.
 
-    On PostgreSQL the picked rows are locked and rows locked by a concurrent assign are skipped, so
-    racing requests take different licenses instead of queueing for the same ones.
+    `status = AVAILABLE` is checked again on each row being updated, so a row another transaction
+    took in the meantime is left alone and not counted. On PostgreSQL the pick locks its rows in id
+    order (no deadlocks): a racer waits for the holder, re-checks the row once it commits and moves
+    on to the next AVAILABLE one, so the racers get exactly the pool between them. (SKIP LOCKED
+    would not wait, but two racers that each lock part of what they need would both give up and
+    leave licenses unassigned.) The pick is a CTE so it runs once: as an IN-subquery with FOR UPDATE
+    PostgreSQL may re-run it for every row and take them all. SQLite runs writers one at a time and
+    computes the IN-subquery once (its driver reports no rowcount for a statement starting WITH).
     """
-    pick = (sa.select(License.id)
-            .where(License.order_line_id == line_id, License.status == LicenseStatus.AVAILABLE)
-            .order_by(License.id).limit(quantity))
+    pool = aliased(License)
+    pick = (sa.select(pool.id)
+            .where(pool.order_line_id == line_id, pool.status == LicenseStatus.AVAILABLE)
+            .order_by(pool.id).limit(quantity))
     if db.session.get_bind().dialect.name == "postgresql":
-        pick = pick.with_for_update(skip_locked=True)
+        pick = sa.select(pick.with_for_update().cte("picked").c.id)
     stmt = (sa.update(License)
-            .where(License.id.in_(pick.scalar_subquery()), License.status == LicenseStatus.AVAILABLE)
+            .where(License.id.in_(pick), License.status == LicenseStatus.AVAILABLE)
             .values(status=LicenseStatus.ASSIGNED, customer_id=customer_id, assignment_id=assignment_id,
                     assigned_at=now)
             .execution_options(synchronize_session=False))
@@ -149,9 +156,10 @@ def queue_activation_email(assignment: Assignment, to: str | None = None) -> Out
     line = assignment.order_line
     keys = list(db.session.scalars(sa.select(License.key).where(License.assignment_id == assignment.id)
                                    .order_by(License.id)))
-    return outbox.queue_email(to or assignment.customer.email, EMAIL_TEMPLATE, related=assignment,
-                              assignment=assignment, customer=assignment.customer, line=line, keys=keys,
-                              reseller=line.order.reseller, activation_url=activation_url(assignment))
+    with outbox.in_language_of(assignment.customer):  # the end customer's language, not the reseller's
+        return outbox.queue_email(to or assignment.customer.email, EMAIL_TEMPLATE, related=assignment,
+                                  assignment=assignment, customer=assignment.customer, line=line, keys=keys,
+                                  reseller=line.order.reseller, activation_url=activation_url(assignment))
 
 
 def activation_url(assignment: Assignment) -> str:
@@ -202,9 +210,14 @@ def order_assignments(order: Order) -> list[AssignmentRow]:
     return list(rows.values())
 
 
-def any_email_in_flight(rows: list[AssignmentRow]) -> bool:
-    """True while a message waits or is being sent: the order page keeps polling until then."""
-    return any(e.status in (EmailStatus.QUEUED, EmailStatus.SENDING) for row in rows for e in row.emails)
+def emails_of(assignment: Assignment) -> list[OutboxEmail]:
+    return list(db.session.scalars(sa.select(OutboxEmail).where(
+        OutboxEmail.related_type == "Assignment", OutboxEmail.related_id == assignment.id).order_by(OutboxEmail.id)))
+
+
+def in_flight(emails: list[OutboxEmail]) -> bool:
+    """True while a message waits or is being sent: the order page keeps polling its state until then."""
+    return any(e.status in (EmailStatus.QUEUED, EmailStatus.SENDING) for e in emails)
 
 
 def customer_licenses(customer: Customer, limit: int = 100) -> tuple[list[License], int]:
@@ -225,13 +238,6 @@ def by_token(token: str) -> Assignment | None:
     if not token or len(token) > 64:
         return None
     return db.session.scalar(sa.select(Assignment).where(Assignment.token == token))
-
-
-def link_state(assignment: Assignment) -> str:
-    """"activated", "expired" or "open"."""
-    if assignment.activated_at is not None:
-        return "activated"
-    return "expired" if assignment.expires_at <= utcnow() else "open"
 
 
 def activate(assignment: Assignment) -> int:

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import joinedload, selectinload
 
 from models import Cart, CartLine, Product, ProductKind, User, db
 from services import DomainError, catalog
@@ -36,7 +37,10 @@ def insert_ignoring_duplicates(model: type, conflict: list[str], **values) -> No
 
 
 def get_cart(user: User) -> Cart | None:
-    return db.session.scalar(sa.select(Cart).where(Cart.user_id == user.id))
+    """The user's cart with its lines, their products, brands and categories (a fixed 4 queries, any size)."""
+    return db.session.scalar(sa.select(Cart).where(Cart.user_id == user.id).options(
+        selectinload(Cart.lines).joinedload(CartLine.product).options(joinedload(Product.vendor),
+                                                                     joinedload(Product.category))))
 
 
 def cart_for(user: User) -> Cart:

@@ -77,7 +77,8 @@ def _name_and_slug(model: type[Vendor] | type[Category], name: str, slug: str,
     if not slug:
         raise CatalogError(_("Use letters, digits and dashes."), field="slug")
     for column, value in ((model.name, name), (model.slug, slug)):
-        stmt = sa.select(model.id).where(sa.func.lower(column) == value.lower())
+        # The exact value too: SQLite's lower() folds only ASCII, so "É" would slip past to the unique index.
+        stmt = sa.select(model.id).where(sa.or_(column == value, sa.func.lower(column) == value.lower()))
         if exclude is not None:
             stmt = stmt.where(model.id != exclude.id)
         if db.session.scalar(stmt.limit(1)) is not None:

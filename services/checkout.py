@@ -174,9 +174,11 @@ def _add_licenses(order: Order) -> None:
 
 
 def _notify_placed(order: Order) -> None:
-    outbox.queue_email(order.confirmation_email, "order_received", related=order, order=order,
-                       order_url=public_url("licenses.order", order_id=order.id))
+    with outbox.in_language_of(order.user):
+        outbox.queue_email(order.confirmation_email, "order_received", related=order, order=order,
+                           order_url=public_url("licenses.order", order_id=order.id))
     staff = db.session.scalars(sa.select(User).where(User.role == Role.STAFF, User.enabled).order_by(User.id))
     approve_url = public_url("admin.approval", order_id=order.id)
     for user in staff:
-        outbox.queue_email(user.email, "order_to_approve", related=order, order=order, approve_url=approve_url)
+        with outbox.in_language_of(user):
+            outbox.queue_email(user.email, "order_to_approve", related=order, order=order, approve_url=approve_url)

@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload, selectinload
 
 from jobs import enqueue_after_commit
-from models import Import, ImportItem, ImportStatus, ItemStatus, User, db, utcnow
+from models import Import, ImportItem, ImportSource, ImportStatus, ItemStatus, User, db, utcnow
 from services import DomainError, audit, outbox, provisioning
 from services import provisioning_rules as rules
 from services.connectors import get_connector
@@ -46,7 +46,8 @@ def claim_due(limit: int | None = None, now: datetime | None = None) -> tuple[st
     token = secrets.token_hex(16)
     # A materialized CTE: PostgreSQL evaluates it once (an IN (subquery ... LIMIT) can be re-run per row
     # and claim more than `limit`); SKIP LOCKED lets concurrent runs take the next rows instead of waiting.
-    due = (sa.select(Import.id).where(Import.status == ImportStatus.PENDING, Import.run_at <= now)
+    due = (sa.select(Import.id).where(Import.status == ImportStatus.PENDING, Import.run_at <= now,
+                                      Import.source == ImportSource.SCHEDULED)  # file imports: jobs.bulk_import
            .order_by(Import.run_at, Import.id).limit(limit).with_for_update(skip_locked=True)
            .cte("due").prefix_with("MATERIALIZED", dialect="postgresql"))
     stmt = (_claim(token, now).where(Import.id.in_(sa.select(due.c.id)))
@@ -84,7 +85,8 @@ def run_claimed(token: str, ids: Sequence[int]) -> int:
 
 def _run_one(imp: Import, token: str, facts: rules.Facts, connector) -> int:
     pending = [item for item in imp.items if item.status is ItemStatus.PENDING]  # a retry skips completed ones
-    outcomes = [(item, _outcome(imp, item, facts, connector)) for item in pending]
+    with force_locale("en"):  # reasons are stored in English; pages and e-mails translate them (|reason)
+        outcomes = [(item, _outcome(imp, item, facts, connector)) for item in pending]
     failed = sum(1 for _, (reasons, _) in outcomes if reasons)
     completed = len(imp.items) - len(pending) + len(outcomes) - failed
     status = ImportStatus.FAILED if failed else ImportStatus.COMPLETED
@@ -173,8 +175,8 @@ def recover_expired_leases(now: datetime | None = None) -> int:
 
 def any_due(now: datetime | None = None) -> bool:
     now = now or utcnow()
-    return db.session.scalar(sa.select(Import.id).where(Import.status == ImportStatus.PENDING,
-                                                        Import.run_at <= now).limit(1)) is not None
+    return db.session.scalar(sa.select(Import.id).where(Import.status == ImportStatus.PENDING, Import.run_at <= now,
+                                                        Import.source == ImportSource.SCHEDULED).limit(1)) is not None
 
 
 # --- My imports ----------------------------------------------------------------------------------

@@ -90,8 +90,9 @@ def approve_order(order: Order, staff: User) -> Order:
     _decide(order, OrderStatus.APPROVED, decided_at=utcnow(), decided_by_id=staff.id)
     issued = _issue_keys(order)
     audit.record(staff, "order.approve", order, licenses=issued)
-    outbox.queue_email(order.confirmation_email, "order_approved", related=order, order=order,
-                       order_url=public_url("licenses.order", order_id=order.id))
+    with outbox.in_language_of(order.user):
+        outbox.queue_email(order.confirmation_email, "order_approved", related=order, order=order,
+                           order_url=public_url("licenses.order", order_id=order.id))
     return order
 
 
@@ -103,8 +104,9 @@ def reject_order(order: Order, staff: User, reason: str) -> Order:
     _decide(order, OrderStatus.REJECTED, decided_at=utcnow(), decided_by_id=staff.id, rejection_reason=reason)
     _void_licenses(order)
     audit.record(staff, "order.reject", order, reason=reason)
-    outbox.queue_email(order.confirmation_email, "order_rejected", related=order, order=order,
-                       order_url=public_url("licenses.order", order_id=order.id))
+    with outbox.in_language_of(order.user):
+        outbox.queue_email(order.confirmation_email, "order_rejected", related=order, order=order,
+                           order_url=public_url("licenses.order", order_id=order.id))
     return order
 
 

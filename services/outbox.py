@@ -7,18 +7,34 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_mail import Message
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from jobs import enqueue_after_commit
 from models import EmailStatus, OutboxEmail, db, utcnow
 from services import DomainError
 from services.addresses import clean_address
+from services.locales import regional_locale
 
 SEND_JOB = "jobs.mail.send_email"
+SEND_BATCH_JOB = "jobs.mail.send_emails"
+SEND_BATCH_SIZE = 50  # messages per job: one fork and one SMTP connection for all of them
 
 
 class OutboxError(DomainError):
     pass
+
+
+def in_language_of(recipient: Any):
+    """force_locale for an e-mail: a customer's `language`, a user's `locale`, else the default language."""
+    language = getattr(recipient, "language", None) or getattr(recipient, "locale", None)
+    if language not in current_app.config["LANGUAGES"]:
+        language = current_app.config["BABEL_DEFAULT_LOCALE"]
+    country = getattr(recipient, "country", None) or getattr(getattr(recipient, "reseller", None), "country", None)
+    return force_locale(str(regional_locale(language, country)))  # es_UY: Spanish, Uruguayan formats
 
 
 def queue_email(to: str, template: str, related: Any = None, **context: Any) -> OutboxEmail:
@@ -35,8 +51,27 @@ def queue_email(to: str, template: str, related: Any = None, **context: Any) -> 
     )
     db.session.add(email)
     db.session.flush()
-    enqueue_after_commit("mail", SEND_JOB, email.id, job_id=send_job_id(email.id))
+    _enqueue_send(email.id)
     return email
+
+
+def _enqueue_send(email_id: int) -> None:
+    """The messages of one transaction share a sending job, up to SEND_BATCH_SIZE each (sent after commit).
+
+    The job's id is that of its first message, so a single message keeps its usual `send-email-<id>`.
+    """
+    batch = db.session.info.get("outbox_batch")
+    if batch is not None and len(batch) < SEND_BATCH_SIZE:
+        batch.append(email_id)  # the pending job holds this very list: it is serialised at commit
+        return
+    db.session.info["outbox_batch"] = batch = [email_id]
+    enqueue_after_commit("mail", SEND_BATCH_JOB, batch, job_id=send_job_id(email_id))
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _end_batch(session: Session, *args: Any) -> None:
+    session.info.pop("outbox_batch", None)
 
 
 def send_job_id(email_id: int, attempt: int | None = None) -> str:
@@ -49,9 +84,18 @@ def _render_block(template: str, block: str, context: dict) -> str:
 
 
 def _render_optional(template: str, context: dict) -> str:
-    if template not in current_app.jinja_env.list_templates():
+    if template not in _email_templates():
         return ""
     return render_template(template, **context)
+
+
+def _email_templates() -> frozenset[str]:
+    """The e-mail templates, listed once per app: listing walks every template folder (~2 ms a message)."""
+    names = current_app.extensions.get("canal_email_templates")
+    if names is None:
+        names = frozenset(current_app.jinja_env.list_templates(filter_func=lambda name: name.startswith("email/")))
+        current_app.extensions["canal_email_templates"] = names
+    return names
 
 
 def claim(email_id: int) -> OutboxEmail | None:
@@ -70,17 +114,30 @@ def claim(email_id: int) -> OutboxEmail | None:
     return db.session.get(OutboxEmail, email_id, populate_existing=True)
 
 
-def deliver(email: OutboxEmail) -> None:
-    """Hand the message to the SMTP server (raises smtplib.SMTPException or OSError)."""
-    config = current_app.config
+def deliver(email: OutboxEmail, smtp: smtplib.SMTP | None = None) -> None:
+    """Hand the message to the SMTP server, on `smtp` if given (raises smtplib.SMTPException or OSError)."""
     message = Message(subject=email.subject, recipients=[email.to_addr], body=email.body_text,
-                      html=email.body_html or None, sender=config["MAIL_DEFAULT_SENDER"])
-    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]) as smtp:
+                      html=email.body_html or None, sender=current_app.config["MAIL_DEFAULT_SENDER"])
+    if smtp is not None:
+        smtp.sendmail(message.sender, [email.to_addr], message.as_bytes())
+        return
+    with smtp_connection() as smtp:
+        smtp.sendmail(message.sender, [email.to_addr], message.as_bytes())
+
+
+def smtp_connection() -> smtplib.SMTP:
+    """A connection to the configured SMTP server, TLS and login done."""
+    config = current_app.config
+    smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"])
+    try:
         if config["MAIL_USE_TLS"]:
             smtp.starttls()
         if config["MAIL_USERNAME"] and config["MAIL_PASSWORD"]:
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-        smtp.sendmail(message.sender, [email.to_addr], message.as_bytes())
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
 
 
 def mark_sent(email: OutboxEmail) -> None:
@@ -109,7 +166,7 @@ def record_failure(email: OutboxEmail, error: str) -> None:
 def retry(email: OutboxEmail) -> None:
     """Send a FAILED (or waiting) message again now."""
     if email.status not in (EmailStatus.FAILED, EmailStatus.QUEUED):
-        raise OutboxError("Only a failed or queued message can be retried.")
+        raise OutboxError(_("Only a failed or queued message can be retried."))
     email.status = EmailStatus.QUEUED
     email.next_attempt_at = None
     enqueue_after_commit("mail", SEND_JOB, email.id, job_id=send_job_id(email.id))

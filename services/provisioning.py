@@ -5,7 +5,8 @@ pre-flight and again when the import runs.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -42,6 +43,10 @@ class ProvisioningError(DomainError):
     def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
         self.field = field
+
+
+class AmbiguousTimeError(ProvisioningError):
+    """A local time the clocks show twice: the user must say which occurrence."""
 
 
 def run_job_id(import_id: int) -> str:
@@ -88,25 +93,58 @@ def check_run_at(run_at: datetime, now: datetime | None = None, min_lead: timede
     return run_at
 
 
+def local_to_utc(wall: datetime, zone: str, fold: int | None = None) -> datetime:
+    """A wall-clock time in `zone` as aware UTC, across daylight-saving changes.
+
+    A time the clocks skip (spring forward) is refused; a time they repeat (fall back) needs `fold`:
+    0 for its first occurrence, 1 for the second.
+    """
+    tz = ZoneInfo(zone)
+    wall = wall.replace(tzinfo=None, second=0, microsecond=0)
+    first, second = wall.replace(tzinfo=tz, fold=0), wall.replace(tzinfo=tz, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return first.astimezone(UTC)
+    shown = {"time": wall.strftime("%Y-%m-%d %H:%M"), "zone": zone}
+    if first.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != wall:
+        raise ProvisioningError(_("%(time)s does not exist in %(zone)s: the clocks skip that hour when "
+                                  "daylight saving time starts. Choose another time.", **shown), "run_at")
+    if fold is None:
+        raise AmbiguousTimeError(_("%(time)s happens twice in %(zone)s, when daylight saving time ends: "
+                                  "choose its first occurrence (%(first)s UTC) or its second (%(second)s UTC).",
+                                  first=first.astimezone(UTC).strftime("%H:%M"),
+                                  second=second.astimezone(UTC).strftime("%H:%M"), **shown), "run_at")
+    return (second if fold else first).astimezone(UTC)
+
+
 # --- scheduling and running ----------------------------------------------------------------------
 
 def schedule_import(draft: ServiceDraft, customer: Customer, user: User, run_at: datetime | None,
                     min_lead: timedelta = MIN_LEAD) -> Import:
     """Turn the draft into a PENDING import; its job is sent after commit (now, or by rq-scheduler at run_at)."""
     product = draft.product
-    if product is None or not terms_accepted(customer.reseller_id, product):
+    if product is None:
         raise ProvisioningError(_("Choose a service and accept its terms first."))
-    if rules.config_errors(product, draft.config):
+    imp = schedule_service(customer, product, dict(draft.config), user, run_at, min_lead)
+    db.session.delete(draft)
+    db.session.flush()
+    return imp
+
+
+def schedule_service(customer: Customer, product: Product, config: dict, user: User, run_at: datetime | None,
+                     min_lead: timedelta = MIN_LEAD) -> Import:
+    """A PENDING import of one service for one customer (the wizard's last step, or a row of a CSV file)."""
+    if not terms_accepted(customer.reseller_id, product):
+        raise ProvisioningError(_("Choose a service and accept its terms first."))
+    if rules.config_errors(product, config):
         raise ProvisioningError(_("The configuration has errors; correct them first."))
     now = utcnow()
     run_at = now.replace(microsecond=0) if run_at is None else check_run_at(run_at, now, min_lead)
     imp = Import(reseller_id=customer.reseller_id, created_by_id=user.id, source=ImportSource.SCHEDULED,
-                 account_type="subscription", name=f"{draft.config['name']} · {customer.name}"[:255],
+                 account_type="subscription", name=f"{config['name']} · {customer.name}"[:255],
                  import_type=product.sku, run_at=run_at)
-    imp.items.append(ImportItem(customer_id=customer.id, product_id=product.id, config=dict(draft.config),
-                                quantity=draft.config["quantity"], billing_type=draft.config["billing_type"]))
+    imp.items.append(ImportItem(customer_id=customer.id, product_id=product.id, config=config,
+                                quantity=config["quantity"], billing_type=config["billing_type"]))
     db.session.add(imp)
-    db.session.delete(draft)
     db.session.flush()
     if run_at <= now:
         enqueue_after_commit("default", RUN_ONE_JOB, imp.id, job_id=run_job_id(imp.id), job_timeout=JOB_TIMEOUT)

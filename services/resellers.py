@@ -112,8 +112,9 @@ def send_password_reset(user: User, *, by: User) -> OutboxEmail:
 def _send_password_link(user: User, *, by: User) -> OutboxEmail:
     template = "password_reset" if accounts.has_usable_password(user) else "invite"
     max_age = current_app.config.get("PASSWORD_LINK_MAX_AGE", accounts.PASSWORD_LINK_MAX_AGE)
-    return outbox.queue_email(user.email, template, related=user, link=accounts.password_link(user),
-                              user=user, reseller=user.reseller, sender=by, hours=max_age // 3600)
+    with outbox.in_language_of(user):
+        return outbox.queue_email(user.email, template, related=user, link=accounts.password_link(user),
+                                  user=user, reseller=user.reseller, sender=by, hours=max_age // 3600)
 
 
 def _clean(**fields: str) -> dict[str, str]:

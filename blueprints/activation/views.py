@@ -22,7 +22,7 @@ def show(token: str):
     assignment = assignments.by_token(token)
     if assignment is None:
         return render_template("activation/unknown.html"), 404
-    state = assignments.link_state(assignment)
+    state = assignment.link_state
     return render_template("activation/show.html", assignment=assignment, state=state, form=EmptyForm(),
                            licenses=assignment.licenses if state == "open" else [],
                            confirmed=request.args.get("confirmed") == "1"), STATUS[state]

@@ -6,4 +6,4 @@ from blueprints.guards import require_reseller
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 bp.before_request(require_reseller)
 
-from blueprints.imports import views  # noqa: F401
+from blueprints.imports import upload, views  # noqa: F401

@@ -35,11 +35,14 @@ def assign(order_id: int):
                                                      current_user)
         except AssignmentError as exc:
             db.session.rollback()  # the pool and the outbox stay as they were
-            getattr(form, exc.field or "quantity").errors.append(str(exc))
+            if exc.field is None:  # about the order itself (not approved): no form to show it in
+                flash(str(exc), "error")
+                return back_to_order(order.id)
+            getattr(form, exc.field).errors.append(str(exc))
         else:
             db.session.commit()
-            flash(ngettext("%(num)s license assigned to %(name)s. The activation e-mail is on its way.",
-                           "%(num)s licenses assigned to %(name)s. The activation e-mail is on its way.",
+            flash(ngettext("%(num)s license assigned to %(name)s; the activation e-mail is on its way.",
+                           "%(num)s licenses assigned to %(name)s; the activation e-mail is on its way.",
                            assignment.quantity, name=customer.name), "success")
             return back_to_order(order.id)
     return show_order(order, block="assign", assign_form=form), 422
@@ -53,16 +56,15 @@ def customer_options(order_id: int):
                            customers=assignments.active_customers(current_user.reseller_id, q))
 
 
-@bp.get("/orders/<int:order_id>/assignments")
-def assignments_status(order_id: int):
-    order = own_order(order_id)
+@bp.get("/assignments/<int:assignment_id>/emails")
+def assignment_emails(assignment_id: int):
+    assignment = own_assignment(assignment_id)
     if not htmx:
-        return redirect(url_for("licenses.order", order_id=order.id, _anchor="assignments"))
-    rows = assignments.order_assignments(order)
-    polling = assignments.any_email_in_flight(rows)
-    html = render_template("licenses/_assignments.html", order=order, rows=rows, polling=polling,
-                           form=EmptyForm(), send_form=SendToForm(formdata=None), send_for=None)
-    return html, 200 if polling else 286  # 286: htmx stops polling, nothing is in flight any more
+        return back_to_order(assignment.order_line.order_id)
+    emails = assignments.emails_of(assignment)
+    html = render_template("licenses/_assignment_emails.html", assignment=assignment, emails=emails,
+                           in_flight=assignments.in_flight, form=EmptyForm())
+    return html, 200 if assignments.in_flight(emails) else 286  # 286: settled, htmx stops polling
 
 
 @bp.post("/assignments/<int:assignment_id>/resend")

@@ -31,6 +31,5 @@ def assignment_context(order: Order, reseller_id: int, assign_form: AssignForm |
     rows = assignments.order_assignments(order)
     return {"assign_form": assign_form or AssignForm(formdata=None), "rows": rows,
             "lines": assignments.line_availability(order) if order.status.value == "APPROVED" else [],
-            "customers": assignments.active_customers(reseller_id),
-            "polling": assignments.any_email_in_flight(rows),
+            "customers": assignments.active_customers(reseller_id), "in_flight": assignments.in_flight,
             "send_form": send_form or SendToForm(formdata=None), "send_for": send_for}

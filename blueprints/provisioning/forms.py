@@ -1,4 +1,4 @@
-from datetime import UTC, date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -8,6 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Optional
 
 from models import BILLING_TYPES, Product
+from services import provisioning
 from services.provisioning_rules import ALIGNMENTS
 
 CONFIG_FIELDS = ("name", "quantity", "billing_type", "end_date_alignment", "tenant_id", "partner_id", "notify_me",
@@ -63,8 +64,27 @@ class ConfigureForm(FlaskForm):
 
 
 class ScheduleForm(FlaskForm):
-    run_at = DateTimeLocalField(_l("Schedule provisioning (UTC)"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+    """The run time as typed, in UTC or in the user's zone (`run_at_utc` converts it, DST included)."""
+
+    run_at = DateTimeLocalField(_l("Provisioning date and time"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
                                 tz=UTC, invalid_value_message=_l("Enter a date and time such as 2026-12-31T09:30."),
-                                validators=[InputRequired(message=_l("Choose a date and time (UTC)."))])
+                                validators=[InputRequired(message=_l("Choose a date and time."))])
+    run_at_zone = SelectField(_l("Time zone of the date and time"), default="utc")
+    fold = SelectField(_l("This time happens twice that day"), default="", choices=[
+        SelectChoice("", _l("Choose…")), SelectChoice("0", _l("First occurrence (daylight saving time)")),
+        SelectChoice("1", _l("Second occurrence (standard time)"))])
     schedule = SubmitField(_l("Schedule provisioning"))
     now = SubmitField(_l("Provision now"))
+
+    def __init__(self, *args, zone: str = "UTC", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.zone = zone
+        self.run_at_zone.choices = [SelectChoice("utc", "UTC"),
+                                    SelectChoice("local", _l("My time zone (%(zone)s)", zone=zone))]
+
+    def run_at_utc(self) -> datetime | None:
+        """The typed time as aware UTC; ProvisioningError for a local time skipped or repeated by DST."""
+        if self.run_at.data is None or self.run_at_zone.data != "local":
+            return self.run_at.data
+        fold = int(self.fold.data) if self.fold.data in ("0", "1") else None
+        return provisioning.local_to_utc(self.run_at.data, self.zone, fold)

@@ -1,7 +1,7 @@
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from flask import abort, flash, redirect, request, url_for
-from flask_babel import get_timezone
+from flask_babel import format_datetime, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -10,11 +10,12 @@ from blueprints import render
 from blueprints.customers.views import customer_or_404
 from blueprints.provisioning import bp
 from blueprints.provisioning.forms import ConfigureForm, ScheduleForm, SelectServiceForm, TermsForm
+from extensions import htmx
 from models import BILLING_TYPES, Customer, ServiceDraft, db, utcnow
 from services import new_service, provisioning
 from services import provisioning_rules as rules
 from services.connectors import get_connector
-from services.provisioning import ProvisioningError
+from services.provisioning import AmbiguousTimeError, ProvisioningError
 
 STEPS = ("select", "terms", "configure", "review")
 
@@ -138,7 +139,7 @@ def review(customer_id: int):
     if first:
         return _go(customer, first)
     default = (utcnow() + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
-    return _review_page(customer, draft, ScheduleForm(run_at=default))
+    return _review_page(customer, draft, ScheduleForm(run_at=default, zone=str(get_timezone())))
 
 
 @bp.post("/review")
@@ -146,21 +147,23 @@ def schedule(customer_id: int):
     customer, draft, first = _wizard(customer_id, "review")
     if first:
         return _go(customer, first)
-    form = ScheduleForm()
+    form = ScheduleForm(zone=str(get_timezone()))
     valid = form.validate_on_submit()
     provision_now = bool(form.now.data)
     if valid or (provision_now and set(form.errors) <= {"run_at"}):
         try:
             imp = provisioning.schedule_import(draft, customer, current_user,
-                                               None if provision_now else form.run_at.data)
+                                               None if provision_now else form.run_at_utc())
         except ProvisioningError as exc:
             db.session.rollback()
+            form.ask_fold = isinstance(exc, AmbiguousTimeError)
             (form.run_at.errors if exc.field == "run_at" else form.form_errors).append(str(exc))
         else:
             db.session.commit()
             flash(_("Provisioning of %(name)s started.", name=imp.name) if provision_now else
                   _("Provisioning of %(name)s scheduled for %(when)s.", name=imp.name,
-                    when=imp.run_at.strftime("%Y-%m-%d %H:%M UTC")), "success")
+                    when=f"{imp.run_at:%Y-%m-%d %H:%M} UTC ({format_datetime(imp.run_at, 'short')} {get_timezone()})"),
+                  "success")
             return redirect(url_for("imports.index"), 303)
     return _review_page(customer, draft, form), 422
 
@@ -168,11 +171,15 @@ def schedule(customer_id: int):
 @bp.get("/review/local-time")
 def local_time(customer_id: int):
     customer_or_404(customer_id)
+    if not htmx or htmx.boosted:  # a fragment URL opened as a page (reload, new tab): show the step instead
+        return redirect(url_for("provisioning.review", customer_id=customer_id), 303)
+    form, error = ScheduleForm(request.args, zone=str(get_timezone()), meta={"csrf": False}), None
+    form.validate()
     try:
-        run_at = datetime.strptime(request.args.get("run_at", ""), "%Y-%m-%dT%H:%M").replace(tzinfo=UTC)
-    except ValueError:
-        run_at = None
-    return render("provisioning/review.html", block="local_time", run_at=run_at, zone=str(get_timezone()))
+        run_at = form.run_at_utc() if not form.run_at.errors else None
+    except ProvisioningError as exc:
+        run_at, error = None, str(exc)
+    return render("provisioning/review.html", block="local_time", run_at=run_at, zone=form.zone, time_error=error)
 
 
 def _review_page(customer: Customer, draft: ServiceDraft, form: ScheduleForm):
@@ -180,7 +187,14 @@ def _review_page(customer: Customer, draft: ServiceDraft, form: ScheduleForm):
     now = utcnow()
     return _page("review", customer, draft, form=form, quote=new_service.quote(draft.product, draft.config),
                  checks=checks, billing_types=BILLING_TYPES, alignments=rules.ALIGNMENTS,
-                 run_at=form.run_at.data if not form.run_at.errors else None, zone=str(get_timezone()),
+                 run_at=_run_at_or_none(form), zone=form.zone,
                  min_run_at=(now + timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%M"),
                  max_run_at=(now + provisioning.MAX_LEAD).strftime("%Y-%m-%dT%H:%M"),
                  window_days=7)
+
+
+def _run_at_or_none(form: ScheduleForm):
+    try:
+        return form.run_at_utc() if not form.run_at.errors else None
+    except ProvisioningError:
+        return None

@@ -2,7 +2,7 @@
 
 Revision ID: wip
 Revises: c643a6280cd6
-Create Date: 2026-11-22 16:20:47.213055
+Create Date: 2026-11-22 16:26:07.921486
 
 """
 from alembic import op
@@ -60,6 +60,8 @@ def upgrade():
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('completed_count', sa.Integer(), nullable=False),
     sa.Column('failed_count', sa.Integer(), nullable=False),
+    sa.Column('total_count', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('processed_count', sa.Integer(), server_default='0', nullable=False),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_import_created_by_id_user')),
     sa.ForeignKeyConstraint(['reseller_id'], ['reseller.id'], name=op.f('fk_import_reseller_id_reseller')),
@@ -167,8 +169,9 @@ def upgrade():
     op.create_table('import_item',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('import_id', sa.Integer(), nullable=False),
-    sa.Column('customer_id', sa.Integer(), nullable=False),
-    sa.Column('product_id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=True),
+    sa.Column('product_id', sa.Integer(), nullable=True),
+    sa.Column('row_number', sa.Integer(), nullable=True),
     sa.Column('status', sa.Enum('PENDING', 'COMPLETED', 'FAILED', 'CANCELLED', name='itemstatus', native_enum=False, length=20), nullable=False),
     sa.Column('quantity', sa.Integer(), nullable=False),
     sa.Column('billing_type', sa.String(length=20), nullable=False),
@@ -184,6 +187,26 @@ def upgrade():
     with op.batch_alter_table('import_item', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_import_item_customer_id'), ['customer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_import_item_import_id'), ['import_id'], unique=False)
+
+    op.create_table('import_upload',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('reseller_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('filename', sa.String(length=255), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('header', sa.JSON(), nullable=False),
+    sa.Column('rows', sa.JSON(), nullable=False),
+    sa.Column('import_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['import_id'], ['import.id'], name=op.f('fk_import_upload_import_id_import')),
+    sa.ForeignKeyConstraint(['reseller_id'], ['reseller.id'], name=op.f('fk_import_upload_reseller_id_reseller')),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_import_upload_user_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_import_upload')),
+    sa.UniqueConstraint('import_id', name=op.f('uq_import_upload_import_id'))
+    )
+    with op.batch_alter_table('import_upload', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_import_upload_reseller_id'), ['reseller_id'], unique=False)
 
     op.create_table('order_line',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -318,6 +341,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_order_line_order_id'))
 
     op.drop_table('order_line')
+    with op.batch_alter_table('import_upload', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_import_upload_reseller_id'))
+
+    op.drop_table('import_upload')
     with op.batch_alter_table('import_item', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_import_item_import_id'))
         batch_op.drop_index(batch_op.f('ix_import_item_customer_id'))

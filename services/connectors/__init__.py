@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from services import DomainError
 
@@ -54,4 +55,4 @@ def get_connector() -> Connector:
         from services.connectors.http import HttpConnector
 
         return HttpConnector(current_app.config["CONNECTOR_URL"], current_app.config["CONNECTOR_SECRET"])
-    raise ConnectorError(f"Unknown connector {name!r}")
+    raise ConnectorError(_("Unknown connector “%(name)s”.", name=name))

@@ -17,6 +17,7 @@ from dataclasses import asdict
 from typing import Any
 
 from flask import current_app, has_app_context
+from flask_babel import gettext as _
 
 from services.connectors import ConnectorError, ProvisionRequest, ProvisionResult
 
@@ -38,7 +39,7 @@ def signature_valid(secret: str, timestamp: str, body: bytes, signature: str, ma
 class HttpConnector:
     def __init__(self, url: str, secret: str, timeout: float | None = None):
         if not url.startswith(("http://", "https://")) or not secret:
-            raise ConnectorError("The http connector needs CONNECTOR_URL (http or https) and CONNECTOR_SECRET.")
+            raise ConnectorError(_("The http connector needs CONNECTOR_URL (http or https) and CONNECTOR_SECRET."))
         if timeout is None:
             timeout = current_app.config.get("CONNECTOR_TIMEOUT", 10) if has_app_context() else 10
         self.url, self.secret, self.timeout = url, secret, timeout
@@ -47,13 +48,13 @@ class HttpConnector:
         answer = self._post("validate", asdict(request))
         reasons = answer.get("reasons", [])
         if not isinstance(reasons, list):
-            raise ConnectorError("The vendor bridge answered validate without a list of reasons.")
+            raise ConnectorError(_("The vendor bridge answered validate without a list of reasons."))
         return [str(r) for r in reasons]
 
     def provision(self, request: ProvisionRequest) -> ProvisionResult:
         answer = self._post("provision", asdict(request), idempotency_key=request.idempotency_key)
         if not answer.get("external_id"):
-            raise ConnectorError("The vendor bridge answered provision without an external_id.")
+            raise ConnectorError(_("The vendor bridge answered provision without an external_id."))
         return ProvisionResult(external_id=str(answer["external_id"])[:64])
 
     def issue_keys(self, vendor: str, sku: str, count: int, idempotency_key: str) -> list[str]:
@@ -61,7 +62,8 @@ class HttpConnector:
                                            "idempotency_key": idempotency_key}, idempotency_key=idempotency_key)
         keys = answer.get("keys")
         if not isinstance(keys, list) or len(keys) != count:
-            raise ConnectorError(f"The vendor bridge returned {len(keys or [])} keys instead of {count}.")
+            raise ConnectorError(_("The vendor bridge returned %(got)s keys instead of %(want)s.", got=len(keys or []),
+                                   want=count))
         return [str(k) for k in keys]
 
     def _post(self, action: str, payload: dict[str, Any], idempotency_key: str | None = None) -> dict[str, Any]:
@@ -77,19 +79,20 @@ class HttpConnector:
                 return _json(response.read(MAX_RESPONSE_BYTES))
         except urllib.error.HTTPError as exc:
             detail = _error_detail(exc)
-            raise ConnectorError(f"The vendor refused the request (HTTP {exc.code}){detail}.") from None
+            raise ConnectorError(_("The vendor refused the request (HTTP %(code)s)%(detail)s.", code=exc.code,
+                                   detail=detail)) from None
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
-            raise ConnectorError(f"The vendor could not be reached ({reason}).") from None
+            raise ConnectorError(_("The vendor could not be reached (%(reason)s).", reason=reason)) from None
 
 
 def _json(raw: bytes) -> dict[str, Any]:
     try:
         answer = json.loads(raw or b"{}")
     except ValueError:
-        raise ConnectorError("The vendor bridge answered with something that is not JSON.") from None
+        raise ConnectorError(_("The vendor bridge answered with something that is not JSON.")) from None
     if not isinstance(answer, dict):
-        raise ConnectorError("The vendor bridge answered with JSON that is not an object.")
+        raise ConnectorError(_("The vendor bridge answered with JSON that is not an object."))
     return answer
 
 

@@ -5,6 +5,8 @@ import hashlib
 import hmac
 import re
 
+from flask_babel import gettext as _
+
 from services.connectors import ProvisionRequest, ProvisionResult
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -19,9 +21,9 @@ class LocalConnector:
     def validate(self, request: ProvisionRequest) -> list[str]:
         reasons = []
         if request.vendor == "Microsoft" and not GUID.match(request.tenant_id or ""):
-            reasons.append("The Microsoft tenant id must be a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx).")
+            reasons.append(_("The Microsoft tenant id must be a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)."))
         if request.quantity < 1:
-            reasons.append("The quantity must be at least 1.")
+            reasons.append(_("The quantity must be at least 1."))
         return reasons
 
     def provision(self, request: ProvisionRequest) -> ProvisionResult:

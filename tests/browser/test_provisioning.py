@@ -52,7 +52,7 @@ def test_wizard_to_my_imports_to_completed(page):
     assert page.locator("#commitment-total").inner_text() == "$720.00"
     assert page.get_by_text("7 day cancellation window").is_visible()
     assert page.locator("#preflight .status-fail").count() == 0
-    page.get_by_label("Schedule provisioning (UTC)").fill((utcnow() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label("Provisioning date and time").fill((utcnow() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"))
     page.locator("#run-at-local").get_by_text("(UTC)").wait_for()  # the same moment in the user's zone
     page.get_by_role("button", name="Provision now").click()
 

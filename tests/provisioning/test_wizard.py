@@ -59,7 +59,7 @@ def test_the_whole_wizard_schedules_an_import(client, setup):
 
     review = client.get(url(customer, "review")).text
     for expected in ("$12.50", "$15.00", "$75.00", "$900.00", "7 day cancellation window", "Pre-flight",
-                     "Schedule provisioning (UTC)", "Provision now", "In your time zone"):
+                     "Provisioning date and time", "Provision now", "UTC and your time zone"):
         assert expected in review, expected
     assert "Fail" not in review
     run_at = (utcnow() + timedelta(hours=2)).replace(second=0, microsecond=0)
@@ -125,7 +125,7 @@ def test_bad_configuration_comes_back_with_the_message_and_what_was_typed(client
 
 
 @pytest.mark.parametrize("value,message", [
-    ("", "Choose a date and time (UTC)."),
+    ("", "Choose a date and time."),
     ("tomorrow at 9", "Enter a date and time such as"),
     ("2026-13-45T99:99", "Enter a date and time such as"),
     (when(-timedelta(minutes=5)), "at least one minute from now"),

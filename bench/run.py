@@ -1,0 +1,129 @@
+"""`make bench`: Canal against the machine's ceiling, on SQLite and PostgreSQL, with every figure in results.json.
+
+BENCH_SECONDS (default 6) sets wrk's duration per page; BENCH_ONLY=pages,queries,jobs picks parts;
+BENCH_BACKENDS=sqlite,postgresql picks databases; BENCH_SIZE=small is for trying the harness quickly.
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+from bench import background, pages, stack
+
+RESULTS = Path(__file__).with_name("results.json")
+TARGETS = {"ratio": 0.30, "p99_ms": 100.0, "growth": 1.2, "due_all_s": 60.0, "due_p99_s": 2.0,
+           "assign_s": 2.0, "emails_s": 6.0, "csv_s": 20.0}
+
+
+def main() -> int:
+    seconds = int(os.environ.get("BENCH_SECONDS", "6"))
+    only = set(os.environ.get("BENCH_ONLY", "pages,queries,jobs").split(","))
+    wanted = set(os.environ.get("BENCH_BACKENDS", "sqlite,postgresql").split(","))
+    size = os.environ.get("BENCH_SIZE", "full")
+    results: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+                     "targets": TARGETS, "wrk_seconds": seconds, "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+    began = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="canal-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        with stack.redis_server(tmp / "redis") as redis_url, stack.smtp_catcher() as (handler, smtp_port):
+            env = stack.base_env(tmp / "instance", redis_url, smtp_port)
+            try:
+                _run(results, tmp, env, handler, seconds, only, wanted, size)
+            finally:
+                stack.drop_postgres()
+    results["total_s"] = round(time.perf_counter() - began, 1)
+    RESULTS.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    print_table(results)
+    print(f"\nEvery figure: {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}")
+    return 0
+
+
+def _run(results: dict, tmp: Path, env: dict, handler, seconds: int, only: set, wanted: set, size: str) -> None:
+    backends = []
+    if "sqlite" in wanted:
+        _step("SQLite: migrate and generate the full dataset")
+        backends.append(stack.sqlite_backend(tmp, size, env))
+    if "postgresql" in wanted:
+        _step("PostgreSQL: migrate and generate the full dataset")
+        pg = stack.postgres_backend(size, env)
+        if isinstance(pg, str):
+            print(f"  {pg}")
+            results["postgresql"] = {"skipped": pg}
+        else:
+            backends.append(pg)
+    for backend in backends:
+        results.setdefault(backend.name, {})["dataset"] = backend.timings
+    if "queries" in only and backends:
+        _step("SQLite: the small dataset (1,000 licenses)")
+        small = stack.sqlite_backend(tmp / "small", "small", env)
+        results["queries"] = {"small": pages.in_process(small)}
+        for backend in backends:
+            _step(f"{backend.name}: SQL queries and time per page, in-process")
+            results["queries"][backend.name] = pages.in_process(backend)
+    ceilings = None
+    if "pages" in only:
+        for backend in backends:
+            _step(f"{backend.name}: wrk on every page")
+            results[backend.name]["pages"] = found = pages.load_pages(backend, seconds, tmp / "logs" / f"gunicorn-{backend.name}.log")
+            if ceilings is None:
+                _step("the bare Flask ceiling, a page of each size")
+                results["ceiling"] = ceilings = pages.measure_ceilings(
+                    {name: page["bytes"] for name, page in found.items()}, seconds)
+            pages.add_ratios(found, ceilings)
+    if "jobs" in only:
+        for backend in backends:
+            results[backend.name]["jobs"] = _jobs(backend, tmp, handler)
+
+
+def _jobs(backend, tmp: Path, handler) -> dict:
+    figures = {}
+    for name, bench in (("due_imports", lambda: background.due_imports(backend, tmp / "logs" / backend.name)),
+                        ("assignment_emails", lambda: background.assignment_and_emails(
+                            backend, tmp / "logs" / backend.name, handler)),
+                        ("csv_import", lambda: background.csv_import(backend, tmp / "csv" / backend.name))):
+        _step(f"{backend.name}: {name.replace('_', ' ')}")
+        try:
+            figures[name] = bench()
+        except Exception as exc:  # noqa: BLE001 - one failed bench must not lose the others' figures
+            traceback.print_exc()
+            figures[name] = {"error": f"{type(exc).__name__}: {exc}"}
+    return figures
+
+
+def _step(text: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {text}", flush=True)
+
+
+# --- the table -----------------------------------------------------------------------------------------
+
+def print_table(results: dict) -> None:
+    queries = results.get("queries", {})
+    print("\nPage (32 connections)     db      req/s  p50 ms  p99 ms   bytes  ceiling  ratio  SQL s/f  ms 1k/1M")
+    for name in pages.PAGES:
+        for db_name in ("sqlite", "postgresql"):
+            page = results.get(db_name, {}).get("pages", {}).get(name)
+            if page is None:
+                continue
+            small, full = queries.get("small", {}).get(name, {}), queries.get(db_name, {}).get(name, {})
+            growth = f"{small.get('median_ms', 0):.1f}/{full.get('median_ms', 0):.1f}" if small and full else "-"
+            sql = f"{small.get('queries', '-')}/{full.get('queries', '-')}"
+            flag = "" if page["ratio"] >= TARGETS["ratio"] and page["p99_ms"] < TARGETS["p99_ms"] else " MISS"
+            print(f"{name:<25} {db_name[:6]:<6} {page['rps']:>6.0f} {page['p50_ms']:>7.1f} {page['p99_ms']:>7.1f} "
+                  f"{page['bytes']:>7} {page['ceiling_rps']:>8.0f} {page['ratio']:>6.0%} {sql:>8} {growth:>10}{flag}")
+    for db_name in ("sqlite", "postgresql"):
+        jobs = results.get(db_name, {}).get("jobs")
+        if jobs:
+            print(f"\nBackground work on {db_name}")
+            for name, figures in jobs.items():
+                print(f"  {name:<18} " + ", ".join(f"{k}={v}" for k, v in figures.items()))
+    print(f"\nTotal {results.get('total_s')} s. Targets: {TARGETS}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

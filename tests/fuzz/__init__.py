@@ -1,0 +1,1 @@
+"""Bad input: generated values for every form field, and XSS payloads in every free-text field."""

@@ -1,0 +1,1 @@
+"""Tenant isolation: reseller B never sees or changes reseller A's objects."""
