@@ -35,5 +35,12 @@ run: $(STAMP) $(MO)
 test: $(STAMP) $(MO)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Benchmarks (bench/run.py; see README): about 10-15 minutes, results in bench/results.json.
+bench: $(STAMP) $(MO)
+	@command -v wrk >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }; \
+		else echo "make bench needs wrk (the HTTP load generator): run 'sudo apt-get install wrk', then make bench again."; exit 1; fi; }
+	$(BIN)/python -m bench.run
+
 clean:
 	rm -rf $(VENV) instance/*.db instance/redis instance/mail

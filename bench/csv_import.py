@@ -141,18 +141,20 @@ def _wait_completed(import_id: int, timeout: float = 300) -> tuple[str, int, int
 
 
 def main() -> None:
-    """A fresh SQLite database under a temp dir, a private Redis, then run() once."""
+    """A private Redis and a fresh SQLite database under a temp dir (or the empty database given as the
+    argument, e.g. postgresql://postgres@127.0.0.1/canal_csv_bench), then run() once."""
     from flask_migrate import upgrade
 
     from app import create_app
+    from config import normalise_database_url
     from devstack import redis_server
 
     with tempfile.TemporaryDirectory(prefix="canal-csv-bench-") as tmp:
         process, redis_url = redis_server.start(Path(tmp) / "redis")
         try:
             os.environ["CANAL_INSTANCE_PATH"] = tmp
-            app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/canal.db", "REDIS_URL": redis_url,
-                              "SECRET_KEY": "csv-bench"})
+            url = normalise_database_url(sys.argv[1]) if len(sys.argv) > 1 else f"sqlite:///{tmp}/canal.db"
+            app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": redis_url, "SECRET_KEY": "csv-bench"})
             with app.app_context():
                 upgrade()
                 figures = run(tmp)

@@ -12,8 +12,24 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from models import (Cart, CartLine, Category, Customer, Import, ImportItem, License, Order, OrderLine, Product,
-                    Reseller, Subscription, User, Vendor, db, utcnow)
+from models import (
+    Cart,
+    CartLine,
+    Category,
+    Customer,
+    Import,
+    ImportItem,
+    License,
+    Order,
+    OrderLine,
+    Product,
+    Reseller,
+    Subscription,
+    User,
+    Vendor,
+    db,
+    utcnow,
+)
 from services.demo import DEMO_PASSWORD
 from services.passwords import hash_password
 
@@ -43,7 +59,8 @@ def generate(size: str = "full", seed: int = 7) -> dict[str, float]:
         timings[name] = round(time.perf_counter() - start, 2)
 
     timed("reseller", ({"id": i, "name": f"Reseller {i} S.A.", "tax_id": f"21{i:010d}", "country": "UY",
-                        "currency": "USD", "status": "ACTIVE", "created_at": now} for i in range(1, n["resellers"] + 1)))
+                        "currency": "USD", "status": "ACTIVE", "created_at": now}
+                       for i in range(1, n["resellers"] + 1)))
     timed("user", _users(n["resellers"], password, now))
     timed("vendor", ({"id": i, "name": f"Vendor {i}", "slug": f"vendor-{i}", "active": True, "created_at": now}
                      for i in range(1, 21)))
@@ -53,7 +70,8 @@ def generate(size: str = "full", seed: int = 7) -> dict[str, float]:
     timed("customer", _customers(n["customers"], n["resellers"], now))
     orders = n["licenses"] // LICENSES_PER_ORDER
     timed("order", _orders(orders, n["resellers"], now))
-    timed("order_line", ({"id": i, "order_id": i, "product_id": (i % 5000) * 2 + 1, "sku": f"ESD-{(i % 5000) * 2 + 1:06d}",
+    timed("order_line", ({"id": i, "order_id": i, "product_id": (i % 5000) * 2 + 1,
+                          "sku": f"ESD-{(i % 5000) * 2 + 1:06d}",
                           "product_name": f"Product {(i % 5000) * 2 + 1}", "vendor_name": "Vendor 1",
                           "quantity": LICENSES_PER_ORDER, "unit_price": Decimal("100.00")}
                          for i in range(1, orders + 1)))
@@ -81,7 +99,8 @@ def _products(count: int, rnd: random.Random, now):
     for i in range(1, count + 1):
         cloud = i % 2 == 0
         price = Decimal(rnd.randrange(500, 50000)) / 100
-        yield {"id": i, "sku": f"{'CLD' if cloud else 'ESD'}-{i:06d}", "name": f"Product {i} {'Cloud' if cloud else 'Pro'}",
+        yield {"id": i, "sku": f"{'CLD' if cloud else 'ESD'}-{i:06d}",
+               "name": f"Product {i} {'Cloud' if cloud else 'Pro'}",
                "description": "A product.", "vendor_id": i % 20 + 1, "category_id": 2 if cloud else 1,
                "kind": "subscription" if cloud else "license", "price": price, "cost": price * Decimal("0.8"),
                "currency": "USD", "billing_types": ["monthly"] if cloud else ["one-time"], "terms_text": "",
@@ -195,5 +214,6 @@ def _fix_sequences() -> None:
         return
     for name in MODELS:
         db.session.execute(sa.text(
-            f"SELECT setval(pg_get_serial_sequence('\"{name}\"', 'id'), COALESCE((SELECT MAX(id) FROM \"{name}\"), 1))"))
+            f"SELECT setval(pg_get_serial_sequence('\"{name}\"', 'id'), "
+            f"COALESCE((SELECT MAX(id) FROM \"{name}\"), 1))"))
     db.session.commit()

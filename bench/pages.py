@@ -4,7 +4,6 @@ from __future__ import annotations
 import statistics
 import time
 import urllib.request
-from contextlib import ExitStack
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -28,15 +27,46 @@ PAGES = {
 WORKERS = 2  # gunicorn workers, for Canal and for the ceiling alike
 
 
-def in_process(backend: Backend, repeat: int = 30) -> dict[str, dict]:
-    """Per page: SQL statements of one request and the median time of `repeat` requests (test client).
+def in_process(backends: dict[str, Backend], rounds: int = 6, repeat: int = 10) -> dict[str, dict[str, dict]]:
+    """Per backend and page: SQL statements of one request and the median time (CPU and wall) of rounds x repeat
+    requests (Flask test client). The backends take turns, round by round, so they see the same machine.
 
     The requests run outside any app context of ours, so each gets its own, as under gunicorn.
     """
+    counters = {key: {"n": 0} for key in backends}
+    clients = {key: _clients(backend, counters[key]) for key, backend in backends.items()}
+    results: dict[str, dict[str, dict]] = {key: {} for key in backends}
+    for name, (path, who) in PAGES.items():
+        times: dict[str, list[float]] = {key: [] for key in backends}
+        cpu: dict[str, list[float]] = {key: [] for key in backends}
+        for key in backends:
+            client = clients[key][who]
+            response = client.get(path)
+            if response.status_code != 200:
+                raise RuntimeError(f"{key}: {name}: {path} answered {response.status_code}")
+            counters[key]["n"] = 0
+            client.get(path)
+            results[key][name] = {"queries": counters[key]["n"], "bytes": len(response.data)}
+        for _ in range(rounds):
+            for key in backends:
+                client = clients[key][who]
+                for _ in range(repeat):
+                    start, start_cpu = time.perf_counter(), time.process_time()
+                    client.get(path)
+                    cpu[key].append((time.process_time() - start_cpu) * 1000)
+                    times[key].append((time.perf_counter() - start) * 1000)
+        for key in backends:
+            # CPU time of this process: what the page costs, even with other work on the machine
+            results[key][name]["median_ms"] = round(statistics.median(cpu[key]), 2)
+            results[key][name]["wall_median_ms"] = round(statistics.median(times[key]), 2)
+    return results
+
+
+def _clients(backend: Backend, counter: dict) -> dict:
+    """Logged-in test clients ("reseller", "staff"); `counter` counts every SQL statement of this app."""
     from models import User, db
 
     app = make_app(backend.env)
-    counter = {"n": 0}
     clients = {}
     with app.app_context():
         sa.event.listen(db.engine, "before_cursor_execute", lambda *a, **k: counter.__setitem__("n", counter["n"] + 1))
@@ -45,29 +75,12 @@ def in_process(backend: Backend, repeat: int = 30) -> dict[str, dict]:
             clients[who] = app.test_client()
             with clients[who].session_transaction() as sess:
                 sess["_user_id"], sess["_fresh"] = user.get_id(), True
-    results = {}
-    for name, (path, who) in PAGES.items():
-        client = clients[who]
-        response = client.get(path)
-        if response.status_code != 200:
-            raise RuntimeError(f"{name}: {path} answered {response.status_code}")
-        counter["n"] = 0
-        client.get(path)
-        queries = counter["n"]
-        times = []
-        for _ in range(repeat):
-            start = time.perf_counter()
-            client.get(path)
-            times.append((time.perf_counter() - start) * 1000)
-        results[name] = {"queries": queries, "median_ms": round(statistics.median(times), 2),
-                         "bytes": len(response.data)}
-    with app.app_context():
-        db.engine.dispose()
-    return results
+    return clients
 
 
 def load_pages(backend: Backend, seconds: int, log: Path) -> dict[str, dict]:
-    """wrk at 32 connections on every page, through gunicorn (its error log goes to `log`)."""
+    """wrk at 32 connections on every page through gunicorn, each followed at once by the bare Flask page of
+    the same size served the same way (the ceiling), so both see the same machine (other work on it included)."""
     results = {}
     log.parent.mkdir(parents=True, exist_ok=True)
     with server.gunicorn("app:create_app()", backend.env, workers=WORKERS, log=log) as base:
@@ -78,25 +91,12 @@ def load_pages(backend: Backend, seconds: int, log: Path) -> dict[str, dict]:
                 size = _size(base + path, cookies[who])
             except OSError as exc:
                 raise RuntimeError(f"{name}: {exc}; gunicorn's log: {log.read_text()[-3000:]}") from exc
-            result = load.run_wrk(base + path, cookie=cookies[who], seconds=seconds)
-            results[name] = {**_figures(result), "bytes": size}
-    return results
-
-
-def add_ratios(results: dict[str, dict], ceilings: dict[str, dict]) -> None:
-    for name, result in results.items():
-        result["ceiling_rps"] = ceilings[name]["rps"]
-        result["ratio"] = round(result["rps"] / ceilings[name]["rps"], 3) if ceilings[name]["rps"] else None
-
-
-def measure_ceilings(sizes: dict[str, int], seconds: int) -> dict[str, dict]:
-    """The bare Flask page of each page's HTML size, served by gunicorn the same way."""
-    results = {}
-    for name, size in sizes.items():
-        with ExitStack() as stack:
-            base = stack.enter_context(server.gunicorn("bench.ceiling:create_app()", {"CEILING_BYTES": str(size)},
-                                                       workers=WORKERS, ready_path="/"))
-            results[name] = {**_figures(load.run_wrk(base + "/", seconds=seconds)), "bytes": size}
+            page = _figures(load.run_wrk(base + path, cookie=cookies[who], seconds=seconds))
+            with server.gunicorn("bench.ceiling:create_app()", {"CEILING_BYTES": str(size)}, workers=WORKERS,
+                                 ready_path="/") as ceiling_base:
+                ceiling = _figures(load.run_wrk(ceiling_base + "/", seconds=seconds))
+            results[name] = {**page, "bytes": size, "ceiling_rps": ceiling["rps"], "ceiling_p99_ms": ceiling["p99_ms"],
+                             "ratio": round(page["rps"] / ceiling["rps"], 3) if ceiling["rps"] else 0.0}
     return results
 
 

@@ -69,6 +69,7 @@ def base_env(instance: Path, redis_url: str, smtp_port: int) -> dict[str, str]:
 
 
 def sqlite_backend(tmp: Path, size: str, env: dict[str, str]) -> Backend:
+    tmp.mkdir(parents=True, exist_ok=True)
     path = tmp / f"canal-{size}.db"
     return _fill(Backend("sqlite", size, {**env, "DATABASE_URL": f"sqlite:///{path}"}))
 
@@ -128,7 +129,10 @@ def flask(env: dict[str, str], *args: str, **popen) -> subprocess.CompletedProce
     full_env = {**os.environ, **env}
     if popen:
         return subprocess.Popen(command, cwd=ROOT, env=full_env, **popen)
-    return subprocess.run(command, cwd=ROOT, env=full_env, check=True, capture_output=True, text=True)
+    done = subprocess.run(command, check=False, cwd=ROOT, env=full_env, capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"flask {' '.join(args)} failed:\n{done.stderr[-3000:]}")
+    return done
 
 
 def make_app(env: dict[str, str]):

@@ -13,6 +13,7 @@ from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 from flask import Flask
 from flask_babel import get_locale, get_timezone
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -55,6 +56,20 @@ def utc_datetime(value: datetime | None) -> str:
 reason = translate_stored
 
 
+# Every state a page shows, by its stored value (the enums are StrEnum and stay English in the database).
+STATUS_LABELS = {
+    "ACTIVE": _l("Active"), "INACTIVE": _l("Inactive"), "SUSPENDED": _l("Suspended"), "CANCELLED": _l("Cancelled"),
+    "PENDING": _l("Pending"), "RUNNING": _l("Running"), "COMPLETED": _l("Completed"), "FAILED": _l("Failed"),
+    "APPROVED": _l("Approved"), "REJECTED": _l("Rejected"), "AVAILABLE": _l("Available"),
+    "ASSIGNED": _l("Assigned"), "ACTIVATED": _l("Activated"), "VOID": _l("Void"),
+    "QUEUED": _l("Queued"), "SENDING": _l("Sending"), "SENT": _l("Sent"),
+}
+
+
+def status_label(value: str) -> str:
+    return STATUS_LABELS.get(str(value), value)
+
+
 def utc_and_local(value: datetime | None) -> Markup:
     """A scheduled or recorded time in UTC with the viewer's local time beside it."""
     if value is None:
@@ -66,4 +81,4 @@ def utc_and_local(value: datetime | None) -> Markup:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(money=money, number=number, local_datetime=local_datetime,
                                  utc_datetime=utc_datetime, reason=reason,
-                                 utc_and_local=utc_and_local)
+                                 utc_and_local=utc_and_local, status_label=status_label)

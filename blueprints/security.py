@@ -98,6 +98,11 @@ def refuse_nul_characters():
         abort(400)
 
 
+def as_id(text: str) -> int | None:
+    """A posted id as an int, or None when it cannot be one of ours (not ASCII digits, or out of range)."""
+    return int(text) if text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID else None
+
+
 class IdConverter(IntegerConverter):
     """`<int:...>` for ids: above PostgreSQL's integer range no row exists, so 404 (not a DataError 500)."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from jobs import enqueue_unique
 from models import Import, ImportSource, ImportStatus, db
@@ -18,17 +19,18 @@ def run_file_import(import_id: int) -> str:
     db.session.commit()  # the claim is durable before any row is written
     if token is None:
         return "not claimed"
-    run = bulk_import.prepare_run(import_id, token)
-    if run is None:
-        return "gone"
-    try:
-        for chunk in run.chunks():
-            bulk_import.process_chunk(run, chunk)
-            db.session.commit()  # the progress bar moves; a crash after this resumes from the next chunk
-    except bulk_import.ClaimLost:
-        db.session.rollback()
-        log.warning("file import %s lost its claim; the run that owns it now finishes it", import_id)
-        return "claim lost"
+    with force_locale("en"):  # reasons are stored in English; pages, CSV and e-mail translate them
+        run = bulk_import.prepare_run(import_id, token)
+        if run is None:
+            return "gone"
+        try:
+            for chunk in run.chunks():
+                bulk_import.process_chunk(run, chunk)
+                db.session.commit()  # the progress bar moves; a crash after this resumes from the next chunk
+        except bulk_import.ClaimLost:
+            db.session.rollback()
+            log.warning("file import %s lost its claim; the run that owns it now finishes it", import_id)
+            return "claim lost"
     bulk_import.finish_run(run)
     db.session.commit()
     return "done"

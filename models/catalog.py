@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import TimestampMixin, db, intpk, money, str255, utcnow
@@ -23,11 +24,11 @@ class ProductKind(StrEnum):
 
 # Billing type code -> label shown to resellers. A product lists the codes it offers.
 BILLING_TYPES = {
-    "one-time": "One-time",
-    "monthly": "Monthly",
-    "P1Y-monthly": "Monthly (with 1-year commitment) - P1Y",
-    "P1Y-annual": "Annual (paid upfront) - P1Y",
-    "P3Y-annual": "Annual (with 3-year commitment) - P3Y",
+    "one-time": _l("One-time"),
+    "monthly": _l("Monthly"),
+    "P1Y-monthly": _l("Monthly (with 1-year commitment) - P1Y"),
+    "P1Y-annual": _l("Annual (paid upfront) - P1Y"),
+    "P3Y-annual": _l("Annual (with 3-year commitment) - P3Y"),
 }
 
 # Months a billing type commits the customer to (for the commitment total).

@@ -107,6 +107,8 @@ def _check_request(order: Order, line_id: int | None, customer: Customer, quanti
                                 name=customer.name), "customer_id")
     if quantity is None or quantity < 1:
         raise AssignmentError(_("Enter a quantity of at least 1."), "quantity")
+    if quantity > line.quantity:  # can never fit (and is refused before anything is written)
+        raise AssignmentError(_only_available(available_count(line.id)), "quantity")
     return line
 
 

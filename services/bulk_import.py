@@ -13,8 +13,6 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -88,10 +86,14 @@ class ClaimLost(Exception):
 
 @dataclass
 class Run:
-    imp: Import
-    upload: ImportUpload
+    import_id: int
+    kind: str                       # plain values: reading them after a commit reloads nothing
     token: str
     todo: list[csv_rows.RowResult]  # rows without an item yet
+
+    @property
+    def imp(self) -> Import:
+        return db.session.get(Import, self.import_id)  # not the upload: its rows are reloaded after each commit
 
     def chunks(self) -> list[list[csv_rows.RowResult]]:
         return [self.todo[i:i + CHUNK] for i in range(0, len(self.todo), CHUNK)]
@@ -112,19 +114,19 @@ def prepare_run(import_id: int, token: str) -> Run | None:
                    n=MAX_ATTEMPTS)
         for result in todo:
             result.errors = [reason]
-    return Run(imp, upload, token, todo)
+    return Run(imp.id, upload.kind, token, todo)
 
 
 def process_chunk(run: Run, chunk: list[csv_rows.RowResult]) -> None:
     """Write one chunk: its accounts and one item per row, and advance the progress. Flushes only."""
-    if run.upload.kind == "customers":
-        completed = _insert_customers(run.imp, chunk)
+    if run.kind == "customers":
+        completed = _insert_customers(run.import_id, chunk)
     else:
         completed = _provision_subscriptions(run.imp, chunk)
     _advance(run, processed=len(chunk), completed=completed, failed=len(chunk) - completed)
 
 
-def _insert_customers(imp: Import, chunk: list[csv_rows.RowResult]) -> int:
+def _insert_customers(import_id: int, chunk: list[csv_rows.RowResult]) -> int:
     valid = [r for r in chunk if r.ok]
     ids: dict[str, int] = {}
     if valid:
@@ -136,13 +138,13 @@ def _insert_customers(imp: Import, chunk: list[csv_rows.RowResult]) -> int:
     for r in chunk:
         if r.ok and r.data["code"] not in ids:  # created meanwhile by someone else: a duplicate, skipped
             r.errors.append(_("You already have a customer with the code %(code)s.", code=r.data["code"]))
-        items.append(_item(imp, r, customer_id=ids.get(r.values.get("code", "")) if r.ok else None))
+        items.append(_item(import_id, r, customer_id=ids.get(r.values.get("code", "")) if r.ok else None))
     db.session.execute(sa.insert(ImportItem), items)
     return sum(1 for r in chunk if r.ok)
 
 
-def _item(imp: Import, r: csv_rows.RowResult, **fields: Any) -> dict[str, Any]:
-    return {"import_id": imp.id, "row_number": r.number, "customer_id": None, "product_id": None,
+def _item(import_id: int, r: csv_rows.RowResult, **fields: Any) -> dict[str, Any]:
+    return {"import_id": import_id, "row_number": r.number, "customer_id": None, "product_id": None,
             "status": ItemStatus.COMPLETED if r.ok else ItemStatus.FAILED, "quantity": 0, "billing_type": "",
             "config": {}, "reasons": list(r.errors), "external_id": "", "direct_payment": False, **fields}
 
@@ -191,28 +193,29 @@ def _int(value: Any) -> int:
 
 def _advance(run: Run, processed: int, completed: int, failed: int) -> None:
     changed = db.session.execute(
-        sa.update(Import).where(Import.id == run.imp.id, Import.status == ImportStatus.RUNNING,
+        sa.update(Import).where(Import.id == run.import_id, Import.status == ImportStatus.RUNNING,
                                 Import.claim_token == run.token)
         .values(processed_count=Import.processed_count + processed, completed_count=Import.completed_count + completed,
                 failed_count=Import.failed_count + failed, lease_until=utcnow() + LEASE)
         .execution_options(synchronize_session=False)).rowcount
     if changed != 1:
-        raise ClaimLost(run.imp.id)
+        raise ClaimLost(run.import_id)
 
 
 def finish_run(run: Run) -> Import:
     """COMPLETED (with the counts of completed and failed rows), and the "Your import is completed" e-mail."""
     db.session.execute(
-        sa.update(Import).where(Import.id == run.imp.id, Import.status == ImportStatus.RUNNING,
+        sa.update(Import).where(Import.id == run.import_id, Import.status == ImportStatus.RUNNING,
                                 Import.claim_token == run.token)
         .values(status=ImportStatus.COMPLETED, finished_at=utcnow(), lease_until=None, claim_token=None)
         .execution_options(synchronize_session=False))
-    db.session.refresh(run.imp)
-    if run.imp.status is ImportStatus.COMPLETED:
-        _queue_email(run.imp)
-        audit.record(run.imp.created_by, "import.file_completed", run.imp, completed=run.imp.completed_count,
-                     failed=run.imp.failed_count)
-    return run.imp
+    imp = run.imp
+    db.session.refresh(imp)
+    if imp.status is ImportStatus.COMPLETED:
+        _queue_email(imp)
+        audit.record(imp.created_by, "import.file_completed", imp, completed=imp.completed_count,
+                     failed=imp.failed_count)
+    return imp
 
 
 def _queue_email(imp: Import) -> None:
@@ -220,7 +223,7 @@ def _queue_email(imp: Import) -> None:
     rows = db.session.execute(sa.select(ImportItem.row_number, ImportItem.reasons)
                               .where(ImportItem.import_id == imp.id, ImportItem.status == ItemStatus.FAILED)
                               .order_by(ImportItem.row_number).limit(MAX_REASONS_IN_EMAIL))
-    with force_locale(creator.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+    with outbox.in_language_of(creator):
         reasons = [_("Row %(n)s: %(reasons)s", n=n, reasons=" ".join(map(locales.translate_stored, r)))
                    for n, r in rows]
         if imp.failed_count > len(reasons):

@@ -9,6 +9,7 @@ from models import Category, Product, Vendor, db
 
 PER_PAGE = 20
 MAX_TERMS = 8
+COUNT_CAP = 1000
 
 
 def _active_products() -> sa.Select:
@@ -43,18 +44,34 @@ def vendor_categories(vendor: Vendor) -> list[tuple[Category, int]]:
 
 def search_products(q: str = "", *, vendor: Vendor | None = None, category: Category | None = None,
                     page: int = 1, per_page: int = PER_PAGE) -> Pagination:
-    """Active products matching every word of `q` in name, SKU, brand or tags, a page at a time."""
-    stmt = _active_products().options(contains_eager(Product.vendor), contains_eager(Product.category))
+    """Active products matching every word of `q` in name, SKU, brand or tags, a page at a time.
+
+    The total is counted only up to COUNT_CAP (or just past this page): a broad term matches most of a large
+    catalog, and counting every match on each keystroke scans it all. `capped` says the total is "at least".
+    """
+    page = max(page, 1)
+    stmt = _active_products().where(*_search_filters(q, vendor, category))
+    products = db.paginate(stmt.options(contains_eager(Product.vendor), contains_eager(Product.category))
+                           .order_by(Vendor.name, Product.name, Product.id),
+                           page=page, per_page=per_page, error_out=False, count=False)
+    limit = max(COUNT_CAP, page * per_page + per_page)
+    matches = stmt.with_only_columns(Product.id).limit(limit + 1).subquery()
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(matches))
+    products.total, products.capped = min(total, limit), total > limit
+    return products
+
+
+def _search_filters(q: str, vendor: Vendor | None, category: Category | None) -> list:
+    filters = []
     if vendor is not None:
-        stmt = stmt.where(Product.vendor_id == vendor.id)
+        filters.append(Product.vendor_id == vendor.id)
     if category is not None:
-        stmt = stmt.where(Product.category_id == category.id)
+        filters.append(Product.category_id == category.id)
     for term in q.split()[:MAX_TERMS]:
         pattern = "%" + _escape_like(term[:100]) + "%"
-        stmt = stmt.where(sa.or_(*(column.ilike(pattern, escape="\\")
-                                   for column in (Product.name, Product.sku, Vendor.name, Product.tags))))
-    stmt = stmt.order_by(Vendor.name, Product.name, Product.id)
-    return db.paginate(stmt, page=max(page, 1), per_page=per_page, error_out=False)
+        filters.append(sa.or_(*(column.ilike(pattern, escape="\\")
+                                for column in (Product.name, Product.sku, Vendor.name, Product.tags))))
+    return filters
 
 
 def active_product(product_id: int) -> Product | None:

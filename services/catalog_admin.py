@@ -86,6 +86,11 @@ def _name_and_slug(model: type[Vendor] | type[Category], name: str, slug: str,
     return name, slug
 
 
+def _same_text(column, value: str) -> sa.ColumnElement[bool]:
+    """Equal, or equal ignoring case (SQLite's lower() is ASCII-only: the exact match backs the unique index)."""
+    return sa.or_(column == value, sa.func.lower(column) == value.lower())
+
+
 def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:120]
 
@@ -196,7 +201,7 @@ def _money(value: Decimal | None, field: str) -> Decimal:
 def _check_sku_free(sku: str, product: Product | None) -> None:
     if not sku:
         raise CatalogError(_("This field is required."), field="sku")
-    stmt = sa.select(Product.name).where(sa.func.lower(Product.sku) == sku.lower())
+    stmt = sa.select(Product.name).where(_same_text(Product.sku, sku))
     if product is not None:
         stmt = stmt.where(Product.id != product.id)
     other = db.session.scalar(stmt.limit(1))

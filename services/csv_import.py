@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -51,7 +52,7 @@ def parse_file(kind: str, data: bytes, max_bytes: int, max_rows: int) -> ParsedF
     text = decode(data)
     if not text.strip():
         raise CsvImportError(_("The file is empty."))
-    delimiter = _delimiter(text)
+    text, delimiter = _delimiter(text)
     try:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         header = check_header(kind, next(reader))
@@ -92,10 +93,13 @@ def decode(data: bytes) -> str:
                            "File > Save as > CSV)."))
 
 
-def _delimiter(text: str) -> str:
-    """The delimiter is whichever of , ; tab appears most in the header line (column names have none)."""
-    first = text.lstrip("\ufeff").split("\n", 1)[0]
-    return max(DELIMITERS, key=first.count)
+def _delimiter(text: str) -> tuple[str, str]:
+    """Excel's "sep=;" line if there is one, else whichever of , ; tab appears most in the header line."""
+    text = text.lstrip("\ufeff")
+    first, _newline, rest = text.partition("\n")
+    if re.fullmatch(r"sep=.", first.strip(), re.I):
+        return rest, first.strip()[4]
+    return text, max(DELIMITERS, key=first.count)
 
 
 def _canonical(name: str) -> str:

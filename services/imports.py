@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload, selectinload
 
 from jobs import enqueue_after_commit
-from models import Import, ImportItem, ImportSource, ImportStatus, ItemStatus, User, db, utcnow
+from models import Import, ImportItem, ImportSource, ImportStatus, ItemStatus, OutboxEmail, User, db, utcnow
 from services import DomainError, audit, outbox, provisioning
 from services import provisioning_rules as rules
 from services.connectors import get_connector
@@ -80,10 +80,14 @@ def run_claimed(token: str, ids: Sequence[int]) -> int:
     facts = rules.load_facts({(imp.reseller_id, item.product_id) for imp in imports for item in imp.items},
                                     {item.customer_id for item in items})
     connector = get_connector()
-    return sum(_run_one(imp, token, facts, connector) for imp in imports)
+    emails: list[OutboxEmail] = []
+    with db.session.no_autoflush:  # one flush for the whole batch below, not one per import
+        done = sum(_run_one(imp, token, facts, connector, emails) for imp in imports)
+    outbox.queue_emails(emails)
+    return done
 
 
-def _run_one(imp: Import, token: str, facts: rules.Facts, connector) -> int:
+def _run_one(imp: Import, token: str, facts: rules.Facts, connector, emails: list[OutboxEmail]) -> int:
     pending = [item for item in imp.items if item.status is ItemStatus.PENDING]  # a retry skips completed ones
     with force_locale("en"):  # reasons are stored in English; pages and e-mails translate them (|reason)
         outcomes = [(item, _outcome(imp, item, facts, connector)) for item in pending]
@@ -103,7 +107,7 @@ def _run_one(imp: Import, token: str, facts: rules.Facts, connector) -> int:
             item.status, item.reasons = ItemStatus.FAILED, reasons
         else:
             provisioning.record_subscription(imp, item, external_id, facts)
-    _queue_completion_email(imp, status, completed, failed)
+    emails.append(_completion_email(imp, status, completed, failed))
     return 1
 
 
@@ -119,10 +123,10 @@ def _outcome(imp: Import, item: ImportItem, facts: rules.Facts, connector) -> tu
         return [_("Unexpected error (%(kind)s); the distributor has been notified.", kind=type(exc).__name__)], ""
 
 
-def _queue_completion_email(imp: Import, status: ImportStatus, completed: int, failed: int) -> None:
+def _completion_email(imp: Import, status: ImportStatus, completed: int, failed: int) -> OutboxEmail:
     creator = imp.created_by
     with force_locale(creator.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-        outbox.queue_email(creator.email, "import_completed", related=imp, import_name=imp.name,
+        return outbox.new_email(creator.email, "import_completed", related=imp, import_name=imp.name,
                            created_by=creator.name or creator.email, created_at=imp.created_at,
                            import_type=imp.import_type, status=status.value, completed=completed, failed=failed,
                            reasons=[r for item in imp.items for r in item.reasons])

@@ -39,8 +39,13 @@ def in_language_of(recipient: Any):
 
 def queue_email(to: str, template: str, related: Any = None, **context: Any) -> OutboxEmail:
     """Render email/<template>.txt (+ .html if present) into an outbox row and send it after commit."""
+    return queue_emails([new_email(to, template, related, **context)])[0]
+
+
+def new_email(to: str, template: str, related: Any = None, **context: Any) -> OutboxEmail:
+    """The rendered outbox row, not added yet: queue_emails() adds and sends it (with others)."""
     subject = _render_block(f"email/{template}.txt", "subject", context)
-    email = OutboxEmail(
+    return OutboxEmail(
         to_addr=clean_address(to),
         subject=" ".join(subject.split())[:255],
         body_text=_render_block(f"email/{template}.txt", "body", context).strip() + "\n",
@@ -49,10 +54,15 @@ def queue_email(to: str, template: str, related: Any = None, **context: Any) -> 
         related_type=type(related).__name__ if related is not None else "",
         related_id=getattr(related, "id", None),
     )
-    db.session.add(email)
+
+
+def queue_emails(emails: list[OutboxEmail]) -> list[OutboxEmail]:
+    """Add messages in one flush (a batch job's hundred e-mails: one INSERT) and send them after commit."""
+    db.session.add_all(emails)
     db.session.flush()
-    _enqueue_send(email.id)
-    return email
+    for email in emails:
+        _enqueue_send(email.id)
+    return emails
 
 
 def _enqueue_send(email_id: int) -> None:

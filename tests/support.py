@@ -14,15 +14,14 @@ HX = {"HX-Request": "true"}                                  # a targeted htmx r
 HX_BOOSTED = {"HX-Request": "true", "HX-Boosted": "true"}   # boosted navigation: wants the page
 
 
-def run_jobs(*queues: str) -> int:
+def run_jobs(*queues: str) -> None:
     """Run every queued job with a real RQ worker on the real Redis until the queues are empty.
 
     SimpleWorker (no fork) so the jobs share the test's app; `flask jobs worker` is tested apart.
     """
     names = list(queues) or list(QUEUE_NAMES)
     worker = SimpleWorker([get_queue(n) for n in names], connection=get_redis(), job_class=AppContextJob)
-    worker.work(burst=True)
-    return worker.successful_job_count
+    worker.work(burst=True)  # RQ 3 counts finished jobs in Redis only: assert on the state the jobs left
 
 
 def parse_mail(raw: bytes) -> EmailMessage:

@@ -1,4 +1,5 @@
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import force_locale
 
 from blueprints.activation import bp
 from blueprints.auth.forms import EmptyForm
@@ -23,9 +24,16 @@ def show(token: str):
     if assignment is None:
         return render_template("activation/unknown.html"), 404
     state = assignment.link_state
-    return render_template("activation/show.html", assignment=assignment, state=state, form=EmptyForm(),
-                           licenses=assignment.licenses if state == "open" else [],
-                           confirmed=request.args.get("confirmed") == "1"), STATUS[state]
+    with force_locale(_reader_language(assignment)):
+        return render_template("activation/show.html", assignment=assignment, state=state, form=EmptyForm(),
+                               licenses=assignment.licenses if state == "open" else [],
+                               confirmed=request.args.get("confirmed") == "1"), STATUS[state]
+
+
+def _reader_language(assignment) -> str:
+    """The end customer's language (as in the e-mail), unless the visitor picked one with the switch."""
+    language = session.get("locale") or assignment.customer.language
+    return language if language in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 @bp.post("/<token>")

@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from blueprints.formatting import status_label
 from models import EmailStatus
 
 
@@ -54,7 +55,8 @@ class OutboxFilterForm(FilterForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.status.choices = [SelectChoice("", _l("All"))] + [SelectChoice(s.value, s.value) for s in EmailStatus]
+        self.status.choices = [SelectChoice("", _l("All"))] + [SelectChoice(s.value, status_label(s.value))
+                                                               for s in EmailStatus]
 
 
 class AuditFilterForm(FilterForm):

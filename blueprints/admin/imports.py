@@ -15,6 +15,7 @@ from blueprints.admin import bp
 from blueprints.admin.orders import DatedFilterForm, day_range
 from blueprints.admin.paging import args_without, keyset_page
 from blueprints.auth.forms import EmptyForm
+from blueprints.formatting import status_label
 from models import Import, ImportStatus, db, utcnow
 from services import DomainError, dashboard, imports
 
@@ -23,7 +24,7 @@ DUE_CHOICES = {"24h": _l("Due in the next 24 hours"), "overdue": _l("Due and not
 
 class ImportFilterForm(DatedFilterForm):
     status = SelectField(_l("Status"), validators=[Optional()],
-                         choices=[SelectChoice("", _l("All"))] + [SelectChoice(s.value, s.value.capitalize())
+                         choices=[SelectChoice("", _l("All"))] + [SelectChoice(s.value, status_label(s.value))
                                                                  for s in ImportStatus])
     due = SelectField(_l("Run time"), validators=[Optional()],
                       choices=[SelectChoice("", _l("Any"))] + [SelectChoice(k, v) for k, v in DUE_CHOICES.items()])

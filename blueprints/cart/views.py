@@ -7,6 +7,7 @@ from blueprints.cart import bp
 from blueprints.cart.forms import QuantityForm
 from blueprints.catalog.forms import AddToCartForm
 from blueprints.catalog.views import buy_box
+from blueprints.security import as_id
 from extensions import htmx
 from models import Product, db
 from services import cart as carts
@@ -49,7 +50,8 @@ def show():
 def add():
     form = AddToCartForm()
     raw_id = (form.product_id.data or "").strip()
-    product = db.session.get(Product, int(raw_id)) if raw_id.isdigit() else None
+    product_id = as_id(raw_id)  # "²" is a digit to isdigit(); 2**31 is no id on PostgreSQL
+    product = db.session.get(Product, product_id) if product_id else None
     if product is None:
         abort(404)
     if form.validate_on_submit():

@@ -11,12 +11,12 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 
-from blueprints import formatting, render
+from blueprints import render
 from blueprints.auth.forms import EmptyForm
 from blueprints.imports import bp
 from extensions import htmx
 from models import ImportSource, db
-from services import bulk_import, csv_import, imports, uploads
+from services import bulk_import, csv_import, imports, locales, uploads
 from services.bulk_import import UploadError
 from services.csv_import import CsvImportError
 
@@ -112,7 +112,7 @@ def file_show(import_id: int):
 @bp.get("/<int:import_id>/failed-rows.csv")
 def failed_rows(import_id: int):
     imp = _file_import_or_404(import_id)
-    return _csv(bulk_import.failed_rows_csv(imp, formatting.reason), f"failed-rows-{imp.id}.csv")
+    return _csv(bulk_import.failed_rows_csv(imp, locales.translate_stored), f"failed-rows-{imp.id}.csv")
 
 
 def _csv(text: str, filename: str) -> Response:

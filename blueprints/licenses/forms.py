@@ -4,6 +4,7 @@ from wtforms import IntegerField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange
 
 from blueprints.catalog.forms import QuantityField
+from blueprints.security import MAX_ID
 from models import Order
 from services import assignments
 
@@ -12,12 +13,14 @@ class AssignForm(FlaskForm):
     """Rendered by hand (templates/licenses/_assign_form.html): the selects list the order's lines
     and the reseller's active customers; the service checks the ids, so no choices here."""
 
-    line_id = IntegerField(_l("Product"), validators=[InputRequired(message=_l("Choose a product."))])
+    line_id = IntegerField(_l("Product"), validators=[InputRequired(message=_l("Choose a product.")),
+                                                      NumberRange(1, MAX_ID, message=_l("Choose a product."))])
     quantity = QuantityField(_l("Quantity to assign"), validators=[
         InputRequired(message=_l("Enter how many licenses to assign.")),
         NumberRange(min=1, message=_l("Enter a quantity of at least 1.")),
     ])
-    customer_id = IntegerField(_l("Customer"), validators=[InputRequired(message=_l("Choose a customer."))])
+    customer_id = IntegerField(_l("Customer"), validators=[InputRequired(message=_l("Choose a customer.")),
+                                                           NumberRange(1, MAX_ID, message=_l("Choose a customer."))])
 
 
 class SendToForm(FlaskForm):

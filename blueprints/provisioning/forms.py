@@ -5,8 +5,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, DateTimeLocalField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Optional
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
+from blueprints.security import MAX_ID
 from models import BILLING_TYPES, Product
 from services import provisioning
 from services.provisioning_rules import ALIGNMENTS
@@ -16,7 +17,8 @@ CONFIG_FIELDS = ("name", "quantity", "billing_type", "end_date_alignment", "tena
 
 
 class SelectServiceForm(FlaskForm):
-    product_id = IntegerField(_l("Service"), validators=[InputRequired(message=_l("Choose a service."))])
+    product_id = IntegerField(_l("Service"), validators=[InputRequired(message=_l("Choose a service.")),
+                                                         NumberRange(1, MAX_ID, message=_l("Choose a service."))])
     submit = SubmitField(_l("Next"))
 
 

@@ -185,11 +185,13 @@ def local_time(customer_id: int):
 def _review_page(customer: Customer, draft: ServiceDraft, form: ScheduleForm):
     checks = rules.preflight(current_user.reseller, customer, draft.product, draft.config, get_connector())
     now = utcnow()
+    # The picker's bounds hold for a time typed in UTC and one typed in the user's zone.
+    walls = (now.replace(tzinfo=None), now.astimezone(get_timezone()).replace(tzinfo=None))
     return _page("review", customer, draft, form=form, quote=new_service.quote(draft.product, draft.config),
                  checks=checks, billing_types=BILLING_TYPES, alignments=rules.ALIGNMENTS,
                  run_at=_run_at_or_none(form), zone=form.zone,
-                 min_run_at=(now + timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%M"),
-                 max_run_at=(now + provisioning.MAX_LEAD).strftime("%Y-%m-%dT%H:%M"),
+                 min_run_at=(min(walls) + timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%M"),
+                 max_run_at=(max(walls) + provisioning.MAX_LEAD).strftime("%Y-%m-%dT%H:%M"),
                  window_days=7)
 
 

@@ -62,6 +62,17 @@ def test_create_product_refuses_bad_values_next_to_the_field(field, value, messa
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Product)) == 0
 
 
+@pytest.mark.parametrize("name", ["Ärzte Software", "ÆON"])
+def test_a_non_ascii_duplicate_name_is_refused_not_a_database_error(name):
+    staff = make_user(Role.STAFF)
+    catalog_admin.create_group(Vendor, by=staff, name=name)
+    with pytest.raises(CatalogError, match="already taken"):
+        catalog_admin.create_group(Vendor, by=staff, name=name)
+    make_product(sku=name[:10])
+    with pytest.raises(CatalogError, match="already has the SKU"):
+        catalog_admin.create_product(by=staff, **product_values(make_vendor(), make_category(), sku=name[:10]))
+
+
 def test_sku_is_unique_case_insensitively():
     make_product(sku="ABC-1", name="First")
     with pytest.raises(CatalogError, match="First already has the SKU abc-1"):

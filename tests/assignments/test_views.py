@@ -62,7 +62,7 @@ def test_assign_then_the_page_shows_assigned_queued_and_the_new_availability(cli
 @pytest.mark.parametrize("quantity, message", [
     ("0", "Enter a quantity of at least 1."), ("-3", "Enter a quantity of at least 1."),
     ("abc", "Enter a whole number."), ("", "Enter how many licenses to assign."),
-    ("7", "Only 6 licenses are available."),
+    ("7", "Only 6 licenses are available."), ("99999999999999999999", "Only 6 licenses are available."),
 ])
 def test_bad_quantities_come_back_422_next_to_the_field(client, pool, quantity, message):
     user, order, customer = pool

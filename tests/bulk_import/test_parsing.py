@@ -39,6 +39,11 @@ def test_quoted_fields_may_hold_delimiters_quotes_and_line_breaks():
                            ["C-2,x", "Gómez, S.A.", "c@d.example"]]
 
 
+def test_excels_sep_line_sets_the_delimiter():
+    data = "sep=;\r\ncode;name;email\r\nC-1;Peña, Hnos.;a@b.example\r\n".encode("cp1252")
+    assert parse(data).rows == [["C-1", "Peña, Hnos.", "a@b.example"]]
+
+
 def test_column_names_are_matched_loosely_and_blank_lines_are_skipped():
     data = "Code;Name;E-mail;Zip\n\nC-1;Peña;a@b.example;11100\n;;;\n".encode()
     parsed = parse(data)

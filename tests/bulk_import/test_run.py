@@ -202,7 +202,7 @@ def test_subscription_rows_are_provisioned_now_or_scheduled_and_not_twice(client
                              .where(Import.source == ImportSource.SCHEDULED)) == 1
 
 
-def test_failed_rows_are_explained_in_the_readers_language(client, login):
+def test_failed_rows_are_explained_in_the_readers_language(client, login, smtp):
     user = login(make_user(locale="es"))
     make_customer(user.reseller, code="K-00001")
     db.session.commit()
@@ -210,3 +210,7 @@ def test_failed_rows_are_explained_in_the_readers_language(client, login):
     run_jobs("default")
     text = client.get(f"/imports/{imp.id}/failed-rows.csv").data.decode("utf-8-sig")
     assert "Ya tiene un cliente con el código K-00001." in text
+    assert db.session.scalar(sa.select(ImportItem.reasons)) == ["You already have a customer with the code K-00001."]
+    run_jobs("mail")
+    [message] = smtp.wait_for_messages(1)
+    assert "Fila 1: Ya tiene un cliente con el código K-00001." in mail_text(message)

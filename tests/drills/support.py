@@ -102,10 +102,9 @@ class Processes:
         self.env, self.log_dir, self.started = env, log_dir, []
 
     def start(self, *args: str) -> subprocess.Popen:
-        log = open(self.log_dir / f"{'-'.join(args)}-{len(self.started)}.log", "wb")  # noqa: SIM115
-        process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "jobs", *args], cwd=ROOT,
-                                   env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        log.close()
+        with open(self.log_dir / f"{'-'.join(args)}-{len(self.started)}.log", "wb") as log:
+            process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "jobs", *args], cwd=ROOT,
+                                       env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         self.started.append(process)
         return process
 

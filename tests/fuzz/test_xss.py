@@ -79,7 +79,7 @@ def test_customer_free_text_is_escaped_in_pages_partials_mail_and_csv(client, lo
 def test_checkout_description_and_comments_are_escaped_everywhere(client, login, smtp):
     user = login(make_user())
     fill_cart(user, (make_product(), 1))
-    html = walk_to_review(client, description=SCRIPT, method="electronic")
+    walk_to_review(client, description=SCRIPT, method="electronic")
     assert client.post("/checkout/delivery", data={"delivery_method": "electronic",
                                                     "delivery_comments": IMG}).status_code == 303
     html = client.get("/checkout/review").get_data(as_text=True)

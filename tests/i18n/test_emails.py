@@ -48,3 +48,12 @@ def test_emails_to_users_use_their_locale_and_their_countrys_formats(app, smtp):
     assert message["Subject"].strip() == f"Pedido {order.number} aprobado: sus licencias están disponibles"
     assert "Total: US$\xa0253,00" in body
     assert order.status is OrderStatus.APPROVED
+
+
+@pytest.mark.parametrize("language,expected", [("es", "Confirmar activación"), ("en", "Confirm activation")])
+def test_the_activation_page_speaks_the_customers_language(client, language, expected):
+    user, order, customer = setup_pool(2, language=language)
+    assignment = assign(order, customer, 1, user)
+    other = "en" if language == "es" else "es"
+    page = client.get(f"/activate/{assignment.token}", headers={"Accept-Language": other}).text
+    assert expected in page and f'<html lang="{language}">' in page
