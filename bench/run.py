@@ -60,11 +60,14 @@ def _run(results: dict, tmp: Path, env: dict, handler, seconds: int, only: set, 
     for backend in backends:
         results.setdefault(backend.name, {})["dataset"] = backend.timings
     if "queries" in only and backends:
-        _step("SQLite: the small dataset (1,000 licenses)")
-        small = stack.sqlite_backend(tmp / "small", "small", env)
+        compared = {}
+        for backend in backends:
+            _step(f"{backend.name}: the small dataset (1,000 licenses)")
+            small = (stack.sqlite_backend(tmp / "small", "small", env) if backend.name == "sqlite"
+                     else stack.postgres_backend("small", env))
+            compared.update({f"{backend.name}_small": small, backend.name: backend})
         _step("SQL queries and time per page, in-process (small and full datasets taking turns)")
-        found = pages.in_process({"small": small, **{backend.name: backend for backend in backends}})
-        results["queries"] = found
+        results["queries"] = pages.in_process(compared)
     if "pages" in only:
         for backend in backends:
             _step(f"{backend.name}: wrk on every page, each next to the bare Flask page of its size")
@@ -98,17 +101,17 @@ def _step(text: str) -> None:
 
 def print_table(results: dict) -> None:
     queries = results.get("queries", {})
-    print("\nPage (wrk, 32 conn.)  db      req/s  p50 ms  p99 ms   bytes  ceiling  ratio  SQL 1k/1M  ms 1k/1M  misses")
+    print("\nPage (wrk, 32 conn.)  db      req/s  p50 ms  p99 ms   bytes  ceiling  ratio  SQL 1k/1M  CPU ms 1k/1M  misses")
     for name in pages.PAGES:
         for db_name in ("sqlite", "postgresql"):
             page = results.get(db_name, {}).get("pages", {}).get(name)
-            small, full = queries.get("small", {}).get(name), queries.get(db_name, {}).get(name)
+            small, full = queries.get(f"{db_name}_small", {}).get(name), queries.get(db_name, {}).get(name)
             if page is None and full is None:
                 continue
             page = page or {"rps": 0, "p50_ms": 0, "p99_ms": 0, "bytes": full["bytes"], "ceiling_rps": 0, "ratio": 0}
             print(f"{name:<21} {db_name[:6]:<6} {page['rps']:>6.0f} {page['p50_ms']:>7.1f} {page['p99_ms']:>7.1f} "
                   f"{page['bytes']:>7} {page['ceiling_rps']:>8.0f} {page['ratio']:>6.0%} "
-                  f"{_pair(small, full, 'queries', '{}'):>10} {_pair(small, full, 'median_ms', '{:.1f}'):>9}  "
+                  f"{_pair(small, full, 'queries', '{}'):>10} {_pair(small, full, 'median_ms', '{:.1f}'):>13}  "
                   f"{', '.join(_page_misses(page, small, full))}")
     for db_name in ("sqlite", "postgresql"):
         jobs = results.get(db_name, {}).get("jobs")

@@ -75,20 +75,25 @@ def sqlite_backend(tmp: Path, size: str, env: dict[str, str]) -> Backend:
 
 
 def postgres_backend(size: str, env: dict[str, str]) -> Backend | str:
-    """A fresh canal_bench database, or the reason PostgreSQL is skipped."""
+    """A fresh canal_bench database (canal_bench_small for the small dataset), or why PostgreSQL is skipped."""
+    name = _pg_name(size)
     try:
-        _pg_admin(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)', f'CREATE DATABASE "{PG_DATABASE}"')
+        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
     except Exception as exc:  # noqa: BLE001 - any failure means: no PostgreSQL here
         return f"PostgreSQL unreachable at {PG_ADMIN_URL.split('@')[-1]} ({type(exc).__name__}); skipped"
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{PG_DATABASE}"
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     return _fill(Backend("postgresql", size, {**env, "DATABASE_URL": url}))
 
 
 def drop_postgres() -> None:
     try:
-        _pg_admin(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
+        _pg_admin(*(f'DROP DATABASE IF EXISTS "{_pg_name(size)}" WITH (FORCE)' for size in ("full", "small")))
     except Exception:  # noqa: BLE001
         pass
+
+
+def _pg_name(size: str) -> str:
+    return PG_DATABASE if size == "full" else f"{PG_DATABASE}_{size}"
 
 
 def _pg_admin(*statements: str) -> None:

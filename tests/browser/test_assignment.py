@@ -69,8 +69,9 @@ def test_create_customer_assign_email_resend_activate(page, smtp):
     page.get_by_role("button", name="Log out").click()
     page.goto(link)
     assert all(page.get_by_text(key).is_visible() for key in keys)
-    page.get_by_role("button", name="Confirm activation").click()
-    page.get_by_text(re.compile("Activation confirmed on")).wait_for()
+    # The public page speaks the customer's language (a new customer's default is Spanish).
+    page.get_by_role("button", name="Confirmar activación").click()
+    page.get_by_text(re.compile("Activación confirmada el")).wait_for()
 
     log_in(page, buyer, PASSWORD)
     page.goto(f"/licenses/orders/{order.id}")
