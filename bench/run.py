@@ -101,7 +101,8 @@ def _step(text: str) -> None:
 
 def print_table(results: dict) -> None:
     queries = results.get("queries", {})
-    print("\nPage (wrk, 32 conn.)  db      req/s  p50 ms  p99 ms   bytes  ceiling  ratio  SQL 1k/1M  CPU ms 1k/1M  misses")
+    print("\nPage (wrk, 32 conn.)  db      req/s  p50 ms  p99 ms   bytes  ceiling  ratio  SQL 1k/1M  "
+          "CPU ms 1k/1M  misses")
     for name in pages.PAGES:
         for db_name in ("sqlite", "postgresql"):
             page = results.get(db_name, {}).get("pages", {}).get(name)
