@@ -1,8 +1,8 @@
-"""wip
+"""orders, licenses, assignments, provisioning, imports, uploads, price history, user preferences
 
-Revision ID: wip
+Revision ID: 7d2e4a91c5b0
 Revises: c643a6280cd6
-Create Date: 2026-11-22 16:26:07.921486
+Create Date: 2026-11-22 17:33:21.175254
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import models.base
 
 
 # revision identifiers, used by Alembic.
-revision = 'wip'
+revision = '7d2e4a91c5b0'
 down_revision = 'c643a6280cd6'
 branch_labels = None
 depends_on = None
