@@ -19,7 +19,7 @@ install: $(STAMP)
 
 # The Spanish catalog is compiled in the build, from the .po kept in git.
 $(MO): translations/es/LC_MESSAGES/messages.po $(STAMP)
-	$(BIN)/pybabel compile -q -d translations
+	$(BIN)/pybabel compile -d translations
 
 # Extract every marked string and merge it into the catalogs (then translate the new entries).
 translations: $(STAMP)
