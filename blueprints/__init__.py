@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
-from blueprints import formatting
+from blueprints import formatting, template_helpers
 from extensions import htmx
 
 
@@ -61,6 +61,7 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(bp)
     init_ops(app)
     formatting.init_app(app)
+    template_helpers.init_app(app)
 
     app.jinja_env.globals.update(navigation=navigation, get_locale=get_locale)
     app.after_request(_vary_on_htmx)

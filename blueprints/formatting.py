@@ -5,47 +5,107 @@ Use them everywhere a value is shown: {{ amount|money }}, {{ amount|money("EUR")
 """
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, time, tzinfo
 from decimal import Decimal
+from functools import lru_cache
 
 from babel import Locale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 from flask import Flask
-from flask_babel import get_locale, get_timezone
+from babel.support import Translations
+from flask_babel import get_locale, get_timezone, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from markupsafe import Markup
+from jinja2 import pass_context
+from markupsafe import Markup, escape
 
 from services.locales import regional_locale, translate_stored
 
 
-def format_locale() -> Locale:
-    """The viewer's language with their reseller's country conventions (es + UY: es_UY)."""
+@dataclass(frozen=True)
+class Viewer:
+    """Who reads: their language with their reseller's country conventions (es + UY: es_UY), the reseller's
+    currency and their time zone. Bound once per render (template_helpers) and read by the filters."""
+    locale: Locale
+    currency: str
+    timezone: tzinfo
+    translations: Translations
+
+
+def current_viewer() -> Viewer:
     locale = get_locale() or Locale.parse("en")
-    if locale.territory:
-        return locale  # already regional: an e-mail rendered under services.outbox.in_language_of
     reseller = getattr(current_user, "reseller", None)
-    return regional_locale(locale.language, reseller.country if reseller is not None else None)
+    if not locale.territory:  # a regional locale is already set by services.outbox.in_language_of
+        locale = regional_locale(locale.language, reseller.country if reseller is not None else None)
+    return Viewer(locale, reseller.currency if reseller is not None else "USD", get_timezone(), get_translations())
 
 
-def money(value: Decimal | None, currency: str | None = None) -> str:
+def _viewer(context) -> Viewer:
+    viewer = context.get("viewer")  # absent in a macro imported without context
+    return viewer if isinstance(viewer, Viewer) else current_viewer()
+
+
+@pass_context
+def money(context, value: Decimal | None, currency: str | None = None) -> str:
     if value is None:
         return ""
-    if currency is None:
-        reseller = getattr(current_user, "reseller", None)
-        currency = reseller.currency if reseller is not None else "USD"
-    return babel_numbers.format_currency(value, currency, locale=format_locale())
+    viewer = _viewer(context)
+    return _format_money(value, currency or viewer.currency, viewer.locale)
 
 
-def number(value) -> str:
-    return "" if value is None else babel_numbers.format_decimal(value, locale=format_locale())
+@lru_cache(maxsize=4096)
+def _format_money(value: Decimal, currency: str, locale: Locale) -> str:
+    # Babel takes ~30 µs a call; pages repeat the same prices (equal Decimals format alike).
+    return babel_numbers.format_currency(value, currency, locale=locale)
 
 
-def local_datetime(value: datetime | None, fmt: str = "medium") -> str:
+@pass_context
+def number(context, value) -> str:
+    return "" if value is None else _format_number(value, _viewer(context).locale)
+
+
+@lru_cache(maxsize=4096)
+def _format_number(value, locale: Locale) -> str:
+    return babel_numbers.format_decimal(value, locale=locale)
+
+
+@pass_context
+def local_datetime(context, value: datetime | None, fmt: str = "medium") -> str:
     if value is None:
         return ""
-    return babel_dates.format_datetime(value, fmt, tzinfo=get_timezone(), locale=format_locale())
+    viewer = _viewer(context)
+    return format_local(value, fmt, viewer.timezone, viewer.locale)
+
+
+def format_local(value: datetime, fmt: str, zone: tzinfo, locale: Locale) -> str:
+    """babel.dates.format_datetime(value, fmt, tzinfo=zone, locale=locale), the same text, faster.
+
+    Babel spends ~40 µs on a date and time; a list of imports shows two per row. The "short" and
+    "medium" formats name no zone, so their date part depends only on the local date and their time
+    part only on the local time of day: both are cached (a page repeats dates; a day has few minutes).
+    """
+    if fmt not in ("short", "medium"):
+        return babel_dates.format_datetime(value, fmt, tzinfo=zone, locale=locale)
+    local = value.astimezone(zone)
+    return (_datetime_pattern(fmt, locale).replace("{0}", _time_part(local.time().replace(microsecond=0), fmt, locale))
+            .replace("{1}", _date_part(local.date(), fmt, locale)))
+
+
+@lru_cache(maxsize=64)
+def _datetime_pattern(fmt: str, locale: Locale) -> str:
+    return babel_dates.get_datetime_format(fmt, locale=locale).replace("'", "")
+
+
+@lru_cache(maxsize=8192)
+def _time_part(value: time, fmt: str, locale: Locale) -> str:
+    return babel_dates.format_time(value, fmt, locale=locale)
+
+
+@lru_cache(maxsize=8192)
+def _date_part(value: date, fmt: str, locale: Locale) -> str:
+    return babel_dates.format_date(value, fmt, locale=locale)
 
 
 def utc_datetime(value: datetime | None) -> str:
@@ -56,29 +116,49 @@ def utc_datetime(value: datetime | None) -> str:
 reason = translate_stored
 
 
+def N_(msgid: str) -> str:
+    """Marks a msgid for extraction; translated where it is shown."""
+    return msgid
+
+
 # Every state a page shows, by its stored value (the enums are StrEnum and stay English in the database).
-STATUS_LABELS = {
-    "ACTIVE": _l("Active"), "INACTIVE": _l("Inactive"), "SUSPENDED": _l("Suspended"), "CANCELLED": _l("Cancelled"),
-    "PENDING": _l("Pending"), "RUNNING": _l("Running"), "COMPLETED": _l("Completed"), "FAILED": _l("Failed"),
-    "APPROVED": _l("Approved"), "REJECTED": _l("Rejected"), "AVAILABLE": _l("Available"),
-    "ASSIGNED": _l("Assigned"), "ACTIVATED": _l("Activated"), "VOID": _l("Void"),
-    "QUEUED": _l("Queued"), "SENDING": _l("Sending"), "SENT": _l("Sent"),
+STATUS_MSGIDS = {
+    "ACTIVE": N_("Active"), "INACTIVE": N_("Inactive"), "SUSPENDED": N_("Suspended"), "CANCELLED": N_("Cancelled"),
+    "PENDING": N_("Pending"), "RUNNING": N_("Running"), "COMPLETED": N_("Completed"), "FAILED": N_("Failed"),
+    "APPROVED": N_("Approved"), "REJECTED": N_("Rejected"), "AVAILABLE": N_("Available"),
+    "ASSIGNED": N_("Assigned"), "ACTIVATED": N_("Activated"), "VOID": N_("Void"),
+    "QUEUED": N_("Queued"), "SENDING": N_("Sending"), "SENT": N_("Sent"),
 }
 
 
 def status_label(value: str) -> str:
-    return STATUS_LABELS.get(str(value), value)
+    """The label of a status, lazily translated (form choices)."""
+    msgid = STATUS_MSGIDS.get(str(value))
+    return _l(msgid) if msgid else value
 
 
-def utc_and_local(value: datetime | None) -> Markup:
+@pass_context
+def status_label_filter(context, value: str) -> str:
+    """{{ status|status_label }}: translated with the render's catalog (a lazy string costs ~10 µs more)."""
+    msgid = STATUS_MSGIDS.get(str(value))
+    return _viewer(context).translations.ugettext(msgid) if msgid else value
+
+
+def translated(labels: dict) -> dict:
+    """A dict of lazy labels, translated once for a page that shows them on every row."""
+    return {key: str(label) for key, label in labels.items()}
+
+
+@pass_context
+def utc_and_local(context, value: datetime | None) -> Markup:
     """A scheduled or recorded time in UTC with the viewer's local time beside it."""
     if value is None:
         return Markup("—")
-    return Markup('<time datetime="{}">{}</time> <small class="muted local-time">{}</small>').format(
-        value.isoformat(), utc_datetime(value), local_datetime(value, "short"))
+    return Markup(f'<time datetime="{escape(value.isoformat())}">{escape(utc_datetime(value))}</time> '
+                  f'<small class="muted local-time">{escape(local_datetime(context, value, "short"))}</small>')
 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(money=money, number=number, local_datetime=local_datetime,
                                  utc_datetime=utc_datetime, reason=reason,
-                                 utc_and_local=utc_and_local, status_label=status_label)
+                                 utc_and_local=utc_and_local, status_label=status_label_filter)

@@ -4,6 +4,7 @@ from flask_login import current_user
 
 from blueprints import render
 from blueprints.auth.forms import EmptyForm
+from blueprints.formatting import translated
 from blueprints.licenses import bp
 from blueprints.licenses.forms import assignment_context
 from models import Order, db
@@ -21,15 +22,15 @@ def index():
     page = orders.reseller_orders(current_user.reseller_id, status=STATUS_FILTERS.get(status),
                                   page=request.args.get("page", 1, type=int))
     return render("licenses/index.html", block="orders", orders=page, status=status if status in STATUS_FILTERS else "",
-                  availability=orders.availability([o.id for o in page.items]), labels=STATUS_LABELS,
+                  availability=orders.availability([o.id for o in page.items]), labels=translated(STATUS_LABELS),
                   filters=STATUS_FILTERS)
 
 
 def show_order(order: Order, *, confirming: bool = False, block: str | None = "licenses", **forms):
-    licenses = orders.order_licenses(order, page=request.args.get("page", 1, type=int))
     available, total = orders.availability([order.id]).get(order.id, (0, 0))
+    licenses = orders.order_licenses(order, page=request.args.get("page", 1, type=int), total=total)
     return render("licenses/order.html", block=block, order=order, licenses=licenses, available=available,
-                  total=total, label=STATUS_LABELS[order.status], license_labels=LICENSE_LABELS,
+                  total=total, label=STATUS_LABELS[order.status], license_labels=translated(LICENSE_LABELS),
                   confirming=confirming, form=EmptyForm(),
                   **assignment_context(order, current_user.reseller_id, **forms))
 

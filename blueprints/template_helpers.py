@@ -1,0 +1,60 @@
+"""What every template render gets, bound once per render instead of looked up on every call.
+
+Flask-Babel's `_()` finds the translations through several context-local proxies on each call, and
+Flask-WTF's `csrf_token()` through the request's `g`; a page calls them a hundred times. Here they are
+bound to the current locale and request once, when the render starts (a context processor), which
+made the cart page about 25 % cheaper (bench/, issue 9). force_locale() around a render still
+works: the processor runs inside it.
+"""
+from __future__ import annotations
+
+from flask import Flask, has_request_context
+from flask_wtf.csrf import generate_csrf
+from jinja2 import pass_context
+from markupsafe import Markup
+
+from blueprints.formatting import current_viewer
+
+
+def _bound_gettext(translations):
+    # Jinja's newstyle gettext (install_gettext_callables(newstyle=True)) without its lookups:
+    # autoescaped, and always a format string (so "%%" means "%" everywhere).
+    @pass_context
+    def gettext(context, message: str, /, **variables) -> str:
+        text = translations.ugettext(message)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)
+        return text % variables if variables or "%" in text else text
+
+    @pass_context
+    def ngettext(context, singular: str, plural: str, num: int, /, **variables) -> str:
+        variables.setdefault("num", num)
+        text = translations.ungettext(singular, plural, num)
+        return (Markup(text) if context.eval_ctx.autoescape else text) % variables
+
+    return gettext, ngettext
+
+
+def _once_per_render_csrf_token():
+    token = None
+
+    def csrf_token() -> str:
+        nonlocal token
+        if token is None:
+            token = generate_csrf()
+        return token
+
+    return csrf_token
+
+
+def render_helpers() -> dict:
+    viewer = current_viewer()
+    gettext, ngettext = _bound_gettext(viewer.translations)
+    helpers = {"_": gettext, "gettext": gettext, "ngettext": ngettext, "viewer": viewer}
+    if has_request_context():
+        helpers["csrf_token"] = _once_per_render_csrf_token()
+    return helpers
+
+
+def init_app(app: Flask) -> None:
+    app.context_processor(render_helpers)
