@@ -66,11 +66,16 @@ def availability(order_ids: list[int]) -> dict[int, tuple[int, int]]:
     return {order_id: (int(avail or 0), total) for order_id, avail, total in db.session.execute(stmt)}
 
 
-def order_licenses(order: Order, *, page: int = 1) -> Pagination:
+def order_licenses(order: Order, *, page: int = 1, total: int | None = None) -> Pagination:
+    """A page of the order's licenses; `total`, when the caller already counted them, saves the count query."""
     stmt = (sa.select(License).join(License.order_line).where(OrderLine.order_id == order.id)
             .options(joinedload(License.order_line), joinedload(License.customer))
             .order_by(OrderLine.id, License.seq))
-    return db.paginate(stmt, page=max(page, 1), per_page=LICENSES_PER_PAGE, error_out=False)
+    licenses = db.paginate(stmt, page=max(page, 1), per_page=LICENSES_PER_PAGE, error_out=False,
+                           count=total is None)
+    if total is not None:
+        licenses.total = total
+    return licenses
 
 
 def pending_orders(*, page: int = 1) -> Pagination:

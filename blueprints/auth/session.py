@@ -8,6 +8,7 @@ from flask import current_app, flash, has_request_context, redirect, request, se
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, user_logged_in
+from sqlalchemy.orm import joinedload
 
 from extensions import htmx, login_manager
 from models import User, db
@@ -23,7 +24,8 @@ def load_user(user_id: str) -> User | None:
     id_part, _sep, token = user_id.partition(":")
     if not id_part.isdigit():
         return None
-    user = db.session.get(User, int(id_part))
+    # The reseller comes along: nearly every page shows its currency and formats (one query, not two).
+    user = db.session.get(User, int(id_part), options=[joinedload(User.reseller)])
     if user is None or not user.enabled or user.session_token != token:
         return None
     if session_expired():
