@@ -87,6 +87,17 @@ def run_claimed(token: str, ids: Sequence[int]) -> int:
     return done
 
 
+# Built once: building this UPDATE cost more than running it (~0.3 ms an import).
+_WRITE_RESULT = (
+    sa.update(Import).where(Import.id == sa.bindparam("import_id"), Import.status == ImportStatus.RUNNING,
+                            Import.claim_token == sa.bindparam("token"))
+    .values(status=sa.bindparam("result", type_=Import.__table__.c.status.type),
+            completed_count=sa.bindparam("completed"), failed_count=sa.bindparam("failed"),
+            finished_at=sa.bindparam("now", type_=Import.__table__.c.finished_at.type), lease_until=None,
+            claim_token=None)
+    .execution_options(synchronize_session=False))
+
+
 def _run_one(imp: Import, token: str, facts: rules.Facts, connector, emails: list[OutboxEmail]) -> int:
     pending = [item for item in imp.items if item.status is ItemStatus.PENDING]  # a retry skips completed ones
     with force_locale("en"):  # reasons are stored in English; pages and e-mails translate them (|reason)
@@ -94,12 +105,8 @@ def _run_one(imp: Import, token: str, facts: rules.Facts, connector, emails: lis
     failed = sum(1 for _, (reasons, _) in outcomes if reasons)
     completed = len(imp.items) - len(pending) + len(outcomes) - failed
     status = ImportStatus.FAILED if failed else ImportStatus.COMPLETED
-    won = db.session.execute(
-        sa.update(Import).where(Import.id == imp.id, Import.status == ImportStatus.RUNNING,
-                                Import.claim_token == token)
-        .values(status=status, completed_count=completed, failed_count=failed, finished_at=utcnow(),
-                lease_until=None, claim_token=None)
-        .execution_options(synchronize_session=False)).rowcount == 1
+    won = db.session.execute(_WRITE_RESULT, {"import_id": imp.id, "token": token, "result": status,
+                                             "completed": completed, "failed": failed, "now": utcnow()}).rowcount == 1
     if not won:
         return 0  # cancelled meanwhile, or our lease ran out and another run owns it now
     for item, (reasons, external_id) in outcomes:
