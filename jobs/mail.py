@@ -21,10 +21,12 @@ def send_emails(email_ids: list[int]) -> dict[str, int]:
 
 
 def _send_one(email_id: int, connection: _Connection) -> str:
+    outbox.without_waiting_for_disk()
     email = outbox.claim(email_id)
-    db.session.commit()  # the claim (and the attempt count) is durable before we talk to SMTP
+    db.session.commit()  # the claim (and the attempt count) is committed before we talk to SMTP
     if email is None:
         return "not due"
+    outbox.without_waiting_for_disk()
     try:
         outbox.deliver(email, connection.get())
     except (smtplib.SMTPException, OSError) as exc:
