@@ -25,6 +25,9 @@ PAGES = {
     "admin approvals": ("/admin/approvals", "staff"),
 }
 WORKERS = 2  # gunicorn workers, for Canal and for the ceiling alike
+# Reference rows (bench/floor.py): Canal's hooks alone, and with the logged-in user loaded; no page.
+FLOOR = {"floor: hooks only": "/bench/hooks", "floor: logged in": "/bench/logged-in"}
+FLOOR_BYTES = 13000
 
 
 def in_process(backends: dict[str, Backend], rounds: int = 6, repeat: int = 10) -> dict[str, dict[str, dict]]:
@@ -95,9 +98,22 @@ def load_pages(backend: Backend, seconds: int, log: Path) -> dict[str, dict]:
             with server.gunicorn("bench.ceiling:create_app()", {"CEILING_BYTES": str(size)}, workers=WORKERS,
                                  ready_path="/") as ceiling_base:
                 ceiling = _figures(load.run_wrk(ceiling_base + "/", seconds=seconds))
-            results[name] = {**page, "bytes": size, "ceiling_rps": ceiling["rps"], "ceiling_p99_ms": ceiling["p99_ms"],
-                             "ratio": round(page["rps"] / ceiling["rps"], 3) if ceiling["rps"] else 0.0}
+            results[name] = _with_ceiling(page, size, ceiling)
+    with server.gunicorn("bench.floor:create_app()", {**backend.env, "FLOOR_BYTES": str(FLOOR_BYTES)},
+                         workers=WORKERS, log=log) as base:
+        cookie = session.login_cookie(base, BENCH_EMAIL, DEMO_PASSWORD)
+        for name, path in FLOOR.items():
+            page = _figures(load.run_wrk(base + path, cookie=cookie, seconds=seconds))
+            with server.gunicorn("bench.ceiling:create_app()", {"CEILING_BYTES": str(FLOOR_BYTES)}, workers=WORKERS,
+                                 ready_path="/") as ceiling_base:
+                ceiling = _figures(load.run_wrk(ceiling_base + "/", seconds=seconds))
+            results[name] = _with_ceiling(page, FLOOR_BYTES, ceiling)
     return results
+
+
+def _with_ceiling(page: dict, size: int, ceiling: dict) -> dict:
+    return {**page, "bytes": size, "ceiling_rps": ceiling["rps"], "ceiling_p99_ms": ceiling["p99_ms"],
+            "ratio": round(page["rps"] / ceiling["rps"], 3) if ceiling["rps"] else 0.0}
 
 
 def _figures(result: load.LoadResult) -> dict:

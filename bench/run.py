@@ -103,7 +103,7 @@ def print_table(results: dict) -> None:
     queries = results.get("queries", {})
     print("\nPage (wrk, 32 conn.)  db      req/s  p50 ms  p99 ms   bytes  ceiling  ratio  SQL 1k/1M  "
           "CPU ms 1k/1M  misses")
-    for name in pages.PAGES:
+    for name in [*pages.PAGES, *pages.FLOOR]:
         for db_name in ("sqlite", "postgresql"):
             page = results.get(db_name, {}).get("pages", {}).get(name)
             small, full = queries.get(f"{db_name}_small", {}).get(name), queries.get(db_name, {}).get(name)
@@ -113,7 +113,7 @@ def print_table(results: dict) -> None:
             print(f"{name:<21} {db_name[:6]:<6} {page['rps']:>6.0f} {page['p50_ms']:>7.1f} {page['p99_ms']:>7.1f} "
                   f"{page['bytes']:>7} {page['ceiling_rps']:>8.0f} {page['ratio']:>6.0%} "
                   f"{_pair(small, full, 'queries', '{}'):>10} {_pair(small, full, 'median_ms', '{:.1f}'):>13}  "
-                  f"{', '.join(_page_misses(page, small, full))}")
+                  f"{', '.join(_page_misses(page, small, full)) if name in pages.PAGES else '(reference, no page)'}")
     for db_name in ("sqlite", "postgresql"):
         jobs = results.get(db_name, {}).get("jobs")
         if jobs:
