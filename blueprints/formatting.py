@@ -13,7 +13,7 @@ from functools import lru_cache
 from babel import Locale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
-from flask import Flask
+from flask import Flask, g
 from babel.support import Translations
 from flask_babel import get_locale, get_timezone, get_translations
 from flask_babel import lazy_gettext as _l
@@ -43,7 +43,11 @@ def current_viewer() -> Viewer:
 
 
 def _viewer(context) -> Viewer:
-    viewer = context.get("viewer")  # absent in a macro imported without context
+    viewer = context.get("viewer")
+    if isinstance(viewer, Viewer):
+        return viewer
+    # A macro imported without context: the viewer of the render under way (template_helpers keeps it)
+    viewer = g.get("canal_viewer")
     return viewer if isinstance(viewer, Viewer) else current_viewer()
 
 

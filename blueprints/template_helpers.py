@@ -8,7 +8,7 @@ works: the processor runs inside it.
 """
 from __future__ import annotations
 
-from flask import Flask, has_request_context
+from flask import Flask, g, has_request_context
 from flask_wtf.csrf import generate_csrf
 from jinja2 import pass_context
 from markupsafe import Markup
@@ -48,7 +48,7 @@ def _once_per_render_csrf_token():
 
 
 def render_helpers() -> dict:
-    viewer = current_viewer()
+    viewer = g.canal_viewer = current_viewer()  # also for macros imported without context (formatting._viewer)
     gettext, ngettext = _bound_gettext(viewer.translations)
     helpers = {"_": gettext, "gettext": gettext, "ngettext": ngettext, "viewer": viewer}
     if has_request_context():
