@@ -7,7 +7,7 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from models.base import TimestampMixin, db, intpk, str255
 from models.types import enum_column
@@ -58,6 +58,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     timezone: Mapped[str | None] = mapped_column(sa.String(64))    # IANA name; None: set at first login
 
     reseller: Mapped[Reseller | None] = relationship(back_populates="users")
+    # Units in the user's cart, when the loader asked for them (services.cart.units_expression); else None.
+    cart_units: Mapped[int | None] = query_expression()
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"

@@ -54,9 +54,17 @@ def cart_for(user: User) -> Cart:
 
 def item_count(user: User) -> int:
     """Units in the user's cart (the header badge), in one query."""
-    stmt = (sa.select(sa.func.coalesce(sa.func.sum(CartLine.quantity), 0))
-            .join(Cart, CartLine.cart_id == Cart.id).where(Cart.user_id == user.id))
-    return db.session.scalar(stmt)
+    return db.session.scalar(_units(user.id))
+
+
+def units_expression() -> sa.ScalarSelect:
+    """item_count() as a column of the query that loads the user: `with_expression(User.cart_units, ...)`."""
+    return _units(User.id).scalar_subquery()
+
+
+def _units(user_id) -> sa.Select:
+    return (sa.select(sa.func.coalesce(sa.func.sum(CartLine.quantity), 0))
+            .join(Cart, CartLine.cart_id == Cart.id).where(Cart.user_id == user_id))
 
 
 def user_line(user: User, line_id: int) -> CartLine | None:

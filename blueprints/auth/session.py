@@ -8,10 +8,11 @@ from flask import current_app, flash, has_request_context, redirect, request, se
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, user_logged_in
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, with_expression
 
 from extensions import htmx, login_manager
 from models import User, db
+from services import cart as carts
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = _l("Please log in to see this page.")
@@ -24,8 +25,10 @@ def load_user(user_id: str) -> User | None:
     id_part, _sep, token = user_id.partition(":")
     if not id_part.isdigit():
         return None
-    # The reseller comes along: nearly every page shows its currency and formats (one query, not two).
-    user = db.session.get(User, int(id_part), options=[joinedload(User.reseller)])
+    # The reseller and the cart badge's count come along: nearly every page shows the reseller's currency
+    # and formats, and the badge (one query, not three).
+    user = db.session.get(User, int(id_part), options=[joinedload(User.reseller),
+                                                       with_expression(User.cart_units, carts.units_expression())])
     if user is None or not user.enabled or user.session_token != token:
         return None
     if session_expired():

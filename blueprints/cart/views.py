@@ -19,6 +19,10 @@ def cart_item_count() -> int:
     """The header badge's number: units in the current reseller user's cart."""
     if not current_user.is_authenticated or not current_user.is_reseller:
         return 0
+    # Loaded with the user (blueprints.auth.session). A GET never changes the cart; after a POST that may
+    # have, count again.
+    if request.method == "GET" and current_user.cart_units is not None:
+        return current_user.cart_units
     return carts.item_count(current_user)
 
 
