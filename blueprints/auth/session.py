@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import time
+from functools import cache
 from urllib.parse import urlsplit
 
+import sqlalchemy as sa
 from flask import current_app, flash, has_request_context, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -19,16 +21,21 @@ login_manager.login_message = _l("Please log in to see this page.")
 login_manager.login_message_category = "info"
 
 
+@cache
+def _user_with_reseller_and_cart() -> sa.Select:
+    # The reseller and the cart badge's count come along: nearly every page shows the reseller's currency
+    # and formats, and the badge (one query, not three). Built once: every request runs it.
+    return (sa.select(User).where(User.id == sa.bindparam("user_id"))
+            .options(joinedload(User.reseller), with_expression(User.cart_units, carts.units_expression())))
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     """The cookie holds "id:token"; a rotated token (password change, disable) ends the session."""
     id_part, _sep, token = user_id.partition(":")
     if not id_part.isdigit():
         return None
-    # The reseller and the cart badge's count come along: nearly every page shows the reseller's currency
-    # and formats, and the badge (one query, not three).
-    user = db.session.get(User, int(id_part), options=[joinedload(User.reseller),
-                                                       with_expression(User.cart_units, carts.units_expression())])
+    user = db.session.execute(_user_with_reseller_and_cart(), {"user_id": int(id_part)}).scalar_one_or_none()
     if user is None or not user.enabled or user.session_token != token:
         return None
     if session_expired():
