@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cache
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask import current_app
@@ -201,16 +203,20 @@ def reseller_email(reseller_id: int | None, email_id: int) -> OutboxEmail | None
 
 def order_assignments(order: Order) -> list[AssignmentRow]:
     """The order's assignments, newest first, each with its e-mails."""
-    stmt = (sa.select(Assignment).join(Assignment.order_line).where(OrderLine.order_id == order.id)
-            .options(joinedload(Assignment.customer), joinedload(Assignment.order_line))
-            .order_by(Assignment.id.desc()))
-    rows = {a.id: AssignmentRow(a) for a in db.session.scalars(stmt)}
+    rows = {a.id: AssignmentRow(a) for a in db.session.scalars(_order_assignments(), {"order_id": order.id})}
     if rows:
         emails = db.session.scalars(sa.select(OutboxEmail).where(
             OutboxEmail.related_type == "Assignment", OutboxEmail.related_id.in_(rows)).order_by(OutboxEmail.id))
         for email in emails:
             rows[email.related_id].emails.append(email)
     return list(rows.values())
+
+
+@cache
+def _order_assignments() -> sa.Select:
+    return (sa.select(Assignment).join(Assignment.order_line).where(OrderLine.order_id == sa.bindparam("order_id"))
+            .options(joinedload(Assignment.customer), joinedload(Assignment.order_line))
+            .order_by(Assignment.id.desc()))
 
 
 def emails_of(assignment: Assignment) -> list[OutboxEmail]:
@@ -225,14 +231,21 @@ def in_flight(emails: list[OutboxEmail]) -> bool:
 
 def customer_licenses(customer: Customer, limit: int = 100) -> tuple[list[License], int]:
     """The licenses given to this customer (newest first, at most `limit`) and how many there are."""
-    where = (License.customer_id == customer.id, OrderLine.id == License.order_line_id,
-             Order.id == OrderLine.order_id, Order.reseller_id == customer.reseller_id)
-    total = db.session.scalar(sa.select(sa.func.count(License.id)).select_from(License, OrderLine, Order)
-                              .where(*where)) or 0
-    stmt = (sa.select(License).select_from(License, OrderLine, Order).where(*where)
-            .options(joinedload(License.order_line).joinedload(OrderLine.order))
-            .order_by(License.assigned_at.desc(), License.id).limit(limit))
-    return list(db.session.scalars(stmt)), total
+    params = {"customer_id": customer.id, "reseller_id": customer.reseller_id}
+    total = db.session.scalar(_customer_licenses().count, params) or 0
+    return list(db.session.scalars(_customer_licenses().page, {**params, "limit": limit})), total
+
+
+@cache
+def _customer_licenses() -> SimpleNamespace:
+    """Built once (docs/CONVENTIONS.md, "Statements built once")."""
+    where = (License.customer_id == sa.bindparam("customer_id"), OrderLine.id == License.order_line_id,
+             Order.id == OrderLine.order_id, Order.reseller_id == sa.bindparam("reseller_id"))
+    return SimpleNamespace(
+        count=sa.select(sa.func.count(License.id)).select_from(License, OrderLine, Order).where(*where),
+        page=(sa.select(License).select_from(License, OrderLine, Order).where(*where)
+              .options(joinedload(License.order_line).joinedload(OrderLine.order))
+              .order_by(License.assigned_at.desc(), License.id).limit(sa.bindparam("limit"))))
 
 
 # --- The public activation page ------------------------------------------------------------------

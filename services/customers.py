@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cache
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -52,22 +54,32 @@ def search_customers(reseller_id: int, q: str = "", page: int = 1, per_page: int
 
 def get_customer(reseller_id: int, customer_id: int) -> Customer | None:
     """The customer if it belongs to this reseller (tenant isolation), else None."""
-    return db.session.scalar(sa.select(Customer).where(Customer.id == customer_id,
-                                                       Customer.reseller_id == reseller_id))
+    return db.session.scalar(_statements().customer, {"customer_id": customer_id, "reseller_id": reseller_id})
 
 
 def subscriptions_of(customer: Customer) -> list[Subscription]:
-    stmt = (sa.select(Subscription).where(Subscription.customer_id == customer.id)
-            .options(joinedload(Subscription.product)).order_by(Subscription.created_at.desc()))
-    return list(db.session.scalars(stmt))
+    return list(db.session.scalars(_statements().subscriptions, {"customer_id": customer.id}))
 
 
 def scheduled_imports(customer: Customer, limit: int = 20) -> list[Import]:
     """Provisioning waiting or running for this customer (its subscription appears once it completes)."""
-    stmt = (sa.select(Import).join(ImportItem).where(ImportItem.customer_id == customer.id,
-                                                    Import.status.in_((ImportStatus.PENDING, ImportStatus.RUNNING)))
-            .order_by(Import.run_at).limit(limit))
-    return list(db.session.scalars(stmt))
+    return list(db.session.scalars(_statements().scheduled, {"customer_id": customer.id, "limit": limit}))
+
+
+@cache
+def _statements() -> SimpleNamespace:
+    """The customer page's queries, built once (docs/CONVENTIONS.md, "Statements built once")."""
+    customer_id = sa.bindparam("customer_id")
+    return SimpleNamespace(
+        customer=sa.select(Customer).where(Customer.id == customer_id,
+                                           Customer.reseller_id == sa.bindparam("reseller_id")),
+        subscriptions=(sa.select(Subscription).where(Subscription.customer_id == customer_id)
+                       .options(joinedload(Subscription.product)).order_by(Subscription.created_at.desc())),
+        scheduled=(sa.select(Import).join(ImportItem)
+                   .where(ImportItem.customer_id == customer_id,
+                          Import.status.in_((ImportStatus.PENDING, ImportStatus.RUNNING)))
+                   .order_by(Import.run_at).limit(sa.bindparam("limit"))),
+    )
 
 
 def create_customer(reseller: Reseller, actor: User, **fields: Any) -> Customer:

@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app
@@ -208,15 +209,13 @@ def list_imports(reseller_id: int, sort: str = "created", direction: str = "desc
     sort = sort if sort in SORTS else "created"
     direction = direction if direction in ("asc", "desc") else "desc"
     per_page = per_page if per_page in PER_PAGE_CHOICES else PER_PAGE_CHOICES[0]
-    key = sa.tuple_(SORTS[sort], Import.id)
     backwards = before is not None and after is None
     cursor = _decode(before if backwards else after, sort)
     ascending = (direction == "asc") != backwards
-    stmt = sa.select(Import).where(Import.reseller_id == reseller_id).options(joinedload(Import.created_by))
+    params = {"reseller_id": reseller_id, "limit": per_page + 1}
     if cursor is not None:
-        stmt = stmt.where(key > cursor if ascending else key < cursor)
-    order = (SORTS[sort].asc(), Import.id.asc()) if ascending else (SORTS[sort].desc(), Import.id.desc())
-    rows = list(db.session.scalars(stmt.order_by(*order).limit(per_page + 1)))
+        params.update(cursor_key=cursor[0], cursor_id=cursor[1])
+    rows = list(db.session.scalars(_page_statement(sort, ascending, cursor is not None), params))
     more = len(rows) > per_page
     rows = rows[:per_page]
     if backwards:
@@ -226,6 +225,19 @@ def list_imports(reseller_id: int, sort: str = "created", direction: str = "desc
     return ImportPage(rows, sort, direction, per_page,
                       _encode(rows[-1], sort) if rows and has_next else None,
                       _encode(rows[0], sort) if rows and has_prev else None)
+
+
+@cache
+def _page_statement(sort: str, ascending: bool, after_cursor: bool) -> sa.Select:
+    """One of the eight shapes of a My imports page query, built once (docs/CONVENTIONS.md)."""
+    stmt = (sa.select(Import).where(Import.reseller_id == sa.bindparam("reseller_id"))
+            .options(joinedload(Import.created_by)))
+    if after_cursor:
+        key = sa.tuple_(SORTS[sort], Import.id)
+        cursor = sa.tuple_(sa.bindparam("cursor_key", type_=SORTS[sort].type), sa.bindparam("cursor_id"))
+        stmt = stmt.where(key > cursor if ascending else key < cursor)
+    order = (SORTS[sort].asc(), Import.id.asc()) if ascending else (SORTS[sort].desc(), Import.id.desc())
+    return stmt.order_by(*order).limit(sa.bindparam("limit"))
 
 
 def _encode(imp: Import, sort: str) -> str:
@@ -248,9 +260,13 @@ def _decode(cursor: str | None, sort: str) -> tuple | None:
 
 def has_active(reseller_id: int) -> bool:
     """Anything PENDING or RUNNING: the My imports page keeps polling only while this is true."""
-    return db.session.scalar(sa.select(Import.id).where(
-        Import.reseller_id == reseller_id,
-        Import.status.in_((ImportStatus.PENDING, ImportStatus.RUNNING))).limit(1)) is not None
+    return db.session.scalar(_active_statement(), {"reseller_id": reseller_id}) is not None
+
+
+@cache
+def _active_statement() -> sa.Select:
+    return sa.select(Import.id).where(Import.reseller_id == sa.bindparam("reseller_id"),
+                                      Import.status.in_((ImportStatus.PENDING, ImportStatus.RUNNING))).limit(1)
 
 
 def get_import(reseller_id: int, import_id: int) -> Import | None:
