@@ -5,6 +5,7 @@ never both win, and a second click is refused without changing anything.
 """
 from __future__ import annotations
 
+from functools import cache
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -44,7 +45,13 @@ def public_url(endpoint: str, **values) -> str:
 
 def reseller_order(reseller_id: int | None, order_id: int) -> Order | None:
     """The order if it belongs to this reseller; None otherwise (the view answers 404)."""
-    return db.session.scalar(sa.select(Order).where(Order.id == order_id, Order.reseller_id == reseller_id))
+    return db.session.scalar(_reseller_order(), {"order_id": order_id, "reseller_id": reseller_id})
+
+
+@cache
+def _reseller_order() -> sa.Select:
+    return sa.select(Order).where(Order.id == sa.bindparam("order_id"),
+                                  Order.reseller_id == sa.bindparam("reseller_id"))
 
 
 def reseller_orders(reseller_id: int, *, status: OrderStatus | None = None, page: int = 1) -> Pagination:
@@ -59,11 +66,16 @@ def availability(order_ids: list[int]) -> dict[int, tuple[int, int]]:
     """(available, total) licenses per order, for a page of orders in one grouped query."""
     if not order_ids:
         return {}
+    rows = db.session.execute(_availability(), {"order_ids": list(order_ids)})
+    return {order_id: (int(avail or 0), total) for order_id, avail, total in rows}
+
+
+@cache
+def _availability() -> sa.Select:
     available = sa.func.sum(sa.case((License.status == LicenseStatus.AVAILABLE, 1), else_=0))
-    stmt = (sa.select(OrderLine.order_id, available, sa.func.count(License.id))
+    return (sa.select(OrderLine.order_id, available, sa.func.count(License.id))
             .join(License, License.order_line_id == OrderLine.id)
-            .where(OrderLine.order_id.in_(order_ids)).group_by(OrderLine.order_id))
-    return {order_id: (int(avail or 0), total) for order_id, avail, total in db.session.execute(stmt)}
+            .where(OrderLine.order_id.in_(sa.bindparam("order_ids", expanding=True))).group_by(OrderLine.order_id))
 
 
 def order_licenses(order: Order, *, page: int = 1, total: int | None = None) -> Pagination:
