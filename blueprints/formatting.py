@@ -13,8 +13,8 @@ from functools import lru_cache
 from babel import Locale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
-from flask import Flask, g
 from babel.support import Translations
+from flask import Flask, g
 from flask_babel import get_locale, get_timezone, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user

@@ -63,7 +63,8 @@ class AssignmentRow:
 def active_customers(reseller_id: int, q: str = "", limit: int = SEARCH_LIMIT) -> list[sa.Row]:
     """The reseller's ACTIVE customers by code, matching `q` on code, name or e-mail: rows of (id, code, name),
     all the customer picker shows (fifty whole Customer objects cost ~0.4 ms more on every order page)."""
-    stmt = sa.select(Customer.id, Customer.code, Customer.name).where(Customer.reseller_id == reseller_id, Customer.status == CustomerStatus.ACTIVE)
+    stmt = sa.select(Customer.id, Customer.code, Customer.name).where(Customer.reseller_id == reseller_id,
+                                                                      Customer.status == CustomerStatus.ACTIVE)
     if q:
         like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         stmt = stmt.where(sa.or_(*(c.ilike(like, escape="\\") for c in (Customer.code, Customer.name, Customer.email))))

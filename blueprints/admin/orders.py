@@ -14,8 +14,8 @@ from blueprints import render
 from blueprints.admin import bp
 from blueprints.admin.approvals import STAFF_LABELS
 from blueprints.admin.forms import FilterForm
-from blueprints.formatting import translated
 from blueprints.admin.paging import args_without, keyset_page
+from blueprints.formatting import translated
 from models import Order, OrderStatus, Reseller, db
 from services import orders
 
