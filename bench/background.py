@@ -143,7 +143,7 @@ def _lateness(first_id: int, run_at) -> dict:
             "lateness_max_s": round(late[-1], 2),
             # started_at - run_at: when a worker claimed it (the first batch starts at once)
             "start_p50_s": round(statistics.median(start), 2), "start_p99_s": round(_p99(start), 2),
-            "start_max_s": round(start[-1], 2)}
+            "start_min_s": round(start[0], 2), "start_max_s": round(start[-1], 2)}
 
 
 def _p99(values: list[float]) -> float:

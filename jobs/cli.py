@@ -9,11 +9,10 @@ from flask import current_app
 from flask.cli import AppGroup
 from redis import Redis
 from rq import Worker
-from rq_scheduler import Scheduler
 from sqlalchemy.orm import configure_mappers
 
 from jobs import QUEUE_NAMES, get_redis
-from jobs.schedule import sync_schedule
+from jobs.schedule import PunctualScheduler, sync_schedule
 from jobs.worker import AppContextJob
 from models import db
 
@@ -36,11 +35,13 @@ def worker(queues: tuple[str, ...], burst: bool) -> None:
 
 
 @jobs_cli.command("scheduler")
-@click.option("--interval", default=1.0, show_default=True, help="Seconds between checks for due jobs.")
+@click.option("--interval", default=1.0, show_default=True,
+              help="Longest sleep between checks; a job due sooner wakes the scheduler on time.")
 def scheduler(interval: float) -> None:
     """Enqueue scheduled jobs when they are due and keep the periodic jobs registered."""
     # rq-scheduler calls crontab without default_utc; our times are aware UTC, so the notice is moot.
     warnings.filterwarnings("ignore", category=FutureWarning, module="rq_scheduler")
-    s = Scheduler(connection=get_redis(), queue_name="maintenance", interval=interval, job_class=AppContextJob)
+    s = PunctualScheduler(connection=get_redis(), queue_name="maintenance", interval=interval,
+                          job_class=AppContextJob)
     sync_schedule(s)
     s.run()
