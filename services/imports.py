@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from itertools import groupby
 
 import sqlalchemy as sa
 from flask import current_app
@@ -21,7 +22,17 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload, selectinload
 
 from jobs import enqueue_after_commit
-from models import Import, ImportItem, ImportSource, ImportStatus, ItemStatus, OutboxEmail, User, db, utcnow
+from models import (
+    Import,
+    ImportItem,
+    ImportSource,
+    ImportStatus,
+    ItemStatus,
+    Subscription,
+    User,
+    db,
+    utcnow,
+)
 from services import DomainError, audit, outbox, provisioning
 from services import provisioning_rules as rules
 from services.connectors import get_connector
@@ -72,51 +83,104 @@ def _claim(token: str, now: datetime) -> sa.Update:
 
 
 def run_claimed(token: str, ids: Sequence[int]) -> int:
-    """Validate, provision and record each claimed import; returns how many results were written."""
+    """Validate, provision and record each claimed import; returns how many results were written.
+
+    The vendor calls come first; then the batch's writes are a few statements whatever its size: the
+    results (only where the claim still holds), the items, the subscriptions and the e-mails.
+    """
     imports = list(db.session.scalars(
         sa.select(Import).where(Import.id.in_(ids)).order_by(Import.run_at, Import.id)
         .options(joinedload(Import.reseller), joinedload(Import.created_by),
                  selectinload(Import.items).options(joinedload(ImportItem.customer), joinedload(ImportItem.product)))))
     items = [item for imp in imports for item in imp.items]
     facts = rules.load_facts({(imp.reseller_id, item.product_id) for imp in imports for item in imp.items},
-                                    {item.customer_id for item in items})
+                             {item.customer_id for item in items})
     connector = get_connector()
-    emails: list[OutboxEmail] = []
-    with db.session.no_autoflush:  # one flush for the whole batch below, not one per import
-        done = sum(_run_one(imp, token, facts, connector, emails) for imp in imports)
-    outbox.queue_emails(emails)
-    return done
-
-
-# Built once: building this UPDATE cost more than running it (~0.3 ms an import).
-_WRITE_RESULT = (
-    sa.update(Import).where(Import.id == sa.bindparam("import_id"), Import.status == ImportStatus.RUNNING,
-                            Import.claim_token == sa.bindparam("token"))
-    .values(status=sa.bindparam("result", type_=Import.__table__.c.status.type),
-            completed_count=sa.bindparam("completed"), failed_count=sa.bindparam("failed"),
-            finished_at=sa.bindparam("now", type_=Import.__table__.c.finished_at.type), lease_until=None,
-            claim_token=None)
-    .execution_options(synchronize_session=False))
-
-
-def _run_one(imp: Import, token: str, facts: rules.Facts, connector, emails: list[OutboxEmail]) -> int:
-    pending = [item for item in imp.items if item.status is ItemStatus.PENDING]  # a retry skips completed ones
     with force_locale("en"):  # reasons are stored in English; pages and e-mails translate them (|reason)
-        outcomes = [(item, _outcome(imp, item, facts, connector)) for item in pending]
-    failed = sum(1 for _, (reasons, _) in outcomes if reasons)
-    completed = len(imp.items) - len(pending) + len(outcomes) - failed
-    status = ImportStatus.FAILED if failed else ImportStatus.COMPLETED
-    won = db.session.execute(_WRITE_RESULT, {"import_id": imp.id, "token": token, "result": status,
-                                             "completed": completed, "failed": failed, "now": utcnow()}).rowcount == 1
-    if not won:
-        return 0  # cancelled meanwhile, or our lease ran out and another run owns it now
-    for item, (reasons, external_id) in outcomes:
-        if reasons:
-            item.status, item.reasons = ItemStatus.FAILED, reasons
-        else:
-            provisioning.record_subscription(imp, item, external_id, facts)
-    emails.append(_completion_email(imp, status, completed, failed))
-    return 1
+        results = [_run_one(imp, facts, connector) for imp in imports]
+    won = _write_results(token, results)
+    _write_items(won)
+    outbox.queue_emails(_completion_emails(won))
+    return len(won)
+
+
+@dataclass
+class _Result:
+    imp: Import
+    outcomes: list[tuple[ImportItem, list[str], str]]  # each item run now: (item, reasons, external id)
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for _, reasons, _ in self.outcomes if reasons)
+
+    @property
+    def completed(self) -> int:
+        return len(self.imp.items) - self.failed  # items completed by an earlier attempt count too
+
+    @property
+    def status(self) -> ImportStatus:
+        return ImportStatus.FAILED if self.failed else ImportStatus.COMPLETED
+
+
+def _run_one(imp: Import, facts: rules.Facts, connector) -> _Result:
+    pending = [item for item in imp.items if item.status is ItemStatus.PENDING]  # a retry skips completed ones
+    outcomes = []
+    for item in pending:
+        reasons, external_id = _outcome(imp, item, facts, connector)
+        if not reasons:  # the next import of this batch sees it (once per account, prerequisites)
+            facts.owned.setdefault(item.customer_id, set()).add(item.product_id)
+        outcomes.append((item, reasons, external_id))
+    return _Result(imp, outcomes)
+
+
+@cache
+def _result_statements() -> tuple[sa.Update, sa.Update]:
+    """Built once (building them cost more than running them): seal the batch, then write each result."""
+    table = Import.__table__
+    ours = (table.c.status == ImportStatus.RUNNING, table.c.claim_token == sa.bindparam("token"))
+    # Locks the rows (the write lock on SQLite) and says which claims still hold: cancelled or recovered
+    # imports are not ours to write any more.
+    seal = (sa.update(table).where(table.c.id.in_(sa.bindparam("ids", expanding=True)), *ours)
+            .values(finished_at=sa.bindparam("now", type_=table.c.finished_at.type)).returning(table.c.id))
+    write = (sa.update(table).where(table.c.id == sa.bindparam("import_id"), *ours)
+             .values(status=sa.bindparam("result", type_=table.c.status.type),
+                     completed_count=sa.bindparam("completed"), failed_count=sa.bindparam("failed"),
+                     lease_until=None, claim_token=None))
+    return seal, write
+
+
+def _write_results(token: str, results: list[_Result]) -> list[_Result]:
+    seal, write = _result_statements()
+    ours = set(db.session.scalars(seal, {"ids": [r.imp.id for r in results], "token": token, "now": utcnow()}))
+    won = [r for r in results if r.imp.id in ours]
+    if won:
+        db.session.execute(write, [{"import_id": r.imp.id, "token": token, "result": r.status,
+                                    "completed": r.completed, "failed": r.failed} for r in won])
+    return won
+
+
+@cache
+def _item_statement() -> sa.Update:
+    table = ImportItem.__table__
+    return (sa.update(table).where(table.c.id == sa.bindparam("item_id"))
+            .values(status=sa.bindparam("item_status", type_=table.c.status.type),
+                    external_id=sa.bindparam("item_external_id"),
+                    reasons=sa.bindparam("item_reasons", type_=table.c.reasons.type)))
+
+
+def _write_items(won: list[_Result]) -> None:
+    """Each item's result and, for those provisioned, the subscription (Core statements: no ORM objects)."""
+    now = utcnow()
+    outcomes = [(r.imp, item, reasons, external_id) for r in won for item, reasons, external_id in r.outcomes]
+    if not outcomes:
+        return
+    db.session.execute(_item_statement(), [
+        {"item_id": item.id, "item_status": ItemStatus.FAILED if reasons else ItemStatus.COMPLETED,
+         "item_external_id": external_id, "item_reasons": reasons} for _, item, reasons, external_id in outcomes])
+    subscriptions = [provisioning.subscription_values(imp, item, external_id, now)
+                     for imp, item, reasons, external_id in outcomes if not reasons]
+    if subscriptions:
+        db.session.execute(sa.insert(Subscription.__table__), subscriptions)
 
 
 def _outcome(imp: Import, item: ImportItem, facts: rules.Facts, connector) -> tuple[list[str], str]:
@@ -131,13 +195,21 @@ def _outcome(imp: Import, item: ImportItem, facts: rules.Facts, connector) -> tu
         return [_("Unexpected error (%(kind)s); the distributor has been notified.", kind=type(exc).__name__)], ""
 
 
-def _completion_email(imp: Import, status: ImportStatus, completed: int, failed: int) -> OutboxEmail:
-    creator = imp.created_by
-    with force_locale(creator.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-        return outbox.new_email(creator.email, "import_completed", related=imp, import_name=imp.name,
-                           created_by=creator.name or creator.email, created_at=imp.created_at,
-                           import_type=imp.import_type, status=status.value, completed=completed, failed=failed,
-                           reasons=[r for item in imp.items for r in item.reasons])
+def _completion_emails(won: list[_Result]) -> list[dict]:
+    """"Your import is completed" to each creator, in their language (one render setup per language)."""
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    emails = []
+    for locale, results in groupby(sorted(won, key=lambda r: r.imp.created_by.locale or default),
+                                   key=lambda r: r.imp.created_by.locale or default):
+        with force_locale(locale):
+            render = outbox.renderer()
+            emails.extend(render(r.imp.created_by.email, "import_completed", related=r.imp,
+                                 import_name=r.imp.name, created_by=r.imp.created_by.name or r.imp.created_by.email,
+                                 created_at=r.imp.created_at, import_type=r.imp.import_type,
+                                 status=r.status.value, completed=r.completed, failed=r.failed,
+                                 reasons=[reason for _, reasons, _ in r.outcomes for reason in reasons])
+                          for r in results)
+    return emails
 
 
 # --- user actions --------------------------------------------------------------------------------

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import smtplib
+from collections.abc import Callable
 from datetime import timedelta
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -10,6 +12,8 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_mail import Message
+from jinja2 import Template
+from jinja2.runtime import Context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -39,31 +43,50 @@ def in_language_of(recipient: Any):
 
 def queue_email(to: str, template: str, related: Any = None, **context: Any) -> OutboxEmail:
     """Render email/<template>.txt (+ .html if present) into an outbox row and send it after commit."""
-    return queue_emails([new_email(to, template, related, **context)])[0]
-
-
-def new_email(to: str, template: str, related: Any = None, **context: Any) -> OutboxEmail:
-    """The rendered outbox row, not added yet: queue_emails() adds and sends it (with others)."""
-    current_app.update_template_context(context)  # once for all its parts: the render helpers, as pages get
-    subject = _render_block(f"email/{template}.txt", "subject", context)
-    return OutboxEmail(
-        to_addr=clean_address(to),
-        subject=" ".join(subject.split())[:255],
-        body_text=_render_block(f"email/{template}.txt", "body", context).strip() + "\n",
-        body_html=_render_optional(f"email/{template}.html", context),
-        template=template,
-        related_type=type(related).__name__ if related is not None else "",
-        related_id=getattr(related, "id", None),
-    )
-
-
-def queue_emails(emails: list[OutboxEmail]) -> list[OutboxEmail]:
-    """Add messages in one flush (a batch job's hundred e-mails: one INSERT) and send them after commit."""
-    db.session.add_all(emails)
+    email = OutboxEmail(**renderer()(to, template, related, **context))
+    db.session.add(email)
     db.session.flush()
-    for email in emails:
-        _enqueue_send(email.id)
-    return emails
+    _enqueue_send(email.id)
+    return email
+
+
+def renderer() -> Callable[..., dict[str, Any]]:
+    """A function rendering messages in the current language into outbox columns (for queue_emails).
+
+    The render helpers are set up once for all the messages it renders, not once per message.
+    """
+    helpers: dict[str, Any] = {}
+    current_app.update_template_context(helpers)
+
+    def render(to: str, template: str, related: Any = None, **context: Any) -> dict[str, Any]:
+        context = {**helpers, **context}
+        text = current_app.jinja_env.get_template(f"email/{template}.txt")
+        text_context = text.new_context(context)  # one context for both blocks
+        return {"to_addr": clean_address(to),
+                "subject": " ".join(_render_block(text, "subject", text_context).split())[:255],
+                "body_text": _render_block(text, "body", text_context).strip() + "\n",
+                "body_html": _render_optional(f"email/{template}.html", context),
+                "template": template,
+                "related_type": type(related).__name__ if related is not None else "",
+                "related_id": getattr(related, "id", None)}
+    return render
+
+
+def queue_emails(messages: list[dict[str, Any]]) -> list[int]:
+    """Insert rendered messages in one statement (a batch job's hundred: no ORM objects) and send them after commit."""
+    if not messages:
+        return []
+    now = utcnow()
+    ids = list(db.session.scalars(_insert_statement(), [{**m, "created_at": now} for m in messages]))
+    for email_id in ids:
+        _enqueue_send(email_id)
+    return ids
+
+
+@cache
+def _insert_statement() -> sa.Insert:
+    table = OutboxEmail.__table__
+    return sa.insert(table).returning(table.c.id)  # the ids in any order: each gets its sending job
 
 
 def _enqueue_send(email_id: int) -> None:
@@ -89,9 +112,8 @@ def send_job_id(email_id: int, attempt: int | None = None) -> str:
     return f"send-email-{email_id}" + (f"-retry-{attempt}" if attempt else "")
 
 
-def _render_block(template: str, block: str, context: dict) -> str:
-    tmpl = current_app.jinja_env.get_template(template)
-    return "".join(tmpl.blocks[block](tmpl.new_context(context)))
+def _render_block(template: Template, block: str, context: Context) -> str:
+    return "".join(template.blocks[block](context))
 
 
 def _render_optional(template: str, context: dict) -> str:

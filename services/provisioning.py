@@ -23,6 +23,7 @@ from models import (
     Reseller,
     ServiceDraft,
     Subscription,
+    SubscriptionStatus,
     TermsAcceptance,
     User,
     db,
@@ -169,16 +170,20 @@ def provision_item(imp: Import, item: ImportItem, facts: rules.Facts, connector:
 
 def record_subscription(imp: Import, item: ImportItem, external_id: str, facts: rules.Facts) -> Subscription:
     """The subscription, at the product's price of today (not of the scheduling day)."""
-    now = utcnow()
-    config, product = item.config, item.product
-    billing_start = date.fromisoformat(config["billing_start"]) if config.get("billing_start") else None
-    subscription = Subscription(
-        reseller_id=imp.reseller_id, customer_id=item.customer_id, product_id=product.id, import_item_id=item.id,
-        name=config.get("name") or product.name, quantity=item.quantity, billing_type=item.billing_type,
-        tenant_id=config.get("tenant_id") or "", external_id=external_id, unit_price=product.price,
-        unit_cost=product.cost, currency=product.currency, billing_start=billing_start, config=dict(config),
-        created_at=now, cancellable_until=now + CANCELLATION_WINDOW)
+    subscription = Subscription(**subscription_values(imp, item, external_id, utcnow()))
     db.session.add(subscription)
     item.status, item.external_id, item.reasons = ItemStatus.COMPLETED, external_id, []
-    facts.owned.setdefault(item.customer_id, set()).add(product.id)
+    facts.owned.setdefault(item.customer_id, set()).add(item.product_id)
     return subscription
+
+
+def subscription_values(imp: Import, item: ImportItem, external_id: str, now: datetime) -> dict:
+    """The columns of the subscription an item creates, at the product's price of `now`."""
+    config, product = item.config, item.product
+    billing_start = date.fromisoformat(config["billing_start"]) if config.get("billing_start") else None
+    return {"reseller_id": imp.reseller_id, "customer_id": item.customer_id, "product_id": product.id,
+            "import_item_id": item.id, "name": config.get("name") or product.name, "quantity": item.quantity,
+            "billing_type": item.billing_type, "tenant_id": config.get("tenant_id") or "",
+            "external_id": external_id, "unit_price": product.price, "unit_cost": product.cost,
+            "currency": product.currency, "billing_start": billing_start, "config": dict(config),
+            "status": SubscriptionStatus.ACTIVE, "created_at": now, "cancellable_until": now + CANCELLATION_WINDOW}

@@ -23,12 +23,22 @@ BILLING_START_WINDOW = timedelta(days=365)
 ALIGNMENTS = {"": _l("No alignment"), "calendar-month": _l("End of the calendar month"),
               "existing": _l("Co-terminous with the customer's other subscriptions")}
 
+# Lazy: a run checks every rule of every item and reads only the reasons; the wizard's review shows the labels.
+LABELS = {"parent": _l("Parent account active"), "service": _l("Service active and terms accepted"),
+          "once": _l("Not already present (once per account)"),
+          "prerequisite": _l("Prerequisite subscription present"),
+          "vendor": _l("Configuration and vendor fields valid")}
+
+
 @dataclass(frozen=True)
 class Check:
     key: str
-    label: str
     ok: bool
     reason: str = ""
+
+    @property
+    def label(self) -> str:
+        return str(LABELS[self.key])
 
 
 @dataclass
@@ -90,7 +100,7 @@ def load_facts(pairs: set[tuple[int, int]], customer_ids: set[int]) -> Facts:
             TermsAcceptance.product_id.in_({p for _, p in pairs})))
         facts.accepted = {tuple(row) for row in rows}
     if customer_ids:
-        rows = db.session.execute(sa.select(Subscription.customer_id, Subscription.product_id).where(
+        rows = db.session.execute(sa.select(Subscription.customer_id, Subscription.product_id).distinct().where(
             Subscription.customer_id.in_(customer_ids), Subscription.status != SubscriptionStatus.CANCELLED))
         for customer_id, product_id in rows:
             facts.owned.setdefault(customer_id, set()).add(product_id)
@@ -113,52 +123,47 @@ def preflight(reseller: Reseller, customer: Customer, product: Product, config: 
 
 
 def _parent_account(reseller: Reseller, customer: Customer) -> Check:
-    label = _("Parent account active")
     if not reseller.is_active:
-        return Check("parent", label, False, _("Parent account not active: the reseller account is suspended."))
+        return Check("parent", False, _("Parent account not active: the reseller account is suspended."))
     if not customer.is_active:
-        return Check("parent", label, False,
+        return Check("parent", False,
                      _("Parent account not active: the customer %(code)s is inactive.", code=customer.code))
-    return Check("parent", label, True)
+    return Check("parent", True)
 
 
 def _service(reseller: Reseller, product: Product, facts: Facts) -> Check:
-    label = _("Service active and terms accepted")
     if not product.active:
-        return Check("service", label, False, _("The service %(name)s is not active.", name=product.name))
+        return Check("service", False, _("The service %(name)s is not active.", name=product.name))
     if product.terms_text.strip() and (reseller.id, product.id, product.terms_version) not in facts.accepted:
-        return Check("service", label, False, _("The terms and conditions (version %(v)s) of %(name)s are "
+        return Check("service", False, _("The terms and conditions (version %(v)s) of %(name)s are "
                                                 "not accepted.", v=product.terms_version, name=product.name))
-    return Check("service", label, True)
+    return Check("service", True)
 
 
 def _once_per_account(product: Product, owned: set[int]) -> Check:
-    label = _("Not already present (once per account)")
     if product.once_per_account and product.id in owned:
-        return Check("once", label, False, _("%(name)s can exist only once per account and the customer "
+        return Check("once", False, _("%(name)s can exist only once per account and the customer "
                                              "already has it.", name=product.name))
-    return Check("once", label, True)
+    return Check("once", True)
 
 
 def _prerequisite(product: Product, owned: set[int]) -> Check:
-    label = _("Prerequisite subscription present")
     if product.prerequisite_id is not None and product.prerequisite_id not in owned:
-        return Check("prerequisite", label, False, _("%(name)s needs an active %(pre)s subscription on the "
+        return Check("prerequisite", False, _("%(name)s needs an active %(pre)s subscription on the "
                                                      "customer first.", name=product.name,
                                                      pre=product.prerequisite.name))
-    return Check("prerequisite", label, True)
+    return Check("prerequisite", True)
 
 
 def _vendor_fields(customer: Customer, product: Product, config: dict[str, Any], connector: Connector,
                    at_run: bool) -> Check:
-    label = _("Configuration and vendor fields valid")
     reasons = list(config_errors(product, config, at_run).values())
     if not reasons:
         try:
             reasons = connector.validate(provision_request("preflight", customer, product, config))
         except ConnectorError as exc:
             reasons = [str(exc)]
-    return Check("vendor", label, not reasons, " ".join(reasons))
+    return Check("vendor", not reasons, " ".join(reasons))
 
 
 def provision_request(key: str, customer: Customer, product: Product, config: dict[str, Any]) -> ProvisionRequest:

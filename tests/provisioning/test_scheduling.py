@@ -151,6 +151,28 @@ def test_a_run_whose_worker_died_is_recovered_by_the_sweep_and_completes_once():
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxEmail)) == 1
 
 
+def test_a_late_batch_writes_only_the_imports_it_still_owns():
+    from services import imports
+
+    user, customer, product = cloud_setup()
+    lost, kept = due_now(user, customer, product), due_now(user, customer, product)
+    token, ids = imports.claim_due()
+    db.session.commit()
+    assert ids == [lost.id, kept.id]
+    # The lease of one of them ran out meanwhile; the sweep gave it back and another run completed it.
+    expired = utcnow() - timedelta(seconds=1)
+    db.session.execute(sa.update(Import).where(Import.id == lost.id).values(lease_until=expired))
+    imports.recover_expired_leases()
+    db.session.commit()
+    assert run_import(lost.id) == "done"
+    assert imports.run_claimed(token, ids) == 1  # the first run finishes late: only `kept` is still its own
+    db.session.commit()
+    db.session.expire_all()
+    assert [db.session.get(Import, i).status for i in ids] == [ImportStatus.COMPLETED] * 2
+    assert len(subscriptions_of(lost.id)) == 1 and len(subscriptions_of(kept.id)) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxEmail)) == 2  # one e-mail each
+
+
 def test_an_import_interrupted_too_often_fails_with_a_reason():
     from services import imports
 
