@@ -39,7 +39,7 @@ from services.connectors import get_connector
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 100
+BATCH_SIZE = 250
 LEASE = timedelta(minutes=10)
 MAX_ATTEMPTS = 3           # an import interrupted this often (worker killed mid-run) fails with a reason
 PER_PAGE_CHOICES = (10, 25, 50, 100)
@@ -98,9 +98,10 @@ def run_claimed(token: str, ids: Sequence[int]) -> int:
     connector = get_connector()
     with force_locale("en"):  # reasons are stored in English; pages and e-mails translate them (|reason)
         results = [_run_one(imp, facts, connector) for imp in imports]
+    emails = _completion_emails(results)  # rendered before the first write: SQLite's write lock is held briefly
     won = _write_results(token, results)
     _write_items(won)
-    outbox.queue_emails(_completion_emails(won))
+    outbox.queue_emails([emails[r.imp.id] for r in won])
     return len(won)
 
 
@@ -195,21 +196,27 @@ def _outcome(imp: Import, item: ImportItem, facts: rules.Facts, connector) -> tu
         return [_("Unexpected error (%(kind)s); the distributor has been notified.", kind=type(exc).__name__)], ""
 
 
-def _completion_emails(won: list[_Result]) -> list[dict]:
-    """"Your import is completed" to each creator, in their language (one render setup per language)."""
+def _completion_emails(results: list[_Result]) -> dict[int, dict]:
+    """"Your import is completed" to each creator, in their language, by import id (one render setup per language)."""
     default = current_app.config["BABEL_DEFAULT_LOCALE"]
-    emails = []
-    for locale, results in groupby(sorted(won, key=lambda r: r.imp.created_by.locale or default),
-                                   key=lambda r: r.imp.created_by.locale or default):
+
+    def language(result: _Result) -> str:
+        return result.imp.created_by.locale or default
+
+    emails = {}
+    for locale, same_language in groupby(sorted(results, key=language), key=language):
         with force_locale(locale):
             render = outbox.renderer()
-            emails.extend(render(r.imp.created_by.email, "import_completed", related=r.imp,
-                                 import_name=r.imp.name, created_by=r.imp.created_by.name or r.imp.created_by.email,
-                                 created_at=r.imp.created_at, import_type=r.imp.import_type,
-                                 status=r.status.value, completed=r.completed, failed=r.failed,
-                                 reasons=[reason for _, reasons, _ in r.outcomes for reason in reasons])
-                          for r in results)
+            emails.update((r.imp.id, _completion_email(render, r)) for r in same_language)
     return emails
+
+
+def _completion_email(render, result: _Result) -> dict:
+    imp, creator = result.imp, result.imp.created_by
+    return render(creator.email, "import_completed", related=imp, import_name=imp.name,
+                  created_by=creator.name or creator.email, created_at=imp.created_at, import_type=imp.import_type,
+                  status=result.status.value, completed=result.completed, failed=result.failed,
+                  reasons=[reason for _, reasons, _ in result.outcomes for reason in reasons])
 
 
 # --- user actions --------------------------------------------------------------------------------

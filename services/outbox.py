@@ -57,11 +57,14 @@ def renderer() -> Callable[..., dict[str, Any]]:
     """
     helpers: dict[str, Any] = {}
     current_app.update_template_context(helpers)
+    shared: dict[str, dict[str, Any]] = {}  # per template: its globals and the helpers, merged once
 
     def render(to: str, template: str, related: Any = None, **context: Any) -> dict[str, Any]:
-        context = {**helpers, **context}
         text = current_app.jinja_env.get_template(f"email/{template}.txt")
-        text_context = text.new_context(context)  # one context for both blocks
+        if template not in shared:
+            shared[template] = {**text.globals, **helpers}
+        context = {**shared[template], **context}
+        text_context = text.new_context(context, shared=True)  # one context for both blocks, globals included
         return {"to_addr": clean_address(to),
                 "subject": " ".join(_render_block(text, "subject", text_context).split())[:255],
                 "body_text": _render_block(text, "body", text_context).strip() + "\n",
