@@ -76,7 +76,7 @@ def renderer() -> Callable[..., dict[str, Any]]:
 
 
 def queue_emails(messages: list[dict[str, Any]]) -> list[int]:
-    """Insert rendered messages in one statement (a whole batch of imports' e-mails, no ORM objects); send after commit."""
+    """Insert rendered messages in one statement (a batch of imports' e-mails, no ORM objects); send after commit."""
     if not messages:
         return []
     now = utcnow()
