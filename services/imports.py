@@ -28,11 +28,11 @@ from models import (
     ImportSource,
     ImportStatus,
     ItemStatus,
-    Subscription,
     User,
     db,
     utcnow,
 )
+from models.json_rows import JsonRows
 from services import DomainError, audit, outbox, provisioning
 from services import provisioning_rules as rules
 from services.connectors import get_connector
@@ -134,54 +134,50 @@ def _run_one(imp: Import, facts: rules.Facts, connector) -> _Result:
     return _Result(imp, outcomes)
 
 
-@cache
-def _result_statements() -> tuple[sa.Update, sa.Update]:
-    """Built once (building them cost more than running them): seal the batch, then write each result."""
-    table = Import.__table__
-    ours = (table.c.status == ImportStatus.RUNNING, table.c.claim_token == sa.bindparam("token"))
-    # Locks the rows (the write lock on SQLite) and says which claims still hold: cancelled or recovered
-    # imports are not ours to write any more.
-    seal = (sa.update(table).where(table.c.id.in_(sa.bindparam("ids", expanding=True)), *ours)
-            .values(finished_at=sa.bindparam("now", type_=table.c.finished_at.type)).returning(table.c.id))
-    write = (sa.update(table).where(table.c.id == sa.bindparam("import_id"), *ours)
-             .values(status=sa.bindparam("result", type_=table.c.status.type),
-                     completed_count=sa.bindparam("completed"), failed_count=sa.bindparam("failed"),
-                     lease_until=None, claim_token=None))
-    return seal, write
+_RESULTS = JsonRows(*(Import.__table__.c[name] for name in ("id", "status", "completed_count", "failed_count")))
+_ITEMS = JsonRows(*(ImportItem.__table__.c[name] for name in ("id", "status", "external_id", "reasons")))
 
 
 def _write_results(token: str, results: list[_Result]) -> list[_Result]:
-    seal, write = _result_statements()
-    ours = set(db.session.scalars(seal, {"ids": [r.imp.id for r in results], "token": token, "now": utcnow()}))
-    won = [r for r in results if r.imp.id in ours]
-    if won:
-        db.session.execute(write, [{"import_id": r.imp.id, "token": token, "result": r.status,
-                                    "completed": r.completed, "failed": r.failed} for r in won])
-    return won
+    """Write each result where the claim still holds (cancelled or recovered imports are not ours any more);
+    returns the results written. One statement, which also takes SQLite's write lock for the batch."""
+    rows = _RESULTS.param({"id": r.imp.id, "status": r.status, "completed_count": r.completed,
+                           "failed_count": r.failed} for r in results)
+    ours = set(db.session.scalars(_result_statement(db.engine.dialect.name),
+                                  {"rows": rows, "token": token, "now": utcnow()}))
+    return [r for r in results if r.imp.id in ours]
 
 
 @cache
-def _item_statement() -> sa.Update:
-    table = ImportItem.__table__
-    return (sa.update(table).where(table.c.id == sa.bindparam("item_id"))
-            .values(status=sa.bindparam("item_status", type_=table.c.status.type),
-                    external_id=sa.bindparam("item_external_id"),
-                    reasons=sa.bindparam("item_reasons", type_=table.c.reasons.type)))
+def _result_statement(dialect_name: str) -> sa.Update:
+    table, rows = Import.__table__, _RESULTS.table()
+    return (sa.update(table)
+            .where(table.c.id == rows.c.id, table.c.status == ImportStatus.RUNNING,
+                   table.c.claim_token == sa.bindparam("token"))
+            .values(status=rows.c.status, completed_count=rows.c.completed_count, failed_count=rows.c.failed_count,
+                    finished_at=sa.bindparam("now", type_=table.c.finished_at.type), lease_until=None,
+                    claim_token=None)
+            .returning(table.c.id))
 
 
 def _write_items(won: list[_Result]) -> None:
-    """Each item's result and, for those provisioned, the subscription (Core statements: no ORM objects)."""
+    """Each item's result and, for those provisioned, the subscription (no ORM objects)."""
     now = utcnow()
     outcomes = [(r.imp, item, reasons, external_id) for r in won for item, reasons, external_id in r.outcomes]
     if not outcomes:
         return
-    db.session.execute(_item_statement(), [
-        {"item_id": item.id, "item_status": ItemStatus.FAILED if reasons else ItemStatus.COMPLETED,
-         "item_external_id": external_id, "item_reasons": reasons} for _, item, reasons, external_id in outcomes])
-    subscriptions = [provisioning.subscription_values(imp, item, external_id, now)
-                     for imp, item, reasons, external_id in outcomes if not reasons]
-    if subscriptions:
-        db.session.execute(sa.insert(Subscription.__table__), subscriptions)
+    rows = _ITEMS.param({"id": item.id, "status": ItemStatus.FAILED if reasons else ItemStatus.COMPLETED,
+                         "external_id": external_id, "reasons": reasons} for _, item, reasons, external_id in outcomes)
+    db.session.execute(_item_statement(db.engine.dialect.name), {"rows": rows})
+    provisioning.insert_subscriptions([provisioning.subscription_values(imp, item, external_id, now)
+                                       for imp, item, reasons, external_id in outcomes if not reasons])
+
+
+@cache
+def _item_statement(dialect_name: str) -> sa.Update:
+    table, rows = ImportItem.__table__, _ITEMS.table()
+    return (sa.update(table).where(table.c.id == rows.c.id)
+            .values(status=rows.c.status, external_id=rows.c.external_id, reasons=rows.c.reasons))
 
 
 def _outcome(imp: Import, item: ImportItem, facts: rules.Facts, connector) -> tuple[list[str], str]:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from jobs import enqueue_after_commit
 from models import EmailStatus, OutboxEmail, db, utcnow
+from models.json_rows import JsonRows
 from services import DomainError
 from services.addresses import clean_address
 from services.locales import regional_locale
@@ -75,21 +76,29 @@ def renderer() -> Callable[..., dict[str, Any]]:
     return render
 
 
+_MESSAGES = JsonRows(*(OutboxEmail.__table__.c[name] for name in (
+    "to_addr", "subject", "body_text", "body_html", "template", "related_type", "related_id",
+    "status", "attempts", "last_error", "created_at")))
+
+
 def queue_emails(messages: list[dict[str, Any]]) -> list[int]:
     """Insert rendered messages in one statement (a batch of imports' e-mails, no ORM objects); send after commit."""
     if not messages:
         return []
-    now = utcnow()
-    ids = list(db.session.scalars(_insert_statement(), [{**m, "created_at": now} for m in messages]))
+    queued = {"status": EmailStatus.QUEUED, "attempts": 0, "last_error": "", "created_at": utcnow()}
+    rows = _MESSAGES.param({**m, **queued} for m in messages)
+    ids = list(db.session.scalars(_insert_statement(db.engine.dialect.name), {"rows": rows}))
     for email_id in ids:
         _enqueue_send(email_id)
     return ids
 
 
 @cache
-def _insert_statement() -> sa.Insert:
+def _insert_statement(dialect_name: str) -> sa.Insert:
     table = OutboxEmail.__table__
-    return sa.insert(table).returning(table.c.id)  # the ids in any order: each gets its sending job
+    columns = [c.name for c in _MESSAGES.columns]
+    # The ids come back in any order: each gets its sending job.
+    return sa.insert(table).from_select(columns, sa.select(_MESSAGES.table())).returning(table.c.id)
 
 
 def _enqueue_send(email_id: int) -> None:

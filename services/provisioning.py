@@ -6,6 +6,7 @@ pre-flight and again when the import runs.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -29,6 +30,7 @@ from models import (
     db,
     utcnow,
 )
+from models.json_rows import JsonRows
 from services import DomainError, audit
 from services import provisioning_rules as rules
 from services.connectors import Connector, ConnectorError
@@ -187,3 +189,18 @@ def subscription_values(imp: Import, item: ImportItem, external_id: str, now: da
             "external_id": external_id, "unit_price": product.price, "unit_cost": product.cost,
             "currency": product.currency, "billing_start": billing_start, "config": dict(config),
             "status": SubscriptionStatus.ACTIVE, "created_at": now, "cancellable_until": now + CANCELLATION_WINDOW}
+
+
+_SUBSCRIPTIONS = JsonRows(*(column for column in Subscription.__table__.c if column.name != "id"))
+
+
+def insert_subscriptions(values: list[dict]) -> None:
+    """Insert many subscriptions (each from subscription_values) in one statement."""
+    if values:
+        db.session.execute(_insert_statement(db.engine.dialect.name), {"rows": _SUBSCRIPTIONS.param(values)})
+
+
+@cache
+def _insert_statement(dialect_name: str) -> sa.Insert:
+    rows = _SUBSCRIPTIONS.table()
+    return sa.insert(Subscription.__table__).from_select([c.name for c in _SUBSCRIPTIONS.columns], sa.select(rows))
