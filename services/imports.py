@@ -98,10 +98,12 @@ def run_claimed(token: str, ids: Sequence[int]) -> int:
     connector = get_connector()
     with force_locale("en"):  # reasons are stored in English; pages and e-mails translate them (|reason)
         results = [_run_one(imp, facts, connector) for imp in imports]
-    emails = _completion_emails(results)  # rendered before the first write: SQLite's write lock is held briefly
-    won = _write_results(token, results)
-    _write_items(won)
-    outbox.queue_emails([emails[r.imp.id] for r in won])
+    emails = _completion_emails(results)
+    writes = _Writes(results, emails)
+    won = _write_results(token, writes)
+    if len(won) < len(results):  # some were cancelled or recovered meanwhile: write only what is still ours
+        writes = _Writes(won, emails)
+    writes.write_the_rest()
     return len(won)
 
 
@@ -138,14 +140,12 @@ _RESULTS = JsonRows(*(Import.__table__.c[name] for name in ("id", "status", "com
 _ITEMS = JsonRows(*(ImportItem.__table__.c[name] for name in ("id", "status", "external_id", "reasons")))
 
 
-def _write_results(token: str, results: list[_Result]) -> list[_Result]:
-    """Write each result where the claim still holds (cancelled or recovered imports are not ours any more);
-    returns the results written. One statement, which also takes SQLite's write lock for the batch."""
-    rows = _RESULTS.param({"id": r.imp.id, "status": r.status, "completed_count": r.completed,
-                           "failed_count": r.failed} for r in results)
+def _write_results(token: str, writes: _Writes) -> list[_Result]:
+    """Write each result where the claim still holds and return those results (a cancelled or recovered import
+    is not ours any more). One statement, which also takes SQLite's write lock for the batch."""
     ours = set(db.session.scalars(_result_statement(db.engine.dialect.name),
-                                  {"rows": rows, "token": token, "now": utcnow()}))
-    return [r for r in results if r.imp.id in ours]
+                                  {"rows": writes.results, "token": token, "now": utcnow()}))
+    return [r for r in writes.batch if r.imp.id in ours]
 
 
 @cache
@@ -160,17 +160,30 @@ def _result_statement(dialect_name: str) -> sa.Update:
             .returning(table.c.id))
 
 
-def _write_items(won: list[_Result]) -> None:
-    """Each item's result and, for those provisioned, the subscription (no ORM objects)."""
-    now = utcnow()
-    outcomes = [(r.imp, item, reasons, external_id) for r in won for item, reasons, external_id in r.outcomes]
-    if not outcomes:
-        return
-    rows = _ITEMS.param({"id": item.id, "status": ItemStatus.FAILED if reasons else ItemStatus.COMPLETED,
-                         "external_id": external_id, "reasons": reasons} for _, item, reasons, external_id in outcomes)
-    db.session.execute(_item_statement(db.engine.dialect.name), {"rows": rows})
-    provisioning.insert_subscriptions([provisioning.subscription_values(imp, item, external_id, now)
-                                       for imp, item, reasons, external_id in outcomes if not reasons])
+class _Writes:
+    """A batch's rows, encoded before its first write: SQLite's write lock is then held only while writing."""
+
+    def __init__(self, batch: list[_Result], emails: dict[int, dict]):
+        now = utcnow()
+        outcomes = [(r.imp, item, reasons, external_id) for r in batch for item, reasons, external_id in r.outcomes]
+        self.batch = batch
+        self.results = _RESULTS.param({"id": r.imp.id, "status": r.status, "completed_count": r.completed,
+                                       "failed_count": r.failed} for r in batch)
+        self.items = _ITEMS.param({"id": item.id, "status": ItemStatus.FAILED if reasons else ItemStatus.COMPLETED,
+                                   "external_id": external_id, "reasons": reasons}
+                                  for _, item, reasons, external_id in outcomes)
+        self.subscriptions = provisioning.encode_subscriptions([
+            provisioning.subscription_values(imp, item, external_id, now)
+            for imp, item, reasons, external_id in outcomes if not reasons])
+        self.emails = outbox.encode_emails([emails[r.imp.id] for r in batch])
+
+    def write_the_rest(self) -> None:
+        """Each item's result, the subscriptions of those provisioned, and the e-mails (no ORM objects)."""
+        if not self.batch:
+            return
+        db.session.execute(_item_statement(db.engine.dialect.name), {"rows": self.items})
+        provisioning.insert_subscriptions(self.subscriptions)
+        outbox.queue_encoded_emails(self.emails)
 
 
 @cache

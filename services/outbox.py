@@ -52,7 +52,7 @@ def queue_email(to: str, template: str, related: Any = None, **context: Any) -> 
 
 
 def renderer() -> Callable[..., dict[str, Any]]:
-    """A function rendering messages in the current language into outbox columns (for queue_emails).
+    """A function rendering messages in the current language into outbox columns (for encode_emails).
 
     The render helpers are set up once for all the messages it renders, not once per message.
     """
@@ -81,12 +81,14 @@ _MESSAGES = JsonRows(*(OutboxEmail.__table__.c[name] for name in (
     "status", "attempts", "last_error", "created_at")))
 
 
-def queue_emails(messages: list[dict[str, Any]]) -> list[int]:
-    """Insert rendered messages in one statement (a batch of imports' e-mails, no ORM objects); send after commit."""
-    if not messages:
-        return []
+def encode_emails(messages: list[dict[str, Any]]) -> str:
+    """Rendered messages (from renderer()) as the one parameter of queue_encoded_emails."""
     queued = {"status": EmailStatus.QUEUED, "attempts": 0, "last_error": "", "created_at": utcnow()}
-    rows = _MESSAGES.param({**m, **queued} for m in messages)
+    return _MESSAGES.param({**m, **queued} for m in messages)
+
+
+def queue_encoded_emails(rows: str) -> list[int]:
+    """Insert the messages in one statement (a batch of imports' e-mails, no ORM objects); send after commit."""
     ids = list(db.session.scalars(_insert_statement(db.engine.dialect.name), {"rows": rows}))
     for email_id in ids:
         _enqueue_send(email_id)

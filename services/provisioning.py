@@ -194,10 +194,14 @@ def subscription_values(imp: Import, item: ImportItem, external_id: str, now: da
 _SUBSCRIPTIONS = JsonRows(*(column for column in Subscription.__table__.c if column.name != "id"))
 
 
-def insert_subscriptions(values: list[dict]) -> None:
-    """Insert many subscriptions (each from subscription_values) in one statement."""
-    if values:
-        db.session.execute(_insert_statement(db.engine.dialect.name), {"rows": _SUBSCRIPTIONS.param(values)})
+def encode_subscriptions(values: list[dict]) -> str:
+    """Subscriptions (each from subscription_values) as the one parameter of insert_subscriptions."""
+    return _SUBSCRIPTIONS.param(values)
+
+
+def insert_subscriptions(rows: str) -> None:
+    """Insert the encoded subscriptions in one statement."""
+    db.session.execute(_insert_statement(db.engine.dialect.name), {"rows": rows})
 
 
 @cache
