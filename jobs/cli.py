@@ -1,6 +1,7 @@
 """`flask jobs worker` and `flask jobs scheduler`: the RQ processes, run inside the app."""
 from __future__ import annotations
 
+import gc
 import os
 import warnings
 
@@ -31,6 +32,10 @@ def worker(queues: tuple[str, ...], burst: bool) -> None:
     os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
     # The worker blocks on BLPOP for minutes: no socket timeout on its connection.
     redis = Redis.from_url(current_app.config["REDIS_URL"], socket_timeout=None)
+    # As in gunicorn.conf.py: what is loaded now lives as long as the worker, so each work horse's full
+    # collections skip it (2-5 % less CPU in a due-imports run).
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
     Worker(list(queues) or list(QUEUE_NAMES), connection=redis, job_class=AppContextJob).work(burst=burst)
 
 
