@@ -108,7 +108,7 @@ class Import(TimestampMixin, db.Model):
     items: Mapped[list[ImportItem]] = relationship(back_populates="import_", order_by="ImportItem.id")
 
     __table_args__ = (
-        sa.Index("ix_import_due", "status", "run_at"),
+        sa.Index("ix_import_due", "status", "run_at", "id"),  # a claim takes its batch in this order
         # My imports pages by keyset: newest first is id order (ids grow with created_at), or by run_at.
         sa.Index("ix_import_reseller_id", "reseller_id", "id"),
         sa.Index("ix_import_reseller_run_at", "reseller_id", "run_at", "id"),
