@@ -207,6 +207,40 @@ def test_many_due_imports_run_in_batches_and_call_a_helper_job(app, monkeypatch)
     assert helper.get_status() == "finished" and helper.return_value() == 0  # nothing was left for it
 
 
+def test_a_batch_claims_the_next_one_in_its_own_transaction(monkeypatch):
+    """One commit a batch (plus the first claim): on SQLite the other worker waits half as often for the lock."""
+    from services import imports
+
+    monkeypatch.setattr(imports, "BATCH_SIZE", 4)
+    user, customer, product = cloud_setup()
+    ids = [due_now(user, customer, product).id for _ in range(10)]
+    commits, session = [], db.session()  # the session the run uses too (same app context)
+    count = commits.append
+    sa.event.listen(session, "after_commit", count)
+    try:
+        assert run_due_imports() == 10
+    finally:
+        sa.event.remove(session, "after_commit", count)
+    assert len(commits) == 1 + 3  # batches of 4, 4 and 2; the last batch's claim finds nothing more
+    db.session.expire_all()
+    assert {db.session.get(Import, i).status for i in ids} == {ImportStatus.COMPLETED}
+
+
+def test_a_run_past_its_deadline_claims_no_more_and_hands_over(monkeypatch):
+    from jobs import provisioning as job
+    from services import imports
+
+    monkeypatch.setattr(imports, "BATCH_SIZE", 4)
+    monkeypatch.setattr(job, "DEADLINE_SECONDS", -1)
+    user, customer, product = cloud_setup()
+    ids = [due_now(user, customer, product).id for _ in range(6)]
+    assert run_due_imports() == 4
+    db.session.expire_all()
+    statuses = [db.session.get(Import, i).status for i in ids]
+    assert statuses == [ImportStatus.COMPLETED] * 4 + [ImportStatus.PENDING] * 2
+    assert any(job_id.startswith("run-due-imports-continue-") for job_id in get_queue("default").job_ids)
+
+
 def test_scheduling_refuses_a_time_in_the_past_or_beyond_a_year():
     user, customer, product = cloud_setup()
     for run_at in (utcnow() - timedelta(minutes=5), utcnow() + timedelta(days=366)):
