@@ -100,7 +100,7 @@ def run_claimed(token: str, ids: Sequence[int]) -> int:
         results = [_run_one(imp, facts, connector) for imp in imports]
     emails = _completion_emails(results)
     writes = _Writes(results, emails)
-    won = _write_results(token, writes)
+    won = writes.write_results(token)
     if len(won) < len(results):  # some were cancelled or recovered meanwhile: write only what is still ours
         writes = _Writes(won, emails)
     writes.write_the_rest()
@@ -140,14 +140,6 @@ _RESULTS = JsonRows(*(Import.__table__.c[name] for name in ("id", "status", "com
 _ITEMS = JsonRows(*(ImportItem.__table__.c[name] for name in ("id", "status", "external_id", "reasons")))
 
 
-def _write_results(token: str, writes: _Writes) -> list[_Result]:
-    """Write each result where the claim still holds and return those results (a cancelled or recovered import
-    is not ours any more). One statement, which also takes SQLite's write lock for the batch."""
-    ours = set(db.session.scalars(_result_statement(db.engine.dialect.name),
-                                  {"rows": writes.results, "token": token, "now": utcnow()}))
-    return [r for r in writes.batch if r.imp.id in ours]
-
-
 @cache
 def _result_statement(dialect_name: str) -> sa.Update:
     table, rows = Import.__table__, _RESULTS.table()
@@ -176,6 +168,13 @@ class _Writes:
             provisioning.subscription_values(imp, item, external_id, now)
             for imp, item, reasons, external_id in outcomes if not reasons])
         self.emails = outbox.encode_emails([emails[r.imp.id] for r in batch])
+
+    def write_results(self, token: str) -> list[_Result]:
+        """Write each result where the claim still holds and return those results (a cancelled or recovered
+        import is not ours any more). One statement, which also takes SQLite's write lock for the batch."""
+        ours = set(db.session.scalars(_result_statement(db.engine.dialect.name),
+                                      {"rows": self.results, "token": token, "now": utcnow()}))
+        return [r for r in self.batch if r.imp.id in ours]
 
     def write_the_rest(self) -> None:
         """Each item's result, the subscriptions of those provisioned, and the e-mails (no ORM objects)."""
