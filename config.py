@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 
 ENV_VARS = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME",
@@ -94,8 +95,14 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+MIN_SQLITE = (3, 35)  # RETURNING; UPDATE ... FROM (3.33) and json_each for a batch's writes (models.json_rows)
+
+
 def check(config: dict) -> None:
-    """Refuse to run in production with settings that are only safe on a laptop."""
+    """Refuse to run in production with settings that are only safe on a laptop, or on a too old SQLite."""
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") and sqlite3.sqlite_version_info < MIN_SQLITE:
+        raise ConfigError(f"Canal needs SQLite {'.'.join(map(str, MIN_SQLITE))} or newer; this Python has "
+                          f"{sqlite3.sqlite_version}. Use a newer Python build, or PostgreSQL (DATABASE_URL).")
     if config["CANAL_ENV"] == "production":
         if not config.get("SECRET_KEY"):
             raise ConfigError("SECRET_KEY must be set when CANAL_ENV=production.")

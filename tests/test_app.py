@@ -14,6 +14,14 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch):
         create_app()
 
 
+def test_an_sqlite_too_old_for_canal_is_refused_at_start_with_what_to_do(monkeypatch):
+    monkeypatch.setattr(config.sqlite3, "sqlite_version_info", (3, 31, 1))
+    monkeypatch.setattr(config.sqlite3, "sqlite_version", "3.31.1")
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///canal.db")
+    with pytest.raises(config.ConfigError, match=r"needs SQLite 3\.35 or newer; this Python has 3\.31\.1"):
+        create_app()
+
+
 def test_production_with_secret_key_uses_secure_cookies(monkeypatch):
     monkeypatch.setenv("CANAL_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "s" * 40)
