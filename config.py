@@ -98,11 +98,24 @@ def normalise_database_url(url: str) -> str:
 MIN_SQLITE = (3, 35)  # RETURNING; UPDATE ... FROM (3.33) and json_each for a batch's writes (models.json_rows)
 
 
+def _sqlite_is_recent() -> bool:
+    if sqlite3.sqlite_version_info < MIN_SQLITE:
+        return False
+    connection = sqlite3.connect(":memory:")
+    try:  # JSON is built in from 3.38; before, only if SQLite was compiled with it
+        connection.execute("SELECT json_array()")
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        connection.close()
+    return True
+
+
 def check(config: dict) -> None:
     """Refuse to run in production with settings that are only safe on a laptop, or on a too old SQLite."""
-    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") and sqlite3.sqlite_version_info < MIN_SQLITE:
-        raise ConfigError(f"Canal needs SQLite {'.'.join(map(str, MIN_SQLITE))} or newer; this Python has "
-                          f"{sqlite3.sqlite_version}. Use a newer Python build, or PostgreSQL (DATABASE_URL).")
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") and not _sqlite_is_recent():
+        raise ConfigError(f"Canal needs SQLite {'.'.join(map(str, MIN_SQLITE))} or newer, with JSON; this Python "
+                          f"has {sqlite3.sqlite_version}. Use a newer Python build, or PostgreSQL (DATABASE_URL).")
     if config["CANAL_ENV"] == "production":
         if not config.get("SECRET_KEY"):
             raise ConfigError("SECRET_KEY must be set when CANAL_ENV=production.")

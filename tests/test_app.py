@@ -18,7 +18,7 @@ def test_an_sqlite_too_old_for_canal_is_refused_at_start_with_what_to_do(monkeyp
     monkeypatch.setattr(config.sqlite3, "sqlite_version_info", (3, 31, 1))
     monkeypatch.setattr(config.sqlite3, "sqlite_version", "3.31.1")
     monkeypatch.setenv("DATABASE_URL", "sqlite:///canal.db")
-    with pytest.raises(config.ConfigError, match=r"needs SQLite 3\.35 or newer; this Python has 3\.31\.1"):
+    with pytest.raises(config.ConfigError, match=r"needs SQLite 3\.35 or newer, with JSON; this Python has 3\.31\.1"):
         create_app()
 
 
