@@ -17,6 +17,7 @@ from pathlib import Path
 from bench import background, pages, stack
 
 RESULTS = Path(__file__).with_name("results.json")
+PROBES: list[dict] = []  # the machine's speed at each step (see _cpu_probe)
 TARGETS = {"ratio": 0.30, "p99_ms": 100.0, "growth": 1.2, "due_all_s": 60.0, "due_p99_s": 2.0,
            "assign_s": 2.0, "emails_s": 6.0, "csv_s": 20.0}
 
@@ -38,6 +39,7 @@ def main() -> int:
             finally:
                 stack.drop_postgres()
     results["total_s"] = round(time.perf_counter() - began, 1)
+    results["machine"]["probes"] = PROBES
     RESULTS.write_text(json.dumps(results, indent=2, default=str) + "\n")
     print_table(results)
     print(f"\nEvery figure: {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}")
@@ -94,7 +96,19 @@ def _jobs(backend, tmp: Path, handler) -> dict:
 
 
 def _step(text: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {text}", flush=True)
+    probe = _cpu_probe()
+    PROBES.append({"step": text, "probe_s": probe})
+    print(f"[{time.strftime('%H:%M:%S')}] {text} (machine probe {probe:.3f} s)", flush=True)
+
+
+def _cpu_probe() -> float:
+    """CPU seconds of a fixed pure-Python loop: on a shared machine it changes from minute to minute (0.54 to 0.87 s
+    for 5M rounds within an hour here), so compare figures taken at similar probes, or interleave runs."""
+    start = time.process_time()
+    total = 0
+    for i in range(1_000_000):
+        total += i * i % 7
+    return round(time.process_time() - start, 3)
 
 
 # --- the table -----------------------------------------------------------------------------------------
@@ -120,6 +134,9 @@ def print_table(results: dict) -> None:
             print(f"\nBackground work on {db_name}")
             for name, figures in jobs.items():
                 print(f"  {name:<18} " + ", ".join(f"{k}={v}" for k, v in figures.items()))
+    probes = [p["probe_s"] for p in results.get("machine", {}).get("probes", [])]
+    if probes:
+        print(f"\nMachine probe (CPU s of a fixed loop, lower is faster): {min(probes)}-{max(probes)}")
     print(f"\nTotal {results.get('total_s')} s. Targets: {TARGETS}")
 
 
