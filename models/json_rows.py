@@ -19,20 +19,23 @@ from models.base import db
 class JsonRows:
     """Rows with the names and types of some table columns, sent as the JSON parameter :rows.
 
-    `table()` is the FROM clause to build a statement on (once per database: the SQL differs);
+    `table()` is the FROM clause to build a statement on (build it once per database: the SQL differs);
     `param(rows)` is the value to bind to :rows, each row a mapping by column name.
     """
 
     def __init__(self, *columns: sa.Column, name: str = "v"):
         self.columns, self.name = columns, name
-        self._tables: dict[str, sa.Subquery] = {}
         self._encoders: dict[str, list[tuple[str, Callable | None]]] = {}
 
     def table(self) -> sa.Subquery:
         dialect = db.engine.dialect
-        if dialect.name not in self._tables:
-            self._tables[dialect.name] = self._build_table(dialect)
-        return self._tables[dialect.name]
+        if dialect.name == "postgresql":
+            types = ", ".join(f"{c.name} {c.type.compile(dialect)}" for c in self.columns)
+            sql = f"SELECT * FROM json_to_recordset(CAST(:rows AS json)) AS r({types})"
+        else:  # SQLite: each value is already what SQLAlchemy would have stored (see _build_encoders)
+            picks = ", ".join(f"json_extract(value, '$.{c.name}') AS {c.name}" for c in self.columns)
+            sql = f"SELECT {picks} FROM json_each(:rows)"
+        return sa.text(sql).columns(*(sa.column(c.name, c.type) for c in self.columns)).subquery(self.name)
 
     def param(self, rows: Iterable[Mapping[str, Any]]) -> str:
         dialect = db.engine.dialect
@@ -41,15 +44,6 @@ class JsonRows:
         encoders = self._encoders[dialect.name]
         return json.dumps([{name: encode(row[name]) if encode else row[name] for name, encode in encoders}
                            for row in rows], default=str, separators=(",", ":"))
-
-    def _build_table(self, dialect) -> sa.Subquery:
-        if dialect.name == "postgresql":
-            types = ", ".join(f"{c.name} {c.type.compile(dialect)}" for c in self.columns)
-            sql = f"SELECT * FROM json_to_recordset(CAST(:rows AS json)) AS r({types})"
-        else:  # SQLite: each value is already what SQLAlchemy would have stored (see _build_encoders)
-            picks = ", ".join(f"json_extract(value, '$.{c.name}') AS {c.name}" for c in self.columns)
-            sql = f"SELECT {picks} FROM json_each(:rows)"
-        return sa.text(sql).columns(*(sa.column(c.name, c.type) for c in self.columns)).subquery(self.name)
 
     def _build_encoders(self, dialect) -> list[tuple[str, Callable | None]]:
         if dialect.name == "postgresql":
