@@ -5,7 +5,10 @@ import re
 import shutil
 import subprocess
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
+BROWSER = Path(__file__).with_name("browser.lua")  # keeps the session cookie the server sets
+USER_AGENT = "canal-bench"  # the login and the load send the same one, as one browser would
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
 
 
@@ -31,7 +34,8 @@ def wrk_path() -> str:
 
 def run_wrk(url: str, cookie: str | None = None, connections: int = 32, seconds: int = 10,
             threads: int = 2) -> LoadResult:
-    args = [wrk_path(), f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
+    args = [wrk_path(), f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s",
+            "-s", str(BROWSER), "-H", f"User-Agent: {USER_AGENT}"]
     if cookie:
         args += ["-H", f"Cookie: {cookie}"]
     output = subprocess.run(args + [url], capture_output=True, text=True, check=True, timeout=seconds + 60).stdout

@@ -6,10 +6,13 @@ import re
 import urllib.parse
 import urllib.request
 
+from bench.load import USER_AGENT
+
 
 def login_cookie(base: str, email: str, password: str) -> str:
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.addheaders = [("User-Agent", USER_AGENT)]
     html = opener.open(base + "/login", timeout=10).read().decode()
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
     data = {"email": email, "password": password}
