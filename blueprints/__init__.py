@@ -8,7 +8,9 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from blueprints import formatting, template_helpers
+from blueprints.security import SAFE_METHODS
 from extensions import htmx
+from models import db
 
 
 def render(template: str, block: str | None = None, **context) -> str:
@@ -43,6 +45,7 @@ def navigation() -> list[tuple[str, str]]:
 
 
 def init_app(app: Flask) -> None:
+    app.before_request(_reads_without_transaction)  # first: before anything loads the user
     from blueprints.activation import bp as activation_bp
     from blueprints.admin import bp as admin_bp
     from blueprints.auth import bp as auth_bp
@@ -66,6 +69,20 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(navigation=navigation, get_locale=get_locale)
     app.after_request(_vary_on_htmx)
     app.register_error_handler(HTTPException, _http_error)
+
+
+def reads_in_one_transaction(view):
+    """Marks a GET view whose reads must share one transaction: on PostgreSQL a server-side cursor (yield_per,
+    streaming an export) needs one, and the whole file then comes from one snapshot."""
+    view.reads_in_one_transaction = True
+    return view
+
+
+def _reads_without_transaction() -> None:
+    # A GET only reads (tests/security/test_safe_methods.py proves it for every route).
+    view = current_app.view_functions.get(request.endpoint)
+    if request.method in SAFE_METHODS and not getattr(view, "reads_in_one_transaction", False):
+        db.session().run_without_transaction()
 
 
 def _vary_on_htmx(response):

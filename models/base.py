@@ -8,6 +8,7 @@ from typing import Annotated
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
 
@@ -51,7 +52,25 @@ class Base(DeclarativeBase):
                         type_annotation_map={datetime: UTCDateTime()})
 
 
-db = SQLAlchemy(model_class=Base)
+class Session(FlaskSession):
+    """db.session. `run_without_transaction()` (a request that only reads) makes it run each statement on its
+    own on PostgreSQL: no BEGIN and ROLLBACK, two round trips less per request, and each statement still sees
+    what was committed before it, as inside a transaction at READ COMMITTED (PostgreSQL's level). SQLite's
+    driver already reads without a transaction (it begins one only before a write)."""
+
+    def run_without_transaction(self) -> None:
+        self.info["autocommit"] = True
+
+    def get_bind(self, *args, **kwargs):
+        bind = super().get_bind(*args, **kwargs)
+        if not self.info.get("autocommit") or not isinstance(bind, Engine) or bind.dialect.name != "postgresql":
+            return bind
+        if self.info.get("autocommit_engine") is None:
+            self.info["autocommit_engine"] = bind.execution_options(isolation_level="AUTOCOMMIT")
+        return self.info["autocommit_engine"]
+
+
+db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
 
 
 @sa.event.listens_for(Engine, "connect")

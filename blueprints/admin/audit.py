@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import Response, request, stream_with_context
 from sqlalchemy.orm import joinedload
 
-from blueprints import render
+from blueprints import reads_in_one_transaction, render
 from blueprints.admin import bp
 from blueprints.admin.forms import AuditFilterForm
 from blueprints.admin.paging import args_without, keyset_page
@@ -30,6 +30,7 @@ def audit_index():
 
 
 @bp.get("/audit/export.csv")
+@reads_in_one_transaction
 def audit_export():
     form = AuditFilterForm(formdata=request.args)
     if not form.validate():

@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from blueprints import reads_in_one_transaction
 from blueprints.auth.forms import EmptyForm
 from blueprints.licenses import bp
 from blueprints.licenses.forms import AssignForm, SendToForm
@@ -112,6 +113,7 @@ def retry_email(email_id: int):
 
 
 @bp.get("/export.csv")
+@reads_in_one_transaction
 def export():
     customer_id = request.args.get("customer", type=int)
     customer: Customer | None = None
