@@ -25,7 +25,7 @@ def show(token: str):
         return render_template("activation/unknown.html"), 404
     state = assignment.link_state
     with force_locale(_reader_language(assignment)):
-        return render_template("activation/show.html", assignment=assignment, state=state, form=EmptyForm(),
+        return render_template("activation/show.html", assignment=assignment, state=state,
                                licenses=assignment.licenses if state == "open" else [],
                                confirmed=request.args.get("confirmed") == "1"), STATUS[state]
 

@@ -9,7 +9,6 @@ from wtforms.validators import InputRequired, Length
 
 from blueprints import render
 from blueprints.admin import bp
-from blueprints.auth.forms import EmptyForm
 from models import Order, OrderStatus, db
 from models.orders import REASON_MAX
 from services import DomainError, orders
@@ -37,15 +36,14 @@ def order_or_404(order_id: int) -> Order:
 @bp.get("/approvals")
 def approvals():
     queue = orders.pending_orders(page=request.args.get("page", 1, type=int))
-    return render("admin/approvals.html", block="queue", orders=queue, form=EmptyForm())
+    return render("admin/approvals.html", block="queue", orders=queue)
 
 
 @bp.get("/approvals/<int:order_id>")
 def approval(order_id: int, reject_form: RejectForm | None = None, status: int = 200):
     order = order_or_404(order_id)
     html = render("admin/approvals_show.html", block="decision" if reject_form else None, order=order,
-                  form=EmptyForm(), reject_form=reject_form or RejectForm(formdata=None),
-                  label=STAFF_LABELS[order.status])
+                  reject_form=reject_form or RejectForm(formdata=None), label=STAFF_LABELS[order.status])
     return html, status
 
 

@@ -101,8 +101,7 @@ def _product_fields(form: ProductForm) -> dict:
 
 def _product_page(product: Product | None, form: ProductForm, block: str | None = None) -> str:
     history = catalog_admin.price_history(product) if product is not None else []
-    return render("admin/catalog/product_form.html", block=block, form=form, product=product, history=history,
-                  action_form=EmptyForm())
+    return render("admin/catalog/product_form.html", block=block, form=form, product=product, history=history)
 
 
 # --- vendors and categories ----------------------------------------------------------------------
@@ -186,8 +185,7 @@ def _groups(plural: str) -> str:
     ids = [group.id for group in page.items]
     counts = dict(db.session.execute(sa.select(column, sa.func.count()).where(column.in_(ids))
                                      .group_by(column)).all()) if ids else {}
-    return render("admin/catalog/groups.html", plural=plural, singular=SINGULAR[plural], page=page, counts=counts,
-                  action_form=EmptyForm())
+    return render("admin/catalog/groups.html", plural=plural, singular=SINGULAR[plural], page=page, counts=counts)
 
 
 def _group_page(plural: str, group: Vendor | Category | None, form: GroupForm, block: str | None = None) -> str:

@@ -38,7 +38,7 @@ def imports_index():
     page = keyset_page(_filtered(form), Import.id)
     failed_ids = [imp.id for imp in page.items if imp.status is ImportStatus.FAILED]
     return render("admin/imports.html", block="results", form=form, page=page, filters=args_without("before"),
-                  items=imports.items_by_import(failed_ids), action_form=EmptyForm())
+                  items=imports.items_by_import(failed_ids))
 
 
 def _filtered(form: ImportFilterForm) -> sa.Select:

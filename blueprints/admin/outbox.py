@@ -24,14 +24,13 @@ def outbox_index():
     if form.status.data:
         stmt = stmt.where(OutboxEmail.status == EmailStatus(form.status.data))
     page = keyset_page(stmt, OutboxEmail.id)
-    return render("admin/outbox/index.html", block="results", form=form, page=page, filters=args_without("before"),
-                  retry_form=EmptyForm())
+    return render("admin/outbox/index.html", block="results", form=form, page=page, filters=args_without("before"))
 
 
 @bp.get("/outbox/<int:email_id>")
 def outbox_show(email_id: int):
     email = db.get_or_404(OutboxEmail, email_id)
-    return render("admin/outbox/show.html", email=email, retry_form=EmptyForm())
+    return render("admin/outbox/show.html", email=email)
 
 
 @bp.post("/outbox/<int:email_id>/retry")

@@ -128,7 +128,7 @@ def users_reset_password(reseller_id: int, user_id: int):
 def _show(reseller: Reseller, invite_form: InviteUserForm) -> str:
     users = db.session.scalars(sa.select(User).where(User.reseller_id == reseller.id).order_by(User.email)).all()
     return render("admin/resellers/show.html", block="content", reseller=reseller, users=users,
-                  invite_form=invite_form, action_form=EmptyForm(), has_password=accounts.has_usable_password)
+                  invite_form=invite_form, has_password=accounts.has_usable_password)
 
 
 def _apply(operation, target, success: str) -> None:

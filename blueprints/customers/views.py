@@ -45,7 +45,7 @@ def create():
 def show(customer_id: int):
     customer = customer_or_404(customer_id)
     return render("customers/show.html", customer=customer, subscriptions=customers.subscriptions_of(customer),
-                  scheduled=customers.scheduled_imports(customer), form=EmptyForm(), billing_types=BILLING_TYPES,
+                  scheduled=customers.scheduled_imports(customer), billing_types=BILLING_TYPES,
                   now=utcnow())
 
 

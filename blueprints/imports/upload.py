@@ -79,8 +79,7 @@ def upload_show(upload_id: int):
         return redirect(url_for("imports.file_show", import_id=upload.import_id), 303)
     only_invalid = request.args.get("invalid") == "1"
     result = uploads.preview(upload, current_user.reseller, request.args.get("page", 1, type=int), only_invalid)
-    return render("imports/upload_preview.html", block="preview_rows", upload=upload, preview=result,
-                  form=EmptyForm())
+    return render("imports/upload_preview.html", block="preview_rows", upload=upload, preview=result)
 
 
 @bp.post("/uploads/<int:upload_id>/run")

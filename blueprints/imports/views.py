@@ -29,7 +29,7 @@ def index():
     open_ids = set(request.args.getlist("open", type=int)) & {imp.id for imp in page.items}
     polling = imports.has_active(current_user.reseller_id)
     html = render("imports/index.html", block="imports_table", page=page, args=args, polling=polling,
-                  open_items=imports.items_by_import(sorted(open_ids)), form=EmptyForm(),
+                  open_items=imports.items_by_import(sorted(open_ids)),
                   per_page_choices=imports.PER_PAGE_CHOICES)
     # 286 tells htmx to stop polling: nothing is pending or running any more.
     return html, 286 if htmx and not htmx.boosted and not polling else 200

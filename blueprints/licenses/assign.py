@@ -64,7 +64,7 @@ def assignment_emails(assignment_id: int):
         return back_to_order(assignment.order_line.order_id)
     emails = assignments.emails_of(assignment)
     html = render_template("licenses/_assignment_emails.html", assignment=assignment, emails=emails,
-                           in_flight=assignments.in_flight, form=EmptyForm())
+                           in_flight=assignments.in_flight)
     return html, 200 if assignments.in_flight(emails) else 286  # 286: settled, htmx stops polling
 
 

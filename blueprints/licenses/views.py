@@ -3,7 +3,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints import render
-from blueprints.auth.forms import EmptyForm
 from blueprints.formatting import translated
 from blueprints.licenses import bp
 from blueprints.licenses.forms import assignment_context
@@ -31,7 +30,7 @@ def show_order(order: Order, *, confirming: bool = False, block: str | None = "l
     licenses = orders.order_licenses(order, page=request.args.get("page", 1, type=int), total=total)
     return render("licenses/order.html", block=block, order=order, licenses=licenses, available=available,
                   total=total, label=STATUS_LABELS[order.status], license_labels=translated(LICENSE_LABELS),
-                  confirming=confirming, form=EmptyForm(),
+                  confirming=confirming,
                   **assignment_context(order, current_user.reseller_id, **forms))
 
 
