@@ -71,15 +71,6 @@ def active_customers(reseller_id: int, q: str = "", limit: int = SEARCH_LIMIT) -
     return list(db.session.execute(stmt.order_by(Customer.code).limit(limit)))
 
 
-def line_availability(order: Order) -> list[tuple[OrderLine, int]]:
-    """Each line of the order with its AVAILABLE count."""
-    counts = dict(db.session.execute(
-        sa.select(License.order_line_id, sa.func.count(License.id))
-        .where(License.order_line_id.in_([line.id for line in order.lines]),
-               License.status == LicenseStatus.AVAILABLE).group_by(License.order_line_id)).all())
-    return [(line, counts.get(line.id, 0)) for line in order.lines]
-
-
 def assign_licenses(order: Order, line_id: int | None, customer: Customer, quantity: int | None,
                     actor: User) -> Assignment:
     """Give `quantity` AVAILABLE licenses of one order line to `customer` and queue its e-mail."""

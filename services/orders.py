@@ -12,12 +12,12 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from models import License, LicenseStatus, Order, OrderLine, OrderStatus, User, db, utcnow
 from services import DomainError, audit, outbox
 from services.connectors import get_connector
+from services.paging import Page, offset_window, page_of
 
 PER_PAGE = 20
 LICENSES_PER_PAGE = 50
@@ -54,12 +54,34 @@ def _reseller_order() -> sa.Select:
                                   Order.reseller_id == sa.bindparam("reseller_id"))
 
 
-def reseller_orders(reseller_id: int, *, status: OrderStatus | None = None, page: int = 1) -> Pagination:
-    stmt = (sa.select(Order).where(Order.reseller_id == reseller_id).options(selectinload(Order.lines))
-            .order_by(Order.id.desc()))
-    if status is not None:
-        stmt = stmt.where(Order.status == status)
-    return db.paginate(stmt, page=max(page, 1), per_page=PER_PAGE, error_out=False)
+def reseller_orders(reseller_id: int, *, status: OrderStatus | None = None, page: int = 1) -> Page:
+    """A page of the reseller's orders, newest first (their lines: lines_of())."""
+    items, count = _reseller_orders(status is not None)
+    return page_of(items, {"reseller_id": reseller_id, "status": status}, page, PER_PAGE, count=count)
+
+
+@cache
+def _reseller_orders(by_status: bool) -> tuple[sa.Select, sa.Select]:
+    where = [Order.reseller_id == sa.bindparam("reseller_id")]
+    if by_status:
+        where.append(Order.status == sa.bindparam("status", type_=Order.status.type))
+    return (offset_window(sa.select(Order).where(*where).order_by(Order.id.desc())),
+            sa.select(sa.func.count()).select_from(Order).where(*where))
+
+
+def lines_of(order_ids: list[int]) -> dict[int, list[sa.Row]]:
+    """The lines (product_name, sku, quantity) of a page of orders, in one query."""
+    lines: dict[int, list[sa.Row]] = {order_id: [] for order_id in order_ids}
+    if order_ids:
+        for line in db.session.execute(_lines_of(), {"order_ids": list(order_ids)}):
+            lines[line.order_id].append(line)
+    return lines
+
+
+@cache
+def _lines_of() -> sa.Select:
+    return (sa.select(OrderLine.order_id, OrderLine.product_name, OrderLine.sku, OrderLine.quantity)
+            .where(OrderLine.order_id.in_(sa.bindparam("order_ids", expanding=True))).order_by(OrderLine.id))
 
 
 def availability(order_ids: list[int]) -> dict[int, tuple[int, int]]:
@@ -78,23 +100,43 @@ def _availability() -> sa.Select:
             .where(OrderLine.order_id.in_(sa.bindparam("order_ids", expanding=True))).group_by(OrderLine.order_id))
 
 
-def order_licenses(order: Order, *, page: int = 1, total: int | None = None) -> Pagination:
-    """A page of the order's licenses; `total`, when the caller already counted them, saves the count query."""
-    stmt = (sa.select(License).join(License.order_line).where(OrderLine.order_id == order.id)
-            .options(joinedload(License.order_line), joinedload(License.customer))
-            .order_by(OrderLine.id, License.seq))
-    licenses = db.paginate(stmt, page=max(page, 1), per_page=LICENSES_PER_PAGE, error_out=False,
-                           count=total is None)
-    if total is not None:
-        licenses.total = total
-    return licenses
+def order_lines(order: Order) -> list[tuple[OrderLine, int, int]]:
+    """Each line of the order with its AVAILABLE and total licenses, in one grouped query."""
+    return [tuple(row) for row in db.session.execute(_order_lines(), {"order_id": order.id})]
 
 
-def pending_orders(*, page: int = 1) -> Pagination:
-    """The approvals queue, oldest first."""
-    stmt = (sa.select(Order).where(Order.status == OrderStatus.PENDING)
-            .options(selectinload(Order.lines), joinedload(Order.reseller)).order_by(Order.id))
-    return db.paginate(stmt, page=max(page, 1), per_page=PER_PAGE, error_out=False)
+@cache
+def _order_lines() -> sa.Select:
+    available = sa.func.coalesce(sa.func.sum(sa.case((License.status == LicenseStatus.AVAILABLE, 1), else_=0)), 0)
+    return (sa.select(OrderLine, available, sa.func.count(License.id))
+            .outerjoin(License, License.order_line_id == OrderLine.id)
+            .where(OrderLine.order_id == sa.bindparam("order_id")).group_by(OrderLine.id).order_by(OrderLine.id))
+
+
+def order_licenses(order: Order, *, total: int, page: int = 1) -> Page:
+    """A page of the order's licenses (of `total`), with their customers. Their lines come from the session:
+    order_lines() loaded them."""
+    return page_of(_order_licenses(), {"order_id": order.id}, page, LICENSES_PER_PAGE, total=total)
+
+
+@cache
+def _order_licenses() -> sa.Select:
+    return offset_window(sa.select(License).join(License.order_line)
+                         .where(OrderLine.order_id == sa.bindparam("order_id"))
+                         .options(joinedload(License.customer)).order_by(OrderLine.id, License.seq))
+
+
+def pending_orders(*, page: int = 1) -> Page:
+    """The approvals queue, oldest first, each order with its reseller (their lines: lines_of())."""
+    items, count = _pending_orders()
+    return page_of(items, {"status": OrderStatus.PENDING}, page, PER_PAGE, count=count)
+
+
+@cache
+def _pending_orders() -> tuple[sa.Select, sa.Select]:
+    pending = Order.status == sa.bindparam("status", type_=Order.status.type)
+    return (offset_window(sa.select(Order).where(pending).options(joinedload(Order.reseller)).order_by(Order.id)),
+            sa.select(sa.func.count()).select_from(Order).where(pending))
 
 
 def pending_count() -> int:

@@ -36,7 +36,8 @@ def order_or_404(order_id: int) -> Order:
 @bp.get("/approvals")
 def approvals():
     queue = orders.pending_orders(page=request.args.get("page", 1, type=int))
-    return render("admin/approvals.html", block="queue", orders=queue)
+    lines = orders.lines_of([o.id for o in queue.items])
+    return render("admin/approvals.html", block="queue", orders=queue, lines=lines)
 
 
 @bp.get("/approvals/<int:order_id>")

@@ -5,7 +5,7 @@ from wtforms.validators import InputRequired, Length, NumberRange
 
 from blueprints.catalog.forms import QuantityField
 from blueprints.security import MAX_ID
-from models import Order
+from models import Order, OrderLine
 from services import assignments
 
 
@@ -28,11 +28,14 @@ class SendToForm(FlaskForm):
         InputRequired(message=_l("Enter an e-mail address.")), Length(max=254)])
 
 
-def assignment_context(order: Order, reseller_id: int, assign_form: AssignForm | None = None,
-                       send_form: SendToForm | None = None, send_for: int | None = None) -> dict:
-    """What the order page needs for "Assign" and the assignments table (forms kept on a 422)."""
+def assignment_context(order: Order, lines: list[tuple[OrderLine, int, int]], reseller_id: int,
+                       assign_form: AssignForm | None = None, send_form: SendToForm | None = None,
+                       send_for: int | None = None) -> dict:
+    """What the order page needs for "Assign" and the assignments table (forms kept on a 422); `lines`: each
+    line with its available and total licenses (services.orders.order_lines)."""
     rows = assignments.order_assignments(order)
     return {"assign_form": assign_form or AssignForm(formdata=None), "rows": rows,
-            "lines": assignments.line_availability(order) if order.status.value == "APPROVED" else [],
+            "lines": [(line, available) for line, available, _total in lines] if order.status.value == "APPROVED"
+            else [],
             "customers": assignments.active_customers(reseller_id), "in_flight": assignments.in_flight,
             "send_form": send_form or SendToForm(formdata=None), "send_for": send_for}

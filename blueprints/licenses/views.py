@@ -20,18 +20,19 @@ def index():
     status = request.args.get("status", "")
     page = orders.reseller_orders(current_user.reseller_id, status=STATUS_FILTERS.get(status),
                                   page=request.args.get("page", 1, type=int))
+    order_ids = [o.id for o in page.items]
     return render("licenses/index.html", block="orders", orders=page, status=status if status in STATUS_FILTERS else "",
-                  availability=orders.availability([o.id for o in page.items]), labels=translated(STATUS_LABELS),
-                  filters=STATUS_FILTERS)
+                  lines=orders.lines_of(order_ids), availability=orders.availability(order_ids),
+                  labels=translated(STATUS_LABELS), filters=STATUS_FILTERS)
 
 
 def show_order(order: Order, *, confirming: bool = False, block: str | None = "licenses", **forms):
-    available, total = orders.availability([order.id]).get(order.id, (0, 0))
-    licenses = orders.order_licenses(order, page=request.args.get("page", 1, type=int), total=total)
+    lines = orders.order_lines(order)
+    available, total = sum(line[1] for line in lines), sum(line[2] for line in lines)
+    licenses = orders.order_licenses(order, total=total, page=request.args.get("page", 1, type=int))
     return render("licenses/order.html", block=block, order=order, licenses=licenses, available=available,
                   total=total, label=STATUS_LABELS[order.status], license_labels=translated(LICENSE_LABELS),
-                  confirming=confirming,
-                  **assignment_context(order, current_user.reseller_id, **forms))
+                  confirming=confirming, **assignment_context(order, lines, current_user.reseller_id, **forms))
 
 
 @bp.get("/orders/<int:order_id>")
