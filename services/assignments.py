@@ -32,7 +32,7 @@ from models import (
     db,
     utcnow,
 )
-from services import DomainError, audit, outbox
+from services import DomainError, audit, outbox, search
 from services.orders import public_url
 
 LINK_DAYS = 30  # default validity of an activation link; config ACTIVATION_LINK_DAYS overrides
@@ -66,8 +66,7 @@ def active_customers(reseller_id: int, q: str = "", limit: int = SEARCH_LIMIT) -
     stmt = sa.select(Customer.id, Customer.code, Customer.name).where(Customer.reseller_id == reseller_id,
                                                                       Customer.status == CustomerStatus.ACTIVE)
     if q:
-        like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(sa.or_(*(c.ilike(like, escape="\\") for c in (Customer.code, Customer.name, Customer.email))))
+        stmt = stmt.where(search.contains(q, Customer.code, Customer.name, Customer.email))
     return list(db.session.execute(stmt.order_by(Customer.code).limit(limit)))
 
 

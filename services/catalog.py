@@ -6,6 +6,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import contains_eager
 
 from models import Category, Product, Vendor, db
+from services import search
 
 PER_PAGE = 20
 MAX_TERMS = 8
@@ -68,9 +69,7 @@ def _search_filters(q: str, vendor: Vendor | None, category: Category | None) ->
     if category is not None:
         filters.append(Product.category_id == category.id)
     for term in q.split()[:MAX_TERMS]:
-        pattern = "%" + _escape_like(term[:100]) + "%"
-        filters.append(sa.or_(*(column.ilike(pattern, escape="\\")
-                                for column in (Product.name, Product.sku, Vendor.name, Product.tags))))
+        filters.append(search.contains(term[:100], Product.name, Product.sku, Vendor.name, Product.tags))
     return filters
 
 
@@ -78,6 +77,3 @@ def active_product(product_id: int) -> Product | None:
     """The product if resellers may see it (it, its brand and its category are active)."""
     return db.session.scalar(_active_products().where(Product.id == product_id))
 
-
-def _escape_like(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from models import Customer, CustomerStatus, Import, ImportItem, ImportStatus, Reseller, Subscription, User, db
-from services import DomainError, audit
+from services import DomainError, audit, search
 from services.addresses import AddressError, clean_address
 
 PER_PAGE = 20
@@ -42,9 +42,7 @@ def search_customers(reseller_id: int, q: str = "", page: int = 1, per_page: int
     """One page of the reseller's customers by code; `q` matches code, name, e-mail or domain."""
     where = [Customer.reseller_id == reseller_id]
     if q:
-        like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        where.append(sa.or_(*(column.ilike(like, escape="\\") for column in
-                              (Customer.code, Customer.name, Customer.email, Customer.domain))))
+        where.append(search.contains(q, Customer.code, Customer.name, Customer.email, Customer.domain))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Customer).where(*where)) or 0
     page = min(max(page, 1), max(1, math.ceil(total / per_page)))
     rows = db.session.scalars(sa.select(Customer).where(*where).order_by(Customer.code)

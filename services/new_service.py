@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
 
 from models import COMMITMENT_MONTHS, Customer, Product, ProductKind, ServiceDraft, User, Vendor, db
+from services import search
 
 
 def search_services(q: str = "", limit: int = 50) -> list[Product]:
@@ -16,9 +17,7 @@ def search_services(q: str = "", limit: int = 50) -> list[Product]:
     stmt = (sa.select(Product).join(Vendor).where(Product.kind == ProductKind.SUBSCRIPTION, Product.active)
             .options(contains_eager(Product.vendor)).order_by(Vendor.name, Product.name).limit(limit))
     if q.strip():
-        like = "%" + q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(sa.or_(*(c.ilike(like, escape="\\") for c in
-                                   (Product.name, Product.sku, Product.tags, Vendor.name))))
+        stmt = stmt.where(search.contains(q.strip(), Product.name, Product.sku, Product.tags, Vendor.name))
     return list(db.session.scalars(stmt))
 
 

@@ -6,7 +6,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from models import OutboxEmail, Reseller, ResellerStatus, Role, User, db
-from services import DomainError, accounts, audit, outbox
+from services import DomainError, accounts, audit, outbox, search
 
 EDITABLE_FIELDS = ("name", "tax_id", "country", "currency")
 
@@ -22,9 +22,7 @@ def search_resellers(query: str = "") -> sa.Select:
     stmt = sa.select(Reseller).order_by(sa.func.lower(Reseller.name), Reseller.id)
     query = query.strip()
     if query:
-        pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(sa.or_(Reseller.name.ilike(pattern, escape="\\"),
-                                 Reseller.tax_id.ilike(pattern, escape="\\")))
+        stmt = stmt.where(search.contains(query, Reseller.name, Reseller.tax_id))
     return stmt
 
 

@@ -15,6 +15,7 @@ from blueprints.admin import bp
 from blueprints.admin.forms import AuditFilterForm
 from blueprints.admin.paging import args_without, keyset_page
 from models import AuditEvent, User, db
+from services import search
 
 CSV_COLUMNS = ("id", "at_utc", "actor", "action", "object_type", "object_id", "details", "ip")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -45,7 +46,7 @@ def audit_export():
 def filtered_events(form: AuditFilterForm) -> sa.Select:
     stmt = sa.select(AuditEvent).options(joinedload(AuditEvent.actor))
     if form.actor.data:
-        pattern = "%" + _escape_like(form.actor.data.lower()) + "%"
+        pattern = search.like_pattern(form.actor.data.lower())
         stmt = stmt.where(AuditEvent.actor.has(User.email.like(pattern, escape="\\")))
     if form.object_type.data:
         stmt = stmt.where(sa.func.lower(AuditEvent.object_type) == form.object_type.data.lower())
@@ -89,6 +90,3 @@ def _drain(buffer: io.StringIO) -> str:
     buffer.truncate()
     return text
 
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
