@@ -1,12 +1,14 @@
 """The catalog as resellers browse it: active brands, their categories, products and search."""
 from __future__ import annotations
 
+from functools import cache
+
 import sqlalchemy as sa
-from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import contains_eager
 
 from models import Category, Product, Vendor, db
 from services import search
+from services.paging import Page, offset_window, page_of
 
 PER_PAGE = 20
 MAX_TERMS = 8
@@ -44,33 +46,39 @@ def vendor_categories(vendor: Vendor) -> list[tuple[Category, int]]:
 
 
 def search_products(q: str = "", *, vendor: Vendor | None = None, category: Category | None = None,
-                    page: int = 1, per_page: int = PER_PAGE) -> Pagination:
+                    page: int = 1, per_page: int = PER_PAGE) -> Page:
     """Active products matching every word of `q` in name, SKU, brand or tags, a page at a time.
 
     The total is counted only up to COUNT_CAP (or just past this page): a broad term matches most of a large
     catalog, and counting every match on each keystroke scans it all. `capped` says the total is "at least".
     """
     page = max(page, 1)
-    stmt = _active_products().where(*_search_filters(q, vendor, category))
-    products = db.paginate(stmt.options(contains_eager(Product.vendor), contains_eager(Product.category))
-                           .order_by(Vendor.name, Product.name, Product.id),
-                           page=page, per_page=per_page, error_out=False, count=False)
+    terms = [search.like_pattern(term[:100]) for term in q.split()[:MAX_TERMS]]
+    items, count = _search(db.engine.dialect.name, len(terms), vendor is not None, category is not None)
+    params = {f"term_{i}": term for i, term in enumerate(terms)}
+    params.update(vendor_id=vendor.id if vendor else None, category_id=category.id if category else None)
     limit = max(COUNT_CAP, page * per_page + per_page)
-    matches = stmt.with_only_columns(Product.id).limit(limit + 1).subquery()
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(matches))
-    products.total, products.capped = min(total, limit), total > limit
+    total = db.session.scalar(count, {**params, "cap": limit + 1})
+    products = page_of(items, params, page, per_page, total=min(total, limit))
+    products.capped = total > limit
     return products
 
 
-def _search_filters(q: str, vendor: Vendor | None, category: Category | None) -> list:
-    filters = []
-    if vendor is not None:
-        filters.append(Product.vendor_id == vendor.id)
-    if category is not None:
-        filters.append(Product.category_id == category.id)
-    for term in q.split()[:MAX_TERMS]:
-        filters.append(search.contains(term[:100], Product.name, Product.sku, Vendor.name, Product.tags))
-    return filters
+@cache
+def _search(dialect: str, terms: int, by_vendor: bool, by_category: bool) -> tuple[sa.Select, sa.Select]:
+    """A search's page and (capped) count statements, built once for each shape (docs/CONVENTIONS.md)."""
+    stmt = _active_products()
+    if by_vendor:
+        stmt = stmt.where(Product.vendor_id == sa.bindparam("vendor_id"))
+    if by_category:
+        stmt = stmt.where(Product.category_id == sa.bindparam("category_id"))
+    for i in range(terms):
+        stmt = stmt.where(search.contains(sa.bindparam(f"term_{i}", type_=sa.String()),
+                                          Product.name, Product.sku, Vendor.name, Product.tags))
+    items = offset_window(stmt.options(contains_eager(Product.vendor), contains_eager(Product.category))
+                          .order_by(Vendor.name, Product.name, Product.id))
+    matches = stmt.with_only_columns(Product.id).limit(sa.bindparam("cap")).subquery()
+    return items, sa.select(sa.func.count()).select_from(matches)
 
 
 def active_product(product_id: int) -> Product | None:
