@@ -1,7 +1,9 @@
 """Generate a large, realistic dataset with bulk inserts (SQLite or PostgreSQL).
 
 The bench user (bench@reseller1.test) belongs to reseller 1, which owns its even share of rows; the
-other resellers exist so every query has to find that share among all the data.
+other resellers exist so every query has to find that share among all the data. Every other approved order
+gave 4 of its 10 licenses to one of its reseller's first ten customers (an assignment with its sent
+activation e-mail; half of them activated), so the order and customer pages show what they would in use.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from models import (
+    Assignment,
     Cart,
     CartLine,
     Category,
@@ -22,6 +25,7 @@ from models import (
     License,
     Order,
     OrderLine,
+    OutboxEmail,
     Product,
     Reseller,
     Subscription,
@@ -39,6 +43,7 @@ SIZES = {
     "small": dict(resellers=1, products=10000, customers=200, licenses=1000, imports=100),
 }
 LICENSES_PER_ORDER = 10
+ASSIGNED_PER_ORDER = 4  # every other approved order gave this many of its licenses to a customer
 BENCH_EMAIL = "bench@reseller1.test"
 CART_LINES = 10
 # My imports shows every state: mostly completed, some failed, cancelled and (far in the future) pending.
@@ -75,7 +80,9 @@ def generate(size: str = "full", seed: int = 7) -> dict[str, float]:
                           "product_name": f"Product {(i % 5000) * 2 + 1}", "vendor_name": "Vendor 1",
                           "quantity": LICENSES_PER_ORDER, "unit_price": Decimal("100.00")}
                          for i in range(1, orders + 1)))
-    timed("license", _licenses(orders, now))
+    timed("assignment", _assignments(orders, n, now))
+    timed("license", _licenses(orders, n, now))
+    timed("outbox_email", _activation_emails(orders, n, now))
     timed("import", _imports(n["imports"], n["resellers"], now))
     timed("import_item", _import_items(n))
     timed("subscription", _subscriptions(n, now))
@@ -170,16 +177,53 @@ def _pending(order_id: int, orders: int) -> bool:
     return order_id % (10 if orders > 1000 else 4) == 0
 
 
-def _licenses(orders: int, now):
+def _assigned(order_id: int, orders: int) -> bool:
+    return order_id % 2 == 1 and not _pending(order_id, orders)
+
+
+def _assignee(order_id: int, n: dict) -> int:
+    """The customer an assigned order's licenses went to: one of its reseller's first ten customers."""
+    orders = n["licenses"] // LICENSES_PER_ORDER
+    reseller = (order_id - 1) // (orders // n["resellers"])
+    return reseller * (n["customers"] // n["resellers"]) + 1 + order_id // 2 % min(10, n["customers"] // n["resellers"])
+
+
+def _licenses(orders: int, n: dict, now):
     license_id = 0
     for order in range(1, orders + 1):
-        approved = not _pending(order, orders)
+        approved, assigned = not _pending(order, orders), _assigned(order, orders)
+        activated = assigned and order % 4 == 1
         for seq in range(1, LICENSES_PER_ORDER + 1):
             license_id += 1
+            given = assigned and seq <= ASSIGNED_PER_ORDER
+            status = ("ACTIVATED" if activated else "ASSIGNED") if given else "AVAILABLE" if approved else "PENDING"
             yield {"id": license_id, "order_line_id": order, "seq": seq,
-                   "key": f"KEY{license_id:012d}" if approved else None,
-                   "status": "AVAILABLE" if approved else "PENDING", "customer_id": None, "assignment_id": None,
-                   "assigned_at": None, "activated_at": None, "created_at": now}
+                   "key": f"KEY{license_id:012d}" if approved else None, "status": status,
+                   "customer_id": _assignee(order, n) if given else None, "assignment_id": order if given else None,
+                   "assigned_at": now - timedelta(minutes=orders - order) if given else None,
+                   "activated_at": now - timedelta(minutes=orders - order - 5) if given and activated else None,
+                   "created_at": now}
+
+
+def _assignments(orders: int, n: dict, now):
+    """One per assigned order, with the order's id (its only line has the order's id too)."""
+    for order in range(1, orders + 1):
+        if _assigned(order, orders):
+            yield {"id": order, "order_line_id": order, "customer_id": _assignee(order, n),
+                   "quantity": ASSIGNED_PER_ORDER, "created_by_id": (order - 1) // (orders // n["resellers"]) + 2,
+                   "token": f"bench-token-{order}", "expires_at": now + timedelta(days=14),
+                   "activated_at": now - timedelta(minutes=orders - order - 5) if order % 4 == 1 else None,
+                   "created_at": now - timedelta(minutes=orders - order)}
+
+
+def _activation_emails(orders: int, n: dict, now):
+    for order in range(1, orders + 1):
+        if _assigned(order, orders):
+            yield {"id": order, "to_addr": f"it@customer{_assignee(order, n)}.test", "subject": "Your licenses",
+                   "body_text": "Your license keys and how to activate them.", "body_html": "",
+                   "template": "license_activation", "status": "SENT", "attempts": 1, "last_error": "",
+                   "sent_at": now - timedelta(minutes=orders - order), "related_type": "Assignment",
+                   "related_id": order, "created_at": now - timedelta(minutes=orders - order)}
 
 
 def _imports(count: int, resellers: int, now):
@@ -198,7 +242,8 @@ def _imports(count: int, resellers: int, now):
 
 
 MODELS = {m.__table__.name: m for m in (Reseller, User, Vendor, Category, Product, Customer, Order, OrderLine,
-                                         License, Import, ImportItem, Subscription, Cart, CartLine)}
+                                         License, Assignment, OutboxEmail, Import, ImportItem, Subscription, Cart,
+                                         CartLine)}
 
 
 def _insert(table_name: str, rows) -> None:
