@@ -82,6 +82,11 @@ class OrderStatus(StrEnum):
     CANCELLED = "CANCELLED"  # by the reseller, while PENDING
 
 
+def order_number(order_id: int) -> str:
+    """What people read and type: 000042."""
+    return f"{order_id:06d}"
+
+
 class Order(TimestampMixin, db.Model):
     id: Mapped[intpk]
     reseller_id: Mapped[int] = mapped_column(sa.ForeignKey("reseller.id"))
@@ -113,7 +118,7 @@ class Order(TimestampMixin, db.Model):
 
     @property
     def number(self) -> str:
-        return f"{self.id:06d}"
+        return order_number(self.id)
 
     @property
     def license_count(self) -> int:

@@ -220,11 +220,15 @@ def in_flight(emails: list[OutboxEmail]) -> bool:
     return any(e.status in (EmailStatus.QUEUED, EmailStatus.SENDING) for e in emails)
 
 
-def customer_licenses(customer: Customer, limit: int = 100) -> tuple[list[License], int]:
-    """The licenses given to this customer (newest first, at most `limit`) and how many there are."""
+def customer_licenses(customer: Customer, limit: int = 100) -> tuple[list[sa.Row], int]:
+    """The licenses given to this customer (newest first, at most `limit`) and how many there are, as rows of
+    what the customer page shows: order_id, product_name, sku, key, status, assigned_at, activated_at,
+    assignment_id. They are counted only when there are more than `limit`."""
     params = {"customer_id": customer.id, "reseller_id": customer.reseller_id}
-    total = db.session.scalar(_customer_licenses().count, params) or 0
-    return list(db.session.scalars(_customer_licenses().page, {**params, "limit": limit})), total
+    rows = list(db.session.execute(_customer_licenses().page, {**params, "limit": limit + 1}))
+    if len(rows) <= limit:
+        return rows, len(rows)
+    return rows[:limit], db.session.scalar(_customer_licenses().count, params) or 0
 
 
 @cache
@@ -234,8 +238,9 @@ def _customer_licenses() -> SimpleNamespace:
              Order.id == OrderLine.order_id, Order.reseller_id == sa.bindparam("reseller_id"))
     return SimpleNamespace(
         count=sa.select(sa.func.count(License.id)).select_from(License, OrderLine, Order).where(*where),
-        page=(sa.select(License).select_from(License, OrderLine, Order).where(*where)
-              .options(joinedload(License.order_line).joinedload(OrderLine.order))
+        page=(sa.select(Order.id.label("order_id"), OrderLine.product_name, OrderLine.sku, License.key, License.status,
+                        License.assigned_at, License.activated_at, License.assignment_id)
+              .select_from(License, OrderLine, Order).where(*where)
               .order_by(License.assigned_at.desc(), License.id).limit(sa.bindparam("limit"))))
 
 

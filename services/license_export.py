@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from models import Customer, License, LicenseStatus, Order, OrderLine, db
+from models.orders import order_number
 
 HEADER = (_l("Order"), _l("Product"), _l("SKU"), _l("Key"), _l("Status"), _l("Customer code"),
           _l("Customer name"), _l("Assigned at (UTC)"), _l("Activated at (UTC)"))
@@ -39,7 +40,7 @@ def license_rows(reseller_id: int, customer_id: int | None = None) -> Iterator[t
     if customer_id is not None:
         stmt = stmt.where(License.customer_id == customer_id)
     for order_id, product, sku, key, status, code, name, assigned, activated in db.session.execute(stmt):
-        yield (f"{order_id:06d}", product, sku, key, status.value, code, name, _when(assigned), _when(activated))
+        yield (order_number(order_id), product, sku, key, status.value, code, name, _when(assigned), _when(activated))
 
 
 def csv_chunks(rows: Iterable[tuple], header: Iterable[str] = HEADER) -> Iterator[str]:

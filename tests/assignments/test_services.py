@@ -153,6 +153,8 @@ def test_lookups_stay_inside_the_reseller():
     assert assignments.reseller_email(other.reseller_id, email.id) is None
     licenses, total = assignments.customer_licenses(customer)
     assert total == 2 and {lic.assignment_id for lic in licenses} == {assignment.id}
+    newest, total = assignments.customer_licenses(customer, limit=1)  # more than shown: then they are counted
+    assert total == 2 and len(newest) == 1 and newest[0].order_id == order.id
     assert [c.id for c in assignments.active_customers(other.reseller_id)] == []
 
 
