@@ -70,7 +70,8 @@ def _reseller_orders(by_status: bool) -> tuple[sa.Select, sa.Select]:
 
 
 def lines_of(order_ids: list[int]) -> dict[int, list[sa.Row]]:
-    """The lines (product_name, sku, quantity) of a page of orders, in one query."""
+    """The lines of a page of orders, each with how many of its licenses are available, in one grouped query:
+    rows of (order_id, product_name, sku, quantity, available, licenses)."""
     lines: dict[int, list[sa.Row]] = {order_id: [] for order_id in order_ids}
     if order_ids:
         for line in db.session.execute(_lines_of(), {"order_ids": list(order_ids)}):
@@ -78,10 +79,20 @@ def lines_of(order_ids: list[int]) -> dict[int, list[sa.Row]]:
     return lines
 
 
+def availability_of(lines: dict[int, list[sa.Row]]) -> dict[int, tuple[int, int]]:
+    """(available, total) licenses per order, from lines_of()."""
+    return {order_id: (sum(line.available for line in rows), sum(line.licenses for line in rows))
+            for order_id, rows in lines.items()}
+
+
 @cache
 def _lines_of() -> sa.Select:
-    return (sa.select(OrderLine.order_id, OrderLine.product_name, OrderLine.sku, OrderLine.quantity)
-            .where(OrderLine.order_id.in_(sa.bindparam("order_ids", expanding=True))).order_by(OrderLine.id))
+    available = sa.func.coalesce(sa.func.sum(sa.case((License.status == LicenseStatus.AVAILABLE, 1), else_=0)), 0)
+    return (sa.select(OrderLine.order_id, OrderLine.product_name, OrderLine.sku, OrderLine.quantity,
+                      available.label("available"), sa.func.count(License.id).label("licenses"))
+            .outerjoin(License, License.order_line_id == OrderLine.id)
+            .where(OrderLine.order_id.in_(sa.bindparam("order_ids", expanding=True)))
+            .group_by(OrderLine.id).order_by(OrderLine.id))
 
 
 def availability(order_ids: list[int]) -> dict[int, tuple[int, int]]:

@@ -27,11 +27,12 @@ def test_pages_of_a_list_and_past_its_end(app):
 def test_a_filtered_page_counts_only_what_it_shows(app):
     buyer = make_user(Role.RESELLER)
     product = make_product()
-    make_order(buyer, lines=[(product, 1)], status=OrderStatus.APPROVED)
+    approved = make_order(buyer, lines=[(product, 1), (make_product(), 3)], status=OrderStatus.APPROVED)
     pending = make_order(buyer, lines=[(product, 2)])
     make_order(make_user(Role.RESELLER), lines=[(product, 1)])  # another reseller's
     db.session.commit()
     page = orders.reseller_orders(buyer.reseller_id, status=OrderStatus.PENDING)
     assert [o.id for o in page.items] == [pending.id] and page.total == 1
-    assert [(line.product_name, line.quantity) for line in orders.lines_of([pending.id])[pending.id]] == [
-        (product.name, 2)]
+    lines = orders.lines_of([pending.id, approved.id])
+    assert [(line.product_name, line.quantity) for line in lines[pending.id]] == [(product.name, 2)]
+    assert orders.availability_of(lines) == {pending.id: (0, 2), approved.id: (4, 4)}

@@ -20,10 +20,10 @@ def index():
     status = request.args.get("status", "")
     page = orders.reseller_orders(current_user.reseller_id, status=STATUS_FILTERS.get(status),
                                   page=request.args.get("page", 1, type=int))
-    order_ids = [o.id for o in page.items]
+    lines = orders.lines_of([o.id for o in page.items])
     return render("licenses/index.html", block="orders", orders=page, status=status if status in STATUS_FILTERS else "",
-                  lines=orders.lines_of(order_ids), availability=orders.availability(order_ids),
-                  labels=translated(STATUS_LABELS), filters=STATUS_FILTERS)
+                  lines=lines, availability=orders.availability_of(lines), labels=translated(STATUS_LABELS),
+                  filters=STATUS_FILTERS)
 
 
 def show_order(order: Order, *, confirming: bool = False, block: str | None = "licenses", **forms):
