@@ -193,21 +193,22 @@ def reseller_email(reseller_id: int | None, email_id: int) -> OutboxEmail | None
 
 
 def order_assignments(order: Order) -> list[AssignmentRow]:
-    """The order's assignments, newest first, each with its e-mails."""
-    rows = {a.id: AssignmentRow(a) for a in db.session.scalars(_order_assignments(), {"order_id": order.id})}
-    if rows:
-        emails = db.session.scalars(sa.select(OutboxEmail).where(
-            OutboxEmail.related_type == "Assignment", OutboxEmail.related_id.in_(rows)).order_by(OutboxEmail.id))
-        for email in emails:
-            rows[email.related_id].emails.append(email)
+    """The order's assignments, newest first, each with its e-mails, in one query."""
+    rows: dict[int, AssignmentRow] = {}
+    for assignment, email in db.session.execute(_order_assignments(), {"order_id": order.id}):
+        row = rows.setdefault(assignment.id, AssignmentRow(assignment))
+        if email is not None:
+            row.emails.append(email)
     return list(rows.values())
 
 
 @cache
 def _order_assignments() -> sa.Select:
-    return (sa.select(Assignment).join(Assignment.order_line).where(OrderLine.order_id == sa.bindparam("order_id"))
+    emails = sa.and_(OutboxEmail.related_type == "Assignment", OutboxEmail.related_id == Assignment.id)
+    return (sa.select(Assignment, OutboxEmail).join(Assignment.order_line).outerjoin(OutboxEmail, emails)
+            .where(OrderLine.order_id == sa.bindparam("order_id"))
             .options(joinedload(Assignment.customer), joinedload(Assignment.order_line))
-            .order_by(Assignment.id.desc()))
+            .order_by(Assignment.id.desc(), OutboxEmail.id))
 
 
 def emails_of(assignment: Assignment) -> list[OutboxEmail]:
