@@ -69,30 +69,31 @@ def _reseller_orders(by_status: bool) -> tuple[sa.Select, sa.Select]:
             sa.select(sa.func.count()).select_from(Order).where(*where))
 
 
-def lines_of(order_ids: list[int]) -> dict[int, list[sa.Row]]:
-    """The lines of a page of orders, each with how many of its licenses are available, in one grouped query:
-    rows of (order_id, product_name, sku, quantity, available, licenses)."""
+def lines_of(order_ids: list[int], *, counting_licenses: bool = False) -> dict[int, list[sa.Row]]:
+    """The lines of a page of orders, in one query: rows of (order_id, product_name, sku, quantity), and with
+    `counting_licenses` (available, licenses): how many of the line's licenses are available, of how many."""
     lines: dict[int, list[sa.Row]] = {order_id: [] for order_id in order_ids}
     if order_ids:
-        for line in db.session.execute(_lines_of(), {"order_ids": list(order_ids)}):
+        for line in db.session.execute(_lines_of(counting_licenses), {"order_ids": list(order_ids)}):
             lines[line.order_id].append(line)
     return lines
 
 
 def availability_of(lines: dict[int, list[sa.Row]]) -> dict[int, tuple[int, int]]:
-    """(available, total) licenses per order, from lines_of()."""
+    """(available, total) licenses per order, from lines_of(..., counting_licenses=True)."""
     return {order_id: (sum(line.available for line in rows), sum(line.licenses for line in rows))
             for order_id, rows in lines.items()}
 
 
 @cache
-def _lines_of() -> sa.Select:
+def _lines_of(counting_licenses: bool) -> sa.Select:
+    stmt = (sa.select(OrderLine.order_id, OrderLine.product_name, OrderLine.sku, OrderLine.quantity)
+            .where(OrderLine.order_id.in_(sa.bindparam("order_ids", expanding=True))).order_by(OrderLine.id))
+    if not counting_licenses:
+        return stmt
     available = sa.func.coalesce(sa.func.sum(sa.case((License.status == LicenseStatus.AVAILABLE, 1), else_=0)), 0)
-    return (sa.select(OrderLine.order_id, OrderLine.product_name, OrderLine.sku, OrderLine.quantity,
-                      available.label("available"), sa.func.count(License.id).label("licenses"))
-            .outerjoin(License, License.order_line_id == OrderLine.id)
-            .where(OrderLine.order_id.in_(sa.bindparam("order_ids", expanding=True)))
-            .group_by(OrderLine.id).order_by(OrderLine.id))
+    return (stmt.add_columns(available.label("available"), sa.func.count(License.id).label("licenses"))
+            .outerjoin(License, License.order_line_id == OrderLine.id).group_by(OrderLine.id))
 
 
 def availability(order_ids: list[int]) -> dict[int, tuple[int, int]]:

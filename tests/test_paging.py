@@ -33,6 +33,7 @@ def test_a_filtered_page_counts_only_what_it_shows(app):
     db.session.commit()
     page = orders.reseller_orders(buyer.reseller_id, status=OrderStatus.PENDING)
     assert [o.id for o in page.items] == [pending.id] and page.total == 1
-    lines = orders.lines_of([pending.id, approved.id])
+    lines = orders.lines_of([pending.id, approved.id], counting_licenses=True)
     assert [(line.product_name, line.quantity) for line in lines[pending.id]] == [(product.name, 2)]
     assert orders.availability_of(lines) == {pending.id: (0, 2), approved.id: (4, 4)}
+    assert [line.quantity for line in orders.lines_of([approved.id])[approved.id]] == [1, 3]

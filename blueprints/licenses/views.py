@@ -20,7 +20,7 @@ def index():
     status = request.args.get("status", "")
     page = orders.reseller_orders(current_user.reseller_id, status=STATUS_FILTERS.get(status),
                                   page=request.args.get("page", 1, type=int))
-    lines = orders.lines_of([o.id for o in page.items])
+    lines = orders.lines_of([o.id for o in page.items], counting_licenses=True)
     return render("licenses/index.html", block="orders", orders=page, status=status if status in STATUS_FILTERS else "",
                   lines=lines, availability=orders.availability_of(lines), labels=translated(STATUS_LABELS),
                   filters=STATUS_FILTERS)
