@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask_wtf.csrf import generate_csrf
 from jinja2 import pass_context
 from markupsafe import Markup
@@ -55,30 +55,39 @@ def render_helpers() -> dict:
     helpers = {"_": gettext, "gettext": gettext, "ngettext": ngettext, "viewer": viewer}
     if has_request_context():
         helpers["csrf_token"] = _once_per_render_csrf_token()
+        url_for_root = current_app.extensions.get("canal_url_for")
+        if url_for_root is not None:
+            helpers["url_for"] = url_for_root(request.script_root)
     return helpers
 
 
 def memoized_url_for(app: Flask):
     """app.url_for for templates, memoized: a page builds the same links many times over (static files, the
-    navigation, a row's actions), and werkzeug takes ~5 µs a build. Only relative URLs built in a request, from
-    int and str values, are kept; they depend on nothing else than the app's mount point (script_root)."""
+    navigation, a row's actions), and werkzeug takes ~5 µs a build. Only relative URLs from int and str values
+    are kept; they depend on nothing else than the app's mount point (script_root). Returns a function that
+    makes the url_for of a render, bound to its request's script_root."""
     build = app.url_for
 
     @lru_cache(maxsize=8192)
     def relative_url(script_root: str, endpoint: str, values: tuple) -> str:
         return build(endpoint, **dict(values))
 
-    def url_for(endpoint: str, /, **values) -> str:
-        if (endpoint[:1] == "." or not has_request_context()
-                or not all(type(value) in (int, str) and key[:1] != "_" for key, value in values.items())):
-            return build(endpoint, **values)
-        return relative_url(request.script_root, endpoint, tuple(values.items()))
+    def bound_to(script_root: str):
+        def url_for(endpoint: str, /, **values) -> str:
+            if endpoint[:1] == ".":
+                return build(endpoint, **values)
+            for key, value in values.items():
+                if key[:1] == "_" or (type(value) is not int and type(value) is not str):
+                    return build(endpoint, **values)
+            return relative_url(script_root, endpoint, tuple(values.items()))
 
-    return url_for
+        return url_for
+
+    return bound_to
 
 
 def init_app(app: Flask) -> None:
     app.context_processor(render_helpers)
     # A url_defaults function could make the same call build another URL: then nothing is memoized.
     if not app.url_default_functions:
-        app.jinja_env.globals["url_for"] = memoized_url_for(app)
+        app.extensions["canal_url_for"] = memoized_url_for(app)
