@@ -28,7 +28,7 @@ class TranslatingEnvironment(Environment):
     def _load_template(self, name, globals):  # noqa: A002 (Jinja's signature)
         if self.loader is None:
             raise TypeError("no loader for this environment specified")
-        cache_key = (weakref.ref(self.loader), name, str(get_locale()))
+        cache_key = (weakref.ref(self.loader), name, get_locale())  # a babel Locale hashes by its parts
         template = self.cache.get(cache_key) if self.cache is not None else None
         if template is not None and (not self.auto_reload or template.is_up_to_date):
             if globals:
