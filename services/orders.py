@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
-from models import License, LicenseStatus, Order, OrderLine, OrderStatus, User, db, utcnow
+from models import Customer, License, LicenseStatus, Order, OrderLine, OrderStatus, User, db, utcnow
 from services import DomainError, audit, outbox
 from services.connectors import get_connector
 from services.paging import Page, offset_window, page_of
@@ -126,16 +126,17 @@ def _order_lines() -> sa.Select:
 
 
 def order_licenses(order: Order, *, total: int, page: int = 1) -> Page:
-    """A page of the order's licenses (of `total`), with their customers. Their lines come from the session:
-    order_lines() loaded them."""
-    return page_of(_order_licenses(), {"order_id": order.id}, page, LICENSES_PER_PAGE, total=total)
+    """A page of the order's licenses (of `total`), as rows of what the order page shows: product_name, sku,
+    seq, key, status, customer_name."""
+    return page_of(_order_licenses(), {"order_id": order.id}, page, LICENSES_PER_PAGE, total=total, scalars=False)
 
 
 @cache
 def _order_licenses() -> sa.Select:
-    return offset_window(sa.select(License).join(License.order_line)
-                         .where(OrderLine.order_id == sa.bindparam("order_id"))
-                         .options(joinedload(License.customer)).order_by(OrderLine.id, License.seq))
+    return offset_window(sa.select(OrderLine.product_name, OrderLine.sku, License.seq, License.key, License.status,
+                                   Customer.name.label("customer_name"))
+                         .join(License.order_line).outerjoin(Customer, Customer.id == License.customer_id)
+                         .where(OrderLine.order_id == sa.bindparam("order_id")).order_by(OrderLine.id, License.seq))
 
 
 def pending_orders(*, page: int = 1) -> Page:
