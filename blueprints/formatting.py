@@ -21,6 +21,7 @@ from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 
+from models.catalog import tag_list
 from models.orders import order_number
 from services.locales import regional_locale, translate_stored
 
@@ -182,4 +183,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(money=money, number=number, local_datetime=local_datetime,
                                  utc_datetime=utc_datetime, reason=reason,
                                  utc_and_local=utc_and_local, status_label=status_label_filter,
-                                 order_number=order_number)
+                                 order_number=order_number, tag_list=tag_list)

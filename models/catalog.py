@@ -79,11 +79,16 @@ class Product(TimestampMixin, db.Model):
 
     @property
     def tag_list(self) -> list[str]:
-        return [t.strip() for t in self.tags.split(",") if t.strip()]
+        return tag_list(self.tags)
 
     @property
     def margin(self) -> Decimal:
         return self.price - self.cost
+
+
+def tag_list(tags: str) -> list[str]:
+    """The tags of a product's comma-separated `tags` (also the |tag_list template filter)."""
+    return [t.strip() for t in tags.split(",") if t.strip()]
 
 
 class ProductPrice(db.Model):

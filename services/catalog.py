@@ -4,7 +4,6 @@ from __future__ import annotations
 from functools import cache
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager
 
 from models import Category, Product, Vendor, db
 from services import search
@@ -13,6 +12,8 @@ from services.paging import Page, offset_window, page_of
 PER_PAGE = 20
 MAX_TERMS = 8
 COUNT_CAP = 200  # "200+ products": counting further scans most of a large catalog on each keystroke
+LISTED = (Product.id, Product.name, Product.sku, Product.tags, Product.price, Product.kind, Product.max_quantity,
+          Vendor.name.label("vendor_name"), Category.name.label("category_name"))
 
 
 def _active_products() -> sa.Select:
@@ -47,7 +48,8 @@ def vendor_categories(vendor: Vendor) -> list[tuple[Category, int]]:
 
 def search_products(q: str = "", *, vendor: Vendor | None = None, category: Category | None = None,
                     page: int = 1, per_page: int = PER_PAGE) -> Page:
-    """Active products matching every word of `q` in name, SKU, brand or tags, a page at a time.
+    """Active products matching every word of `q` in name, SKU, brand or tags, a page at a time, as rows of
+    what the list shows (LISTED).
 
     The total is counted only up to COUNT_CAP (or just past this page): a broad term matches most of a large
     catalog, and counting every match on each keystroke scans it all. `capped` says the total is "at least".
@@ -59,7 +61,7 @@ def search_products(q: str = "", *, vendor: Vendor | None = None, category: Cate
     params.update(vendor_id=vendor.id if vendor else None, category_id=category.id if category else None)
     limit = max(COUNT_CAP, page * per_page + per_page)
     total = db.session.scalar(count, {**params, "cap": limit + 1})
-    products = page_of(items, params, page, per_page, total=min(total, limit))
+    products = page_of(items, params, page, per_page, total=min(total, limit), scalars=False)
     products.capped = total > limit
     return products
 
@@ -75,8 +77,7 @@ def _search(dialect: str, terms: int, by_vendor: bool, by_category: bool) -> tup
     for i in range(terms):
         stmt = stmt.where(search.contains(sa.bindparam(f"term_{i}", type_=sa.String()),
                                           Product.name, Product.sku, Vendor.name, Product.tags))
-    items = offset_window(stmt.options(contains_eager(Product.vendor), contains_eager(Product.category))
-                          .order_by(Vendor.name, Product.name, Product.id))
+    items = offset_window(stmt.with_only_columns(*LISTED).order_by(Vendor.name, Product.name, Product.id))
     matches = stmt.with_only_columns(Product.id).limit(sa.bindparam("cap")).subquery()
     return items, sa.select(sa.func.count()).select_from(matches)
 
