@@ -12,15 +12,16 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload
 
-from models import Customer, License, LicenseStatus, Order, OrderLine, OrderStatus, User, db, utcnow
+from models import Customer, License, LicenseStatus, Order, OrderLine, OrderStatus, Reseller, User, db, utcnow
 from services import DomainError, audit, outbox
 from services.connectors import get_connector
 from services.paging import Page, offset_window, page_of
 
 PER_PAGE = 20
 LICENSES_PER_PAGE = 50
+# What a list of orders shows of each (licenses list, approvals).
+LISTED = (Order.id, Order.status, Order.created_at, Order.description, Order.total, Order.currency)
 
 # What resellers read (an approved order is "Done" to them) and the ?status= filter values.
 STATUS_LABELS = {OrderStatus.PENDING: _l("Pending"), OrderStatus.APPROVED: _l("Done"),
@@ -55,9 +56,9 @@ def _reseller_order() -> sa.Select:
 
 
 def reseller_orders(reseller_id: int, *, status: OrderStatus | None = None, page: int = 1) -> Page:
-    """A page of the reseller's orders, newest first (their lines: lines_of())."""
+    """A page of the reseller's orders, newest first, as rows of LISTED (their lines: lines_of())."""
     items, count = _reseller_orders(status is not None)
-    return page_of(items, {"reseller_id": reseller_id, "status": status}, page, PER_PAGE, count=count)
+    return page_of(items, {"reseller_id": reseller_id, "status": status}, page, PER_PAGE, count=count, scalars=False)
 
 
 @cache
@@ -65,7 +66,7 @@ def _reseller_orders(by_status: bool) -> tuple[sa.Select, sa.Select]:
     where = [Order.reseller_id == sa.bindparam("reseller_id")]
     if by_status:
         where.append(Order.status == sa.bindparam("status", type_=Order.status.type))
-    return (offset_window(sa.select(Order).where(*where).order_by(Order.id.desc())),
+    return (offset_window(sa.select(*LISTED).where(*where).order_by(Order.id.desc())),
             sa.select(sa.func.count()).select_from(Order).where(*where))
 
 
@@ -140,15 +141,16 @@ def _order_licenses() -> sa.Select:
 
 
 def pending_orders(*, page: int = 1) -> Page:
-    """The approvals queue, oldest first, each order with its reseller (their lines: lines_of())."""
+    """The approvals queue, oldest first, as rows of LISTED with reseller_name (their lines: lines_of())."""
     items, count = _pending_orders()
-    return page_of(items, {"status": OrderStatus.PENDING}, page, PER_PAGE, count=count)
+    return page_of(items, {"status": OrderStatus.PENDING}, page, PER_PAGE, count=count, scalars=False)
 
 
 @cache
 def _pending_orders() -> tuple[sa.Select, sa.Select]:
     pending = Order.status == sa.bindparam("status", type_=Order.status.type)
-    return (offset_window(sa.select(Order).where(pending).options(joinedload(Order.reseller)).order_by(Order.id)),
+    return (offset_window(sa.select(*LISTED, Reseller.name.label("reseller_name")).join(Order.reseller)
+                          .where(pending).order_by(Order.id)),
             sa.select(sa.func.count()).select_from(Order).where(pending))
 
 
