@@ -9,9 +9,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload
 
-from models import Customer, CustomerStatus, Import, ImportItem, ImportStatus, Reseller, Subscription, User, db
+from models import Customer, CustomerStatus, Import, ImportItem, ImportStatus, Product, Reseller, Subscription, User, db
 from services import DomainError, audit, search
 from services.addresses import AddressError, clean_address
 
@@ -55,8 +54,10 @@ def get_customer(reseller_id: int, customer_id: int) -> Customer | None:
     return db.session.scalar(_statements().customer, {"customer_id": customer_id, "reseller_id": reseller_id})
 
 
-def subscriptions_of(customer: Customer) -> list[Subscription]:
-    return list(db.session.scalars(_statements().subscriptions, {"customer_id": customer.id}))
+def subscriptions_of(customer: Customer) -> list[sa.Row]:
+    """The customer's subscriptions, newest first, as rows of what its page shows (with product_name and
+    product_sku)."""
+    return list(db.session.execute(_statements().subscriptions, {"customer_id": customer.id}))
 
 
 def scheduled_imports(customer: Customer, limit: int = 20) -> list[Import]:
@@ -71,8 +72,11 @@ def _statements() -> SimpleNamespace:
     return SimpleNamespace(
         customer=sa.select(Customer).where(Customer.id == customer_id,
                                            Customer.reseller_id == sa.bindparam("reseller_id")),
-        subscriptions=(sa.select(Subscription).where(Subscription.customer_id == customer_id)
-                       .options(joinedload(Subscription.product)).order_by(Subscription.created_at.desc())),
+        subscriptions=(sa.select(Subscription.name, Subscription.quantity, Subscription.billing_type,
+                                 Subscription.status, Subscription.created_at, Subscription.cancellable_until,
+                                 Product.name.label("product_name"), Product.sku.label("product_sku"))
+                       .join(Subscription.product).where(Subscription.customer_id == customer_id)
+                       .order_by(Subscription.created_at.desc())),
         scheduled=(sa.select(Import).join(ImportItem)
                    .where(ImportItem.customer_id == customer_id,
                           Import.status.in_((ImportStatus.PENDING, ImportStatus.RUNNING)))
