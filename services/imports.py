@@ -19,7 +19,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from jobs import enqueue_after_commit
 from models import (
@@ -33,9 +33,10 @@ from models import (
     utcnow,
 )
 from models.json_rows import JsonRows
-from services import DomainError, audit, outbox, provisioning
+from services import DomainError, audit, import_batch, outbox, provisioning
 from services import provisioning_rules as rules
 from services.connectors import get_connector
+from services.import_batch import BatchImport, BatchItem
 
 log = logging.getLogger(__name__)
 
@@ -90,10 +91,7 @@ def run_claimed(token: str, ids: Sequence[int]) -> int:
     The vendor calls come first; then the batch's writes are a few statements whatever its size: the
     results (only where the claim still holds), the items, the subscriptions and the e-mails.
     """
-    imports = list(db.session.scalars(
-        sa.select(Import).where(Import.id.in_(ids)).order_by(Import.run_at, Import.id)
-        .options(joinedload(Import.reseller), joinedload(Import.created_by),
-                 selectinload(Import.items).options(joinedload(ImportItem.customer), joinedload(ImportItem.product)))))
+    imports = import_batch.load_batch(ids)
     items = [item for imp in imports for item in imp.items]
     facts = rules.load_facts({(imp.reseller_id, item.product_id) for imp in imports for item in imp.items},
                              {item.customer_id for item in items})
@@ -111,8 +109,8 @@ def run_claimed(token: str, ids: Sequence[int]) -> int:
 
 @dataclass
 class _Result:
-    imp: Import
-    outcomes: list[tuple[ImportItem, list[str], str]]  # each item run now: (item, reasons, external id)
+    imp: BatchImport
+    outcomes: list[tuple[BatchItem, list[str], str]]  # each item run now: (item, reasons, external id)
 
     @property
     def failed(self) -> int:
@@ -127,7 +125,7 @@ class _Result:
         return ImportStatus.FAILED if self.failed else ImportStatus.COMPLETED
 
 
-def _run_one(imp: Import, facts: rules.Facts, connector) -> _Result:
+def _run_one(imp: BatchImport, facts: rules.Facts, connector) -> _Result:
     pending = [item for item in imp.items if item.status is ItemStatus.PENDING]  # a retry skips completed ones
     outcomes = []
     for item in pending:
@@ -194,7 +192,7 @@ def _item_statement(dialect_name: str) -> sa.Update:
             .values(status=rows.c.status, external_id=rows.c.external_id, reasons=rows.c.reasons))
 
 
-def _outcome(imp: Import, item: ImportItem, facts: rules.Facts, connector) -> tuple[list[str], str]:
+def _outcome(imp: BatchImport, item: BatchItem, facts: rules.Facts, connector) -> tuple[list[str], str]:
     if imp.attempts > MAX_ATTEMPTS:
         return [_("The import was interrupted %(n)s times and was stopped; retry it.", n=MAX_ATTEMPTS)], ""
     try:
@@ -211,7 +209,7 @@ def _completion_emails(results: list[_Result]) -> dict[int, dict]:
     default = current_app.config["BABEL_DEFAULT_LOCALE"]
 
     def language(result: _Result) -> str:
-        return result.imp.created_by.locale or default
+        return result.imp.creator_locale or default
 
     emails = {}
     for locale, same_language in groupby(sorted(results, key=language), key=language):
@@ -222,11 +220,12 @@ def _completion_emails(results: list[_Result]) -> dict[int, dict]:
 
 
 def _completion_email(render, result: _Result) -> dict:
-    imp, creator = result.imp, result.imp.created_by
-    return render(creator.email, "import_completed", related=imp, import_name=imp.name,
-                  created_by=creator.name or creator.email, created_at=imp.created_at, import_type=imp.import_type,
-                  status=result.status.value, completed=result.completed, failed=result.failed,
-                  reasons=[reason for _, reasons, _ in result.outcomes for reason in reasons])
+    imp = result.imp
+    email = render(imp.creator_email, "import_completed", import_name=imp.name,
+                   created_by=imp.creator_name or imp.creator_email, created_at=imp.created_at,
+                   import_type=imp.import_type, status=result.status.value, completed=result.completed,
+                   failed=result.failed, reasons=[reason for _, reasons, _ in result.outcomes for reason in reasons])
+    return {**email, "related_type": "Import", "related_id": imp.id}
 
 
 # --- user actions --------------------------------------------------------------------------------

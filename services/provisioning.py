@@ -34,6 +34,7 @@ from models.json_rows import JsonRows
 from services import DomainError, audit
 from services import provisioning_rules as rules
 from services.connectors import Connector, ConnectorError
+from services.import_batch import BatchImport, BatchItem
 
 MIN_LEAD = timedelta(minutes=1)
 MAX_LEAD = timedelta(days=365)
@@ -157,7 +158,8 @@ def schedule_service(customer: Customer, product: Product, config: dict, user: U
     return imp
 
 
-def provision_item(imp: Import, item: ImportItem, facts: rules.Facts, connector: Connector) -> tuple[list[str], str]:
+def provision_item(imp: Import | BatchImport, item: ImportItem | BatchItem, facts: rules.Facts,
+                   connector: Connector) -> tuple[list[str], str]:
     """Validate again and provision through the connector (idempotent on the import id); no writes."""
     checks = rules.check_rules(imp.reseller, item.customer, item.product, item.config, facts, connector, at_run=True)
     reasons = [c.reason for c in checks if not c.ok]
@@ -179,7 +181,8 @@ def record_subscription(imp: Import, item: ImportItem, external_id: str, facts: 
     return subscription
 
 
-def subscription_values(imp: Import, item: ImportItem, external_id: str, now: datetime) -> dict:
+def subscription_values(imp: Import | BatchImport, item: ImportItem | BatchItem, external_id: str,
+                        now: datetime) -> dict:
     """The columns of the subscription an item creates, at the product's price of `now`."""
     config, product = item.config, item.product
     billing_start = date.fromisoformat(config["billing_start"]) if config.get("billing_start") else None
