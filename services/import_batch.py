@@ -31,7 +31,7 @@ from models import (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class BatchReseller:
     id: int
     status: ResellerStatus
@@ -41,7 +41,7 @@ class BatchReseller:
         return self.status is ResellerStatus.ACTIVE
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class BatchCustomer:
     id: int
     code: str
@@ -54,7 +54,7 @@ class BatchCustomer:
         return self.status is CustomerStatus.ACTIVE
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class BatchItem:
     id: int
     customer_id: int | None
@@ -67,7 +67,7 @@ class BatchItem:
     product: Product | None
 
 
-@dataclass
+@dataclass(slots=True)
 class BatchImport:
     id: int
     reseller_id: int
