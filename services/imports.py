@@ -289,6 +289,7 @@ class ImportPage:
     per_page: int
     next_cursor: str | None   # ?after= for the following page
     prev_cursor: str | None   # ?before= for the preceding page
+    active: bool              # any of the reseller's imports (on this page or not) is pending or running
 
 
 def list_imports(reseller_id: int, sort: str = "created", direction: str = "desc", per_page: int = 10,
@@ -313,13 +314,15 @@ def list_imports(reseller_id: int, sort: str = "created", direction: str = "desc
     has_prev = (cursor is not None) if not backwards else more
     return ImportPage(rows, sort, direction, per_page,
                       _encode(rows[-1], sort) if rows and has_next else None,
-                      _encode(rows[0], sort) if rows and has_prev else None)
+                      _encode(rows[0], sort) if rows and has_prev else None,
+                      rows[0].any_active if rows else has_active(reseller_id))
 
 
 @cache
 def _page_statement(sort: str, ascending: bool, after_cursor: bool) -> sa.Select:
     """One of the eight shapes of a My imports page query, built once (docs/CONVENTIONS.md)."""
-    stmt = (sa.select(*LISTED, User.name.label("creator_name"), User.email.label("creator_email"))
+    active = _active_statement().exists().correlate(None).label("any_active")  # has_active(), in the same query
+    stmt = (sa.select(*LISTED, User.name.label("creator_name"), User.email.label("creator_email"), active)
             .join(User, User.id == Import.created_by_id).where(Import.reseller_id == sa.bindparam("reseller_id")))
     if after_cursor:
         key = sa.tuple_(SORTS[sort], Import.id)

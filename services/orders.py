@@ -58,7 +58,7 @@ def _reseller_order() -> sa.Select:
 def reseller_orders(reseller_id: int, *, status: OrderStatus | None = None, page: int = 1) -> Page:
     """A page of the reseller's orders, newest first, as rows of LISTED (their lines: lines_of())."""
     items, count = _reseller_orders(status is not None)
-    return page_of(items, {"reseller_id": reseller_id, "status": status}, page, PER_PAGE, count=count, scalars=False)
+    return page_of(items, {"reseller_id": reseller_id, "status": status}, page, PER_PAGE, count=count)
 
 
 @cache
@@ -66,8 +66,8 @@ def _reseller_orders(by_status: bool) -> tuple[sa.Select, sa.Select]:
     where = [Order.reseller_id == sa.bindparam("reseller_id")]
     if by_status:
         where.append(Order.status == sa.bindparam("status", type_=Order.status.type))
-    return (offset_window(sa.select(*LISTED).where(*where).order_by(Order.id.desc())),
-            sa.select(sa.func.count()).select_from(Order).where(*where))
+    count = sa.select(sa.func.count()).select_from(Order).where(*where)
+    return offset_window(sa.select(*LISTED).where(*where).order_by(Order.id.desc()), count), count
 
 
 def lines_of(order_ids: list[int], *, counting_licenses: bool = False) -> dict[int, list[sa.Row]]:
@@ -129,7 +129,7 @@ def _order_lines() -> sa.Select:
 def order_licenses(order: Order, *, total: int, page: int = 1) -> Page:
     """A page of the order's licenses (of `total`), as rows of what the order page shows: product_name, sku,
     seq, key, status, customer_name."""
-    return page_of(_order_licenses(), {"order_id": order.id}, page, LICENSES_PER_PAGE, total=total, scalars=False)
+    return page_of(_order_licenses(), {"order_id": order.id}, page, LICENSES_PER_PAGE, total=total)
 
 
 @cache
@@ -143,15 +143,15 @@ def _order_licenses() -> sa.Select:
 def pending_orders(*, page: int = 1) -> Page:
     """The approvals queue, oldest first, as rows of LISTED with reseller_name (their lines: lines_of())."""
     items, count = _pending_orders()
-    return page_of(items, {"status": OrderStatus.PENDING}, page, PER_PAGE, count=count, scalars=False)
+    return page_of(items, {"status": OrderStatus.PENDING}, page, PER_PAGE, count=count)
 
 
 @cache
 def _pending_orders() -> tuple[sa.Select, sa.Select]:
     pending = Order.status == sa.bindparam("status", type_=Order.status.type)
-    return (offset_window(sa.select(*LISTED, Reseller.name.label("reseller_name")).join(Order.reseller)
-                          .where(pending).order_by(Order.id)),
-            sa.select(sa.func.count()).select_from(Order).where(pending))
+    count = sa.select(sa.func.count()).select_from(Order).where(pending)
+    return offset_window(sa.select(*LISTED, Reseller.name.label("reseller_name")).join(Order.reseller)
+                         .where(pending).order_by(Order.id), count), count
 
 
 def pending_count() -> int:

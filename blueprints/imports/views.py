@@ -27,7 +27,7 @@ def index():
     page = imports.list_imports(current_user.reseller_id, args["sort"], args["dir"], args["per_page"],
                                 after=args.get("after"), before=args.get("before"))
     open_ids = set(request.args.getlist("open", type=int)) & {imp.id for imp in page.items}
-    polling = imports.has_active(current_user.reseller_id)
+    polling = page.active
     html = render("imports/index.html", block="imports_table", page=page, args=args, polling=polling,
                   open_items=imports.items_by_import(sorted(open_ids)),
                   per_page_choices=imports.PER_PAGE_CHOICES)

@@ -5,7 +5,7 @@ from wtforms.validators import InputRequired, Length, NumberRange
 
 from blueprints.catalog.forms import QuantityField
 from blueprints.security import MAX_ID
-from models import Order, OrderLine
+from models import Order, OrderLine, OrderStatus
 from services import assignments
 
 
@@ -33,9 +33,10 @@ def assignment_context(order: Order, lines: list[tuple[OrderLine, int, int]], re
                        send_for: int | None = None) -> dict:
     """What the order page needs for "Assign" and the assignments table (forms kept on a 422); `lines`: each
     line with its available and total licenses (services.orders.order_lines)."""
-    rows = assignments.order_assignments(order)
-    return {"assign_form": assign_form or AssignForm(formdata=None), "rows": rows,
-            "lines": [(line, available) for line, available, _total in lines] if order.status.value == "APPROVED"
-            else [],
-            "customers": assignments.active_customers(reseller_id), "in_flight": assignments.in_flight,
+    approved = order.status is OrderStatus.APPROVED  # only then the page shows assignments and the form
+    lines = [(line, available) for line, available, _total in lines] if approved else []
+    return {"assign_form": assign_form or AssignForm(formdata=None),
+            "rows": assignments.order_assignments(order) if approved else [], "lines": lines,
+            "customers": assignments.active_customers(reseller_id) if any(n for _, n in lines) else [],
+            "in_flight": assignments.in_flight,
             "send_form": send_form or SendToForm(formdata=None), "send_for": send_for}

@@ -140,3 +140,18 @@ def test_another_resellers_import_answers_404(client, setup):
 def test_empty_state(client, setup):
     assert "No imports yet." in client.get("/imports/").text
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Import)) == 0
+
+
+def test_a_pending_import_off_the_page_keeps_the_page_polling(client, setup):
+    user, customer, product = setup
+    pending = schedule(user, customer, product, run_at=utcnow() + timedelta(days=2))
+    newer = [schedule(user, customer, product, run_at=utcnow() + timedelta(days=2)) for _ in range(10)]
+    for imp in newer:
+        imp.status = ImportStatus.COMPLETED
+    db.session.commit()
+    page = client.get("/imports/?per_page=10", headers=HX)
+    assert pending.id not in row_ids(page.text) and len(row_ids(page.text)) == 10
+    assert page.status_code == 200 and 'hx-trigger="every 2s"' in page.text
+    pending.status = ImportStatus.CANCELLED
+    db.session.commit()
+    assert client.get("/imports/?per_page=10", headers=HX).status_code == 286
