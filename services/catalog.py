@@ -60,8 +60,9 @@ def search_products(q: str = "", *, vendor: Vendor | None = None, category: Cate
     params = {f"term_{i}": term for i, term in enumerate(terms)}
     params.update(vendor_id=vendor.id if vendor else None, category_id=category.id if category else None)
     limit = max(COUNT_CAP, page * per_page + per_page)
-    products = page_of(items, {**params, "cap": limit + 1}, page, per_page, count=count)
-    products.total, products.capped = min(products.total, limit), products.total > limit
+    total = db.session.scalar(count, {**params, "cap": limit + 1})
+    products = page_of(items, params, page, per_page, total=min(total, limit))
+    products.capped = total > limit
     return products
 
 
@@ -76,9 +77,11 @@ def _search(dialect: str, terms: int, by_vendor: bool, by_category: bool) -> tup
     for i in range(terms):
         stmt = stmt.where(search.contains(sa.bindparam(f"term_{i}", type_=sa.String()),
                                           Product.name, Product.sku, Vendor.name, Product.tags))
+    # The count stays a query of its own: as a subquery of the page's, SQLite builds a temporary index on
+    # product for it on every search (10 ms).
     matches = stmt.with_only_columns(Product.id).limit(sa.bindparam("cap")).subquery()
-    count = sa.select(sa.func.count()).select_from(matches)
-    return offset_window(stmt.with_only_columns(*LISTED).order_by(Vendor.name, Product.name, Product.id), count), count
+    items = offset_window(stmt.with_only_columns(*LISTED).order_by(Vendor.name, Product.name, Product.id))
+    return items, sa.select(sa.func.count()).select_from(matches)
 
 
 def active_product(product_id: int) -> Product | None:
