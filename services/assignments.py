@@ -63,11 +63,17 @@ class AssignmentRow:
 def active_customers(reseller_id: int, q: str = "", limit: int = SEARCH_LIMIT) -> list[sa.Row]:
     """The reseller's ACTIVE customers by code, matching `q` on code, name or e-mail: rows of (id, code, name),
     all the customer picker shows (fifty whole Customer objects cost ~0.4 ms more on every order page)."""
-    stmt = sa.select(Customer.id, Customer.code, Customer.name).where(Customer.reseller_id == reseller_id,
-                                                                      Customer.status == CustomerStatus.ACTIVE)
+    stmt = _active_customers()
     if q:
         stmt = stmt.where(search.contains(q, Customer.code, Customer.name, Customer.email))
-    return list(db.session.execute(stmt.order_by(Customer.code).limit(limit)))
+    return list(db.session.execute(stmt, {"reseller_id": reseller_id, "limit": limit}))
+
+
+@cache
+def _active_customers() -> sa.Select:
+    return (sa.select(Customer.id, Customer.code, Customer.name)
+            .where(Customer.reseller_id == sa.bindparam("reseller_id"), Customer.status == CustomerStatus.ACTIVE)
+            .order_by(Customer.code).limit(sa.bindparam("limit")))
 
 
 def assign_licenses(order: Order, line_id: int | None, customer: Customer, quantity: int | None,

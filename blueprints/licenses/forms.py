@@ -39,4 +39,4 @@ def assignment_context(order: Order, lines: list[tuple[OrderLine, int, int]], re
             "rows": assignments.order_assignments(order) if approved else [], "lines": lines,
             "customers": assignments.active_customers(reseller_id) if any(n for _, n in lines) else [],
             "in_flight": assignments.in_flight,
-            "send_form": send_form or SendToForm(formdata=None), "send_for": send_for}
+            "send_form": send_form, "send_for": send_for}  # a send form only to show its errors again
