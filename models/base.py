@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Annotated
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy.engine import Engine
@@ -65,9 +66,11 @@ class Session(FlaskSession):
         bind = super().get_bind(*args, **kwargs)
         if not self.info.get("autocommit") or not isinstance(bind, Engine) or bind.dialect.name != "postgresql":
             return bind
-        if self.info.get("autocommit_engine") is None:
-            self.info["autocommit_engine"] = bind.execution_options(isolation_level="AUTOCOMMIT")
-        return self.info["autocommit_engine"]
+        # One per engine and app: making it registers event listeners, ~0.13 ms.
+        engines = current_app.extensions.setdefault("canal_autocommit_engines", {})
+        if bind not in engines:
+            engines[bind] = bind.execution_options(isolation_level="AUTOCOMMIT")
+        return engines[bind]
 
 
 db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
