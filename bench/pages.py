@@ -94,21 +94,28 @@ def load_pages(backend: Backend, seconds: int, log: Path) -> dict[str, dict]:
                 size = _size(base + path, cookies[who])
             except OSError as exc:
                 raise RuntimeError(f"{name}: {exc}; gunicorn's log: {log.read_text()[-3000:]}") from exc
-            page = _figures(load.run_wrk(base + path, cookie=cookies[who], seconds=seconds))
+            page = _figures(_measure(base + path, cookies[who], seconds))
             with server.gunicorn("bench.ceiling:create_app()", {"CEILING_BYTES": str(size)}, workers=WORKERS,
                                  ready_path="/") as ceiling_base:
-                ceiling = _figures(load.run_wrk(ceiling_base + "/", seconds=seconds))
+                ceiling = _figures(_measure(ceiling_base + "/", None, seconds))
             results[name] = _with_ceiling(page, size, ceiling)
     with server.gunicorn("bench.floor:create_app()", {**backend.env, "FLOOR_BYTES": str(FLOOR_BYTES)},
                          workers=WORKERS, log=log) as base:
         cookie = session.login_cookie(base, BENCH_EMAIL, DEMO_PASSWORD)
         for name, path in FLOOR.items():
-            page = _figures(load.run_wrk(base + path, cookie=cookie, seconds=seconds))
+            page = _figures(_measure(base + path, cookie, seconds))
             with server.gunicorn("bench.ceiling:create_app()", {"CEILING_BYTES": str(FLOOR_BYTES)}, workers=WORKERS,
                                  ready_path="/") as ceiling_base:
-                ceiling = _figures(load.run_wrk(ceiling_base + "/", seconds=seconds))
+                ceiling = _figures(_measure(ceiling_base + "/", None, seconds))
             results[name] = _with_ceiling(page, FLOOR_BYTES, ceiling)
     return results
+
+
+def _measure(url: str, cookie: str | None, seconds: int) -> load.LoadResult:
+    """wrk after a one-second run that is not counted: every gunicorn worker has then compiled the page's
+    templates (once per worker and language, as after a deploy), so the figures are the steady state."""
+    load.run_wrk(url, cookie=cookie, seconds=1)
+    return load.run_wrk(url, cookie=cookie, seconds=seconds)
 
 
 def _with_ceiling(page: dict, size: int, ceiling: dict) -> dict:
