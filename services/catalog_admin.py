@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from models import Category, Product, ProductKind, ProductPrice, User, Vendor, db, utcnow
-from services import DomainError, audit, search
+from services import DomainError, audit, catalog
 
 PRODUCT_FIELDS = ("sku", "name", "description", "vendor_id", "category_id", "kind", "price", "cost", "currency",
                   "billing_types", "terms_text", "once_per_account", "prerequisite_id", "tags", "max_quantity",
@@ -101,7 +101,7 @@ def search_products(query: str = "") -> sa.Select:
     """Every product (active or not) whose SKU, name, vendor or tags contain each word of `query`."""
     stmt = sa.select(Product).join(Product.vendor).order_by(Vendor.name, Product.name, Product.id)
     for term in query.split()[:8]:
-        stmt = stmt.where(search.contains(term[:100], Product.sku, Product.name, Vendor.name, Product.tags))
+        stmt = stmt.where(catalog.product_matches(term[:100]))
     return stmt
 
 

@@ -60,3 +60,20 @@ def test_results_come_a_page_at_a_time():
     assert (first.total, first.pages, len(first.items), len(second.items)) == (25, 2, 20, 5)
     assert names(second)[0] == "Kaspersky 20"
     assert catalog.search_products("kaspersky", page=9).items == []
+
+
+def test_a_narrow_and_a_broad_search_list_the_same_pages(monkeypatch):
+    # Up to the count cap, the matches are read in one pass and sorted; past it, the catalog is walked in
+    # the list's order. Both must give the same pages: compare them with the cap set below the matches.
+    microsoft, eset = make_vendor("Microsoft"), make_vendor("ESET")
+    for i in range(7):
+        make_product(name=f"Office {i}", sku=f"MS-{i}", vendor=microsoft if i % 2 else eset)
+    make_product(name="Windows", sku="OFFICE-LIKE", vendor=microsoft)  # found by its SKU
+    make_product(name="Antivirus", vendor=eset, tags="security")
+    narrow = [names(catalog.search_products("OFFICE", page=p, per_page=3)) for p in (1, 2, 3, 4)]
+    monkeypatch.setattr(catalog, "COUNT_CAP", 2)
+    broad = [catalog.search_products("OFFICE", page=p, per_page=3) for p in (1, 2, 3, 4)]
+    assert [names(page) for page in broad] == narrow
+    assert narrow == [["Office 0", "Office 2", "Office 4"], ["Office 6", "Office 1", "Office 3"],
+                      ["Office 5", "Windows"], []]
+    assert broad[0].capped and broad[0].total == 6  # counted only to page 1's end and one page more
