@@ -35,7 +35,7 @@ run: $(STAMP) $(MO)
 test: $(STAMP) $(MO)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Benchmarks (bench/run.py; see README): about 7 minutes, results in bench/results.json.
+# Benchmarks (bench/run.py; see README): about 8 minutes, results in bench/results.json.
 bench: $(STAMP) $(MO)
 	@command -v wrk >/dev/null || { \
 		if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }; \
