@@ -14,13 +14,24 @@ HX = {"HX-Request": "true"}                                  # a targeted htmx r
 HX_BOOSTED = {"HX-Request": "true", "HX-Boosted": "true"}   # boosted navigation: wants the page
 
 
+class BurstWorker(SimpleWorker):
+    """A SimpleWorker that does not subscribe to its command channel.
+
+    A burst run takes no stop/kill commands, and with redis-py 8.2 closing the pub/sub thread's
+    connection waits for its 60 s read to time out: every run_jobs() stalled a minute at teardown.
+    """
+
+    def subscribe(self) -> None:
+        pass
+
+
 def run_jobs(*queues: str) -> None:
     """Run every queued job with a real RQ worker on the real Redis until the queues are empty.
 
     SimpleWorker (no fork) so the jobs share the test's app; `flask jobs worker` is tested apart.
     """
     names = list(queues) or list(QUEUE_NAMES)
-    worker = SimpleWorker([get_queue(n) for n in names], connection=get_redis(), job_class=AppContextJob)
+    worker = BurstWorker([get_queue(n) for n in names], connection=get_redis(), job_class=AppContextJob)
     worker.work(burst=True)  # RQ 3 counts finished jobs in Redis only: assert on the state the jobs left
 
 
