@@ -1,5 +1,5 @@
 """Every model, importable as `from models import db, User`."""
-from models.accounts import Reseller, ResellerStatus, Role, User
+from models.accounts import Reseller, ResellerStatus, Role, TeamRole, User
 from models.assignments import Assignment
 from models.audit import AuditEvent
 from models.base import db, utcnow
@@ -63,6 +63,7 @@ __all__ = [
     "Reseller",
     "ResellerStatus",
     "Role",
+    "TeamRole",
     "ServiceDraft",
     "Subscription",
     "SubscriptionStatus",

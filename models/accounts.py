@@ -24,6 +24,13 @@ class Role(StrEnum):
     OPS = "ops"
 
 
+class TeamRole(StrEnum):
+    """What a reseller's user may do inside their company (staff and ops users carry ADMIN, unused)."""
+    ADMIN = "admin"    # everything a buyer does, and manages the team (blueprints/team)
+    BUYER = "buyer"    # orders, assignments, customers, provisioning
+    VIEWER = "viewer"  # reads only: blueprints.guards.refuse_viewer_writes answers 403 to any write
+
+
 class Reseller(TimestampMixin, db.Model):
     id: Mapped[intpk]
     name: Mapped[str255]
@@ -49,6 +56,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     name: Mapped[str] = mapped_column(sa.String(120), default="")
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     role: Mapped[Role] = enum_column(Role)
+    # Users that existed before team roles keep their full powers: the column's server default is admin.
+    team_role: Mapped[TeamRole] = enum_column(TeamRole, default=TeamRole.ADMIN, server_default=TeamRole.ADMIN.value)
     reseller_id: Mapped[int | None] = mapped_column(sa.ForeignKey("reseller.id"), index=True)
     enabled: Mapped[bool] = mapped_column(default=True)
     # Part of the login cookie: rotating it ends every session of this user at once.
@@ -79,6 +88,14 @@ class User(UserMixin, TimestampMixin, db.Model):
     @property
     def is_ops(self) -> bool:
         return self.role is Role.OPS
+
+    @property
+    def is_team_admin(self) -> bool:
+        return self.role is Role.RESELLER and self.team_role is TeamRole.ADMIN
+
+    @property
+    def is_viewer(self) -> bool:
+        return self.role is Role.RESELLER and self.team_role is TeamRole.VIEWER
 
     def end_sessions(self) -> None:
         self.session_token = new_session_token()
