@@ -35,6 +35,9 @@ HEADERS = {
     # other sites get nothing (no ids or tokens in URLs leak out).
     "Referrer-Policy": "same-origin",
     "Cross-Origin-Opener-Policy": "same-origin",
+    # Canal uses no device or sensor: no page (nor anything injected into one) may ask for them.
+    "Permissions-Policy": "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+                          "microphone=(), payment=(), usb=()",
 }
 HSTS = "max-age=31536000; includeSubDomains"
 MAX_ID = 2**31 - 1  # PostgreSQL integer
@@ -90,12 +93,29 @@ def check_origin_of_csrf_exempt_posts():
 
 
 def refuse_nul_characters():
-    """No form or URL value has a use for NUL, and PostgreSQL refuses it in text (a 500): answer 400."""
+    """No form, JSON or URL value has a use for NUL, and PostgreSQL refuses it in text (a 500): answer 400.
+
+    Flask-WTF fills forms from JSON bodies too, and from multipart ones (uploads): all are checked.
+    """
     values = [request.path, *request.args.values()]
-    if request.mimetype == "application/x-www-form-urlencoded":
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         values += request.form.values()
+        values += (upload.filename or "" for upload in request.files.values())
+    elif request.is_json:
+        values += _json_strings(request.get_json(silent=True))
     if any("\x00" in value for value in values):
         abort(400)
+
+
+def _json_strings(value) -> list[str]:
+    """Every string in a parsed JSON document, keys included."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [*value.keys(), *(s for item in value.values() for s in _json_strings(item))]
+    if isinstance(value, list):
+        return [s for item in value for s in _json_strings(item)]
+    return []
 
 
 def as_id(text: str) -> int | None:
