@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ENV_VARS = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME",
             "MAIL_PASSWORD", "MAIL_USE_TLS", "MAIL_DEFAULT_SENDER", "PORT", "CANAL_ENV", "PUBLIC_URL",
@@ -84,6 +85,8 @@ def from_environ() -> dict:
         config["MAIL_USE_TLS"] = env["MAIL_USE_TLS"].lower() in ("1", "true", "yes", "on")
     if "MAIL_SERVER" in env:
         config["MAIL_CATCHER_DIR"] = None  # a real mail server: no catcher, no /ops/mail
+    if os.environ.get("TRUSTED_HOSTS"):  # host names this app answers to, comma-separated
+        config["TRUSTED_HOSTS"] = [h.strip() for h in os.environ["TRUSTED_HOSTS"].split(",") if h.strip()]
     return config
 
 
@@ -119,4 +122,9 @@ def check(config: dict) -> None:
     if config["CANAL_ENV"] == "production":
         if not config.get("SECRET_KEY"):
             raise ConfigError("SECRET_KEY must be set when CANAL_ENV=production.")
+        if config.get("MAIL_CATCHER_DIR"):
+            raise ConfigError("Set MAIL_SERVER when CANAL_ENV=production: the development mail catcher keeps "
+                              "every message, set-password links and license keys included, for /ops/mail.")
+        if not config.get("TRUSTED_HOSTS"):  # a forged Host header is refused (400), never echoed in a URL
+            config["TRUSTED_HOSTS"] = [urlsplit(config["PUBLIC_URL"]).hostname]
         config["SESSION_COOKIE_SECURE"] = True

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, make_response, render_template, request
 from flask_limiter.errors import RateLimitExceeded
+from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
@@ -53,9 +54,15 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", limiter_storage_uri(app.config["REDIS_URL"]))
     limiter.init_app(app)
     app.register_error_handler(RateLimitExceeded, too_many_requests)
+    app.register_error_handler(SecurityError, untrusted_host)
     app.before_request(check_origin_of_csrf_exempt_posts)
     app.before_request(refuse_nul_characters)
     app.after_request(add_security_headers)
+
+
+def untrusted_host(error: SecurityError):
+    """A Host not in TRUSTED_HOSTS (production): a plain 400, as no URL can be built for that host."""
+    return error
 
 
 def limiter_storage_uri(redis_url: str) -> str:

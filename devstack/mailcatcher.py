@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import threading
 from pathlib import Path
@@ -33,6 +34,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8025)
     parser.add_argument("--dir", required=True)
     args = parser.parse_args()
+    if os.environ.get("CANAL_ENV") == "production":
+        parser.exit(2, "The mail catcher keeps every message, set-password links and license keys included: "
+                       "it does not run with CANAL_ENV=production. Set MAIL_SERVER to a real SMTP server.\n")
     controller = Controller(CatchingHandler(args.dir), hostname=args.host, port=args.port)
     controller.start()
     stop = threading.Event()

@@ -25,6 +25,7 @@ def test_an_sqlite_too_old_for_canal_is_refused_at_start_with_what_to_do(monkeyp
 def test_production_with_secret_key_uses_secure_cookies(monkeypatch):
     monkeypatch.setenv("CANAL_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("MAIL_SERVER", "smtp.example.com")  # production refuses the dev mail catcher
     app = create_app()
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SECRET_KEY"] == "s" * 40

@@ -2,7 +2,14 @@
 token-free access logs, and files of the dev stack that only their owner may read."""
 import io
 import json
+import os
+import subprocess
+import sys
 
+import pytest
+
+import config
+from app import create_app
 from models import Customer, db
 from tests.factories import make_user
 
@@ -40,3 +47,35 @@ def test_a_nul_character_in_a_multipart_body_is_refused_with_400(client, login):
     control = client.post("/customers/", data=CUSTOMER, content_type="multipart/form-data")
     assert control.status_code == 303
 
+
+
+def test_production_refuses_to_start_with_the_mail_catcher(monkeypatch):
+    """The catcher (and /ops/mail) stayed on in production unless MAIL_SERVER was set: ops read every link."""
+    monkeypatch.setenv("CANAL_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "s" * 40)
+    with pytest.raises(config.ConfigError, match="Set MAIL_SERVER when CANAL_ENV=production"):
+        create_app()
+    monkeypatch.setenv("MAIL_SERVER", "smtp.example.com")
+    assert create_app().config["MAIL_CATCHER_DIR"] is None
+
+
+def test_the_mail_catcher_itself_refuses_to_run_in_production(tmp_path):
+    catcher = subprocess.run([sys.executable, "-m", "devstack.mailcatcher", "--dir", str(tmp_path), "--port", "0"],
+                             env={**os.environ, "CANAL_ENV": "production"}, capture_output=True, text=True, timeout=60,
+                             check=False)
+    assert catcher.returncode == 2
+    assert "does not run with CANAL_ENV=production" in catcher.stderr
+
+
+def test_production_answers_only_to_the_host_of_its_public_url(make_app):
+    production = make_app(CANAL_ENV="production", SECRET_KEY="prod-secret", PUBLIC_URL="https://canal.example.com")
+    client = production.test_client()
+    forged = client.get("/", headers={"Host": "evil.example"})
+    assert forged.status_code == 400
+    assert "evil.example" not in forged.headers.get("Location", "")
+    assert client.get("/", base_url="https://canal.example.com").status_code == 302  # to the login page
+
+
+def test_trusted_hosts_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("TRUSTED_HOSTS", "canal.example.com, .canal.internal")
+    assert config.from_environ()["TRUSTED_HOSTS"] == ["canal.example.com", ".canal.internal"]

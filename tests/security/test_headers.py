@@ -56,7 +56,7 @@ def test_the_login_page_is_not_stored_either_but_static_files_may_be(client):
 
 
 def test_hsts_only_in_production(make_app):
-    production = make_app(CANAL_ENV="production", SECRET_KEY="prod-secret")
+    production = make_app(CANAL_ENV="production", SECRET_KEY="prod-secret", TRUSTED_HOSTS=["localhost"])
     response = production.test_client().get("/login")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
     assert csp(response) == STRICT_CSP

@@ -27,7 +27,7 @@ def age_session(client, **seconds_ago):
 
 
 def test_production_cookie_is_secure_httponly_and_lax(make_app):
-    production = make_app(CANAL_ENV="production", SECRET_KEY="prod-secret")
+    production = make_app(CANAL_ENV="production", SECRET_KEY="prod-secret", TRUSTED_HOSTS=["localhost"])
     assert production.config["SESSION_COOKIE_SECURE"] is True
     user = make_user(Role.STAFF)
     db.session.commit()
