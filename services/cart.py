@@ -52,12 +52,28 @@ def _cart_with_lines() -> sa.Select:
 
 
 def cart_for(user: User) -> Cart:
-    """The user's cart, created on first use."""
-    cart = get_cart(user)
-    if cart is None:
-        insert_ignoring_duplicates(Cart, ["user_id"], user_id=user.id)
-        cart = get_cart(user)
-    return cart
+    """The user's cart, created on first use, locked and read afresh: see locked_cart()."""
+    insert_ignoring_duplicates(Cart, ["user_id"], user_id=user.id)
+    return locked_cart(user)
+
+
+def locked_cart(user: User) -> Cart | None:
+    """The user's cart with its lines read after locking it until the transaction ends (None: no cart).
+
+    Whatever changes a cart or orders it takes this lock first, so a cart add and a checkout happen one after
+    the other: the add is either in what the checkout reads or made on the cart the checkout left, never
+    made in between and deleted with the ordered lines (issue 24). PostgreSQL locks the row (FOR UPDATE);
+    SQLite's driver opens a transaction only before a write, so a write that changes nothing takes the
+    database's one write lock, and the reads after it see the latest commit.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(Cart.id).where(Cart.user_id == user.id).with_for_update())
+    else:
+        db.session.execute(sa.update(Cart).where(Cart.user_id == user.id).values(user_id=Cart.user_id)
+                           .execution_options(synchronize_session=False))
+    # The cart and lines may have been loaded before the lock (the checkout's review step): read them again.
+    return db.session.execute(_cart_with_lines(), {"user_id": user.id},
+                              execution_options={"populate_existing": True}).unique().scalar_one_or_none()
 
 
 def item_count(user: User) -> int:
@@ -76,8 +92,10 @@ def _units(user_id) -> sa.Select:
 
 
 def user_line(user: User, line_id: int) -> CartLine | None:
-    """A line of this user's cart; None for anyone else's (the view answers 404)."""
-    return db.session.scalar(sa.select(CartLine).join(Cart).where(CartLine.id == line_id, Cart.user_id == user.id))
+    """A line of this user's cart, to change: the cart is locked first (locked_cart). None for anyone else's
+    line, or one a checkout has just ordered (the view answers 404)."""
+    cart = locked_cart(user)
+    return next((line for line in cart.lines if line.id == line_id), None) if cart is not None else None
 
 
 def purchasable_product(product_id: int | None) -> Product:

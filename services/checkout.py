@@ -121,7 +121,8 @@ def place_order(user: User, *, token: str, quote_seen: str) -> Order:
     """Turn the checkout and cart into a PENDING order, prices frozen, one PENDING license per unit.
 
     Idempotent on the checkout token: a resubmitted form returns the order it already made (and
-    the unique token stops two racing submits at the database).
+    the unique token stops two racing submits at the database). The cart is locked while it is read and its
+    ordered lines deleted, so a line added or changed meanwhile in another tab is never deleted unordered.
     """
     placed = find_placed(user, token)
     if placed is not None:
@@ -133,7 +134,7 @@ def place_order(user: User, *, token: str, quote_seen: str) -> Order:
         raise CheckoutError(_("Complete the earlier steps first."))
     if user.reseller is None or not user.reseller.is_active:
         raise CheckoutError(_("Your reseller account is suspended; orders cannot be placed."))
-    cart = carts.get_cart(user)
+    cart = carts.locked_cart(user)  # a cart add waits until this order is committed, or is in what is read here
     lines = list(cart.lines) if cart is not None else []
     _check_lines(lines)
     if quote(lines) != quote_seen:

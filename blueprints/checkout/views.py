@@ -143,6 +143,10 @@ def confirm():
         placed = checkouts.find_placed(current_user, token)  # a concurrent twin may have just placed it
         if placed is not None:
             return redirect(url_for("checkout.done", order_id=placed.id), 303)
+        try:
+            state = open_step("review")  # the cart as it is now (another tab may have added to it), quoted anew
+        except Leave as gone:
+            return leave(gone)
         return page("review", state, blank_form("review", state), 422, error=str(exc))
     return redirect(url_for("checkout.done", order_id=order.id), 303)
 
