@@ -6,7 +6,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
-from blueprints import formatting, template_helpers
+from blueprints import formatting, guards, template_helpers
 from blueprints.formatting import N_
 from blueprints.security import SAFE_METHODS
 from extensions import htmx
@@ -33,6 +33,7 @@ NAVIGATION = [
     (N_("Licenses"), "licenses.index", "reseller"),
     (N_("Customers"), "customers.index", "reseller"),
     (N_("My imports"), "imports.index", "reseller"),
+    (N_("Team"), "team.index", "reseller:admin"),  # "role:team role": only a reseller's admins
     (N_("Admin"), "admin.index", "staff"),
     (N_("Ops"), "ops.index", "ops"),
 ]
@@ -44,14 +45,16 @@ def navigation() -> list[tuple[str, str, str]]:
         return []
     menus = current_app.extensions.setdefault("canal_navigation", {})
     role = current_user.role.value
-    if role not in menus:
-        menus[role] = [(label, endpoint, endpoint.partition(".")[0]) for label, endpoint, who in NAVIGATION
-                       if who == role and endpoint in current_app.view_functions]
-    return menus[role]
+    key = f"{role}:{current_user.team_role.value}" if current_user.is_reseller else role
+    if key not in menus:
+        menus[key] = [(label, endpoint, endpoint.partition(".")[0]) for label, endpoint, who in NAVIGATION
+                      if who in (role, key) and endpoint in current_app.view_functions]
+    return menus[key]
 
 
 def init_app(app: Flask) -> None:
     app.before_request(_reads_without_transaction)  # first: before anything loads the user
+    app.before_request(guards.refuse_viewer_writes)  # one check for every route: viewers read only
     from blueprints.activation import bp as activation_bp
     from blueprints.admin import bp as admin_bp
     from blueprints.auth import bp as auth_bp
@@ -64,9 +67,10 @@ def init_app(app: Flask) -> None:
     from blueprints.main import bp as main_bp
     from blueprints.ops import init_app as init_ops
     from blueprints.provisioning import bp as provisioning_bp
+    from blueprints.team import bp as team_bp
 
     for bp in (auth_bp, main_bp, admin_bp, catalog_bp, cart_bp, checkout_bp, licenses_bp,
-               customers_bp, provisioning_bp, imports_bp, activation_bp):
+               customers_bp, provisioning_bp, imports_bp, activation_bp, team_bp):
         app.register_blueprint(bp)
     init_ops(app)
     formatting.init_app(app)

@@ -104,6 +104,11 @@ def has_usable_password(user: User) -> bool:
     return not user.password_hash.startswith(_UNUSABLE_PREFIX)
 
 
+def has_usable_password_clause() -> sa.ColumnElement[bool]:
+    """has_usable_password() as a WHERE clause."""
+    return sa.not_(User.password_hash.startswith(_UNUSABLE_PREFIX))
+
+
 def set_password(user: User, password: str) -> None:
     """Set a new password and end every session and every set-password link of the user."""
     if len(password) < MIN_PASSWORD_LENGTH:

@@ -1,11 +1,14 @@
-"""Resellers and their users, as the distributor's staff manage them. Every change is audited."""
+"""Resellers and their users, as the distributor's staff and each reseller's own admins manage them.
+
+Every change is audited. The same functions serve both sides (admin/resellers.py and team/), so there is one way
+to invite, disable or change a role, and one place that keeps every reseller with an active admin."""
 from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from models import OutboxEmail, Reseller, ResellerStatus, Role, User, db
+from models import OutboxEmail, Reseller, ResellerStatus, Role, TeamRole, User, db
 from services import DomainError, accounts, audit, outbox, search
 
 EDITABLE_FIELDS = ("name", "tax_id", "country", "currency")
@@ -15,6 +18,10 @@ class ResellerError(DomainError):
     def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
         self.field = field  # the form field the message belongs next to, if any
+
+
+class LastAdminError(ResellerError):
+    """The change would leave a reseller without an active admin to manage its team."""
 
 
 def search_resellers(query: str = "") -> sa.Select:
@@ -66,7 +73,8 @@ def reactivate_reseller(reseller: Reseller, *, by: User) -> None:
     audit.record(by, "reseller.reactivate", reseller)
 
 
-def invite_user(reseller: Reseller, *, by: User, email: str, name: str = "") -> User:
+def invite_user(reseller: Reseller, *, by: User, email: str, name: str = "",
+                team_role: TeamRole = TeamRole.ADMIN) -> User:
     """Create a user who cannot log in until they set a password through the e-mailed link."""
     if not reseller.is_active:
         raise ResellerError(_("A suspended reseller cannot get new users."))
@@ -74,11 +82,11 @@ def invite_user(reseller: Reseller, *, by: User, email: str, name: str = "") -> 
     if accounts.find_user(email) is not None:
         raise accounts.AccountError(_("A user with the e-mail %(email)s already exists.", email=email))
     user = User(email=email, name=name.strip(), password_hash=accounts.unusable_password(),
-                role=Role.RESELLER, reseller=reseller)
+                role=Role.RESELLER, team_role=TeamRole(team_role), reseller=reseller)
     db.session.add(user)
     db.session.flush()
     _send_password_link(user, by=by)
-    audit.record(by, "user.invite", user, reseller_id=reseller.id, email=email)
+    audit.record(by, "user.invite", user, reseller_id=reseller.id, email=email, team_role=user.team_role.value)
     return user
 
 
@@ -86,6 +94,7 @@ def disable_user(user: User, *, by: User) -> None:
     """Disable a user; their sessions and set-password links stop working at once."""
     if not user.enabled:
         raise ResellerError(_("%(email)s is already disabled.", email=user.email))
+    _keep_an_active_admin(user)
     user.enabled = False
     user.end_sessions()
     audit.record(by, "user.disable", user)
@@ -96,6 +105,43 @@ def enable_user(user: User, *, by: User) -> None:
         raise ResellerError(_("%(email)s is already enabled.", email=user.email))
     user.enabled = True
     audit.record(by, "user.enable", user)
+
+
+def change_team_role(user: User, team_role: TeamRole, *, by: User) -> None:
+    """Make a reseller's user admin, buyer or viewer; the reseller's last active admin stays one."""
+    team_role = TeamRole(team_role)
+    if not user.is_reseller:
+        raise ResellerError(_("Only a reseller's users have a team role."))
+    if user.team_role is team_role:
+        raise ResellerError(_("%(email)s already has this role.", email=user.email))
+    if team_role is not TeamRole.ADMIN:
+        _keep_an_active_admin(user)
+    old, user.team_role = user.team_role, team_role
+    audit.record(by, "user.role_change", user, reseller_id=user.reseller_id, changes={"team_role": [old.value,
+                                                                                                  team_role.value]})
+
+
+def is_active_admin(user: User) -> bool:
+    """An admin who can log in: enabled, with a password of their own (an invited admin is not yet)."""
+    return user.is_team_admin and user.enabled and accounts.has_usable_password(user)
+
+
+def _keep_an_active_admin(user: User) -> None:
+    """Refuse to take `user` away as an active admin if no other active admin of the reseller is left.
+
+    The reseller's row is locked first, so two admins demoting or disabling each other at the same moment
+    are taken one after the other, and the second one sees that the first one is gone (PostgreSQL; SQLite
+    writes one transaction at a time anyway). Staff are held to this too."""
+    if not is_active_admin(user):
+        return
+    db.session.execute(sa.select(Reseller.id).where(Reseller.id == user.reseller_id).with_for_update())
+    others = db.session.scalar(sa.select(sa.func.count()).select_from(User).where(
+        User.reseller_id == user.reseller_id, User.id != user.id, User.role == Role.RESELLER,
+        User.team_role == TeamRole.ADMIN, User.enabled.is_(True),
+        accounts.has_usable_password_clause()))
+    if not others:
+        raise LastAdminError(_("%(email)s is the last active admin of %(name)s. Make another user admin first.",
+                               email=user.email, name=user.reseller.name))
 
 
 def send_password_reset(user: User, *, by: User) -> OutboxEmail:

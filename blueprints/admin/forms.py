@@ -2,10 +2,11 @@ from babel.numbers import list_currencies
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, SelectChoice, SelectField, StringField, SubmitField
+from wtforms import DateField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from blueprints.formatting import status_label
+from blueprints.team.forms import InviteUserForm  # noqa: F401 (staff and a reseller's admins send one invitation)
 from models import EmailStatus
 
 
@@ -35,12 +36,6 @@ class ResellerForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.country.choices = country_choices()
         self.currency.choices = currency_choices()
-
-
-class InviteUserForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[InputRequired(), Length(max=254)], filters=[_strip])
-    name = StringField(_l("Name"), validators=[Optional(), Length(max=120)], filters=[_strip])
-    submit = SubmitField(_l("Send invitation"))
 
 
 class FilterForm(FlaskForm):

@@ -1,4 +1,4 @@
-"""Staff manage resellers and their users: create, edit, suspend, invite, disable, reset password."""
+"""Staff manage resellers and their users: create, edit, suspend, invite, change role, disable, reset password."""
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -10,7 +10,9 @@ from blueprints import render
 from blueprints.admin import bp
 from blueprints.admin.forms import InviteUserForm, ResellerForm
 from blueprints.auth.forms import EmptyForm
-from models import Reseller, User, db
+from blueprints.formatting import translated
+from blueprints.team.forms import TEAM_ROLE_LABELS, TeamRoleForm
+from models import Reseller, TeamRole, User, db
 from services import DomainError, accounts, resellers
 from services.resellers import EDITABLE_FIELDS
 
@@ -92,7 +94,8 @@ def users_invite(reseller_id: int):
     form = InviteUserForm()
     if form.validate_on_submit():
         try:
-            user = resellers.invite_user(reseller, by=_me(), email=form.email.data, name=form.name.data or "")
+            user = resellers.invite_user(reseller, by=_me(), email=form.email.data, name=form.name.data or "",
+                                         team_role=TeamRole(form.team_role.data))
         except accounts.AccountError as exc:
             form.email.errors.append(str(exc))
         except DomainError as exc:
@@ -118,6 +121,19 @@ def users_enable(reseller_id: int, user_id: int):
     return redirect(url_for("admin.resellers_show", reseller_id=reseller_id), 303)
 
 
+@bp.post("/resellers/<int:reseller_id>/users/<int:user_id>/role")
+def users_change_role(reseller_id: int, user_id: int):
+    user = reseller_user_or_404(reseller_id, user_id)
+    form = TeamRoleForm()
+    if form.validate_on_submit():
+        role = TeamRole(form.team_role.data)
+        message = _("%(email)s is now %(role)s.", email=user.email, role=TEAM_ROLE_LABELS[role.value])
+        _apply(lambda target, by: resellers.change_team_role(target, role, by=by), user, message)
+    else:
+        flash(_("Choose a role."), "error")
+    return redirect(url_for("admin.resellers_show", reseller_id=reseller_id), 303)
+
+
 @bp.post("/resellers/<int:reseller_id>/users/<int:user_id>/reset-password")
 def users_reset_password(reseller_id: int, user_id: int):
     user = reseller_user_or_404(reseller_id, user_id)
@@ -128,7 +144,8 @@ def users_reset_password(reseller_id: int, user_id: int):
 def _show(reseller: Reseller, invite_form: InviteUserForm) -> str:
     users = db.session.scalars(sa.select(User).where(User.reseller_id == reseller.id).order_by(User.email)).all()
     return render("admin/resellers/show.html", block="content", reseller=reseller, users=users,
-                  invite_form=invite_form, has_password=accounts.has_usable_password)
+                  invite_form=invite_form, has_password=accounts.has_usable_password,
+                  role_labels=translated(TEAM_ROLE_LABELS))
 
 
 def _apply(operation, target, success: str) -> None:

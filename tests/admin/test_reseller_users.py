@@ -4,7 +4,7 @@ import re
 import pytest
 from itsdangerous.timed import TimestampSigner
 
-from models import AuditEvent, OutboxEmail, Role, User, db
+from models import AuditEvent, OutboxEmail, Role, TeamRole, User, db
 from services import accounts, resellers
 from tests.factories import PASSWORD, make_reseller, make_user
 from tests.support import mail_text, run_jobs
@@ -153,6 +153,7 @@ def test_a_suspended_reseller_gets_no_new_users(client, staff):
 
 def test_disable_ends_the_users_sessions_at_once_and_enable_lets_them_log_in_again(client, app, staff):
     user = make_user(Role.RESELLER)
+    make_user(Role.RESELLER, reseller=user.reseller)  # another admin: the last one cannot be disabled
     db.session.commit()
     their_browser = app.test_client()
     with their_browser.session_transaction() as sess:
@@ -194,7 +195,7 @@ def test_reset_password_mails_a_new_link(client, staff, smtp):
 
 
 def test_a_disabled_user_gets_no_link_and_old_links_stop_working(client, staff):
-    user = make_user(Role.RESELLER)
+    user = make_user(Role.RESELLER, team_role=TeamRole.BUYER)
     path = accounts.password_link(user).removeprefix("http://canal.test")
     resellers.disable_user(user, by=staff)
     db.session.commit()

@@ -30,7 +30,11 @@ R, S = Role.RESELLER, Role.STAFF
 TARGETS: dict[str, list[Target]] = {
     "admin.forms.ResellerForm": [Target(S, "admin.resellers_create"),
                                  Target(S, "admin.resellers_update", (("reseller_id", "reseller"),))],
-    "admin.forms.InviteUserForm": [Target(S, "admin.users_invite", (("reseller_id", "reseller"),))],
+    "team.forms.InviteUserForm": [Target(S, "admin.users_invite", (("reseller_id", "reseller"),)),
+                                  Target(R, "team.invite")],
+    "team.forms.TeamRoleForm": [Target(S, "admin.users_change_role",
+                                       (("reseller_id", "reseller"), ("user_id", "user"))),
+                                Target(R, "team.change_role", (("user_id", "user"),))],
     "admin.forms.FilterForm": [Target(S, "admin.orders_index", method="GET")],
     "admin.forms.OutboxFilterForm": [Target(S, "admin.outbox_index", method="GET")],
     "admin.forms.AuditFilterForm": [Target(S, "admin.audit_index", method="GET"),

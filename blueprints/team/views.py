@@ -1,0 +1,112 @@
+"""The Team page: a reseller's admins list, invite, re-role, disable and enable their own users.
+
+The same service functions as the staff's reseller page (services.resellers), so every change is audited and
+the reseller's last active admin is kept there. A team is a handful of people: one page, no paging."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from blueprints import render
+from blueprints.auth.forms import EmptyForm
+from blueprints.formatting import translated
+from blueprints.team import bp
+from blueprints.team.forms import TEAM_ROLE_LABELS, InviteUserForm, TeamRoleForm
+from models import TeamRole, User, db
+from services import DomainError, accounts, resellers
+
+MEMBERS = (User.id, User.email, User.name, User.team_role, User.enabled, User.last_login_at,
+           accounts.has_usable_password_clause().label("has_password"))
+
+
+@bp.get("/")
+def index():
+    return _page(InviteUserForm(team_role=TeamRole.BUYER.value))
+
+
+@bp.post("/users")
+def invite():
+    form = InviteUserForm()
+    if form.validate_on_submit():
+        try:
+            user = resellers.invite_user(_me().reseller, by=_me(), email=form.email.data, name=form.name.data or "",
+                                         team_role=TeamRole(form.team_role.data))
+        except accounts.AccountError as exc:
+            form.email.errors.append(str(exc))
+        except DomainError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Invitation sent to %(email)s.", email=user.email), "success")
+            return redirect(url_for("team.index"), 303)
+    return _page(form), 422
+
+
+@bp.post("/users/<int:user_id>/role")
+def change_role(user_id: int):
+    user = _member_or_404(user_id)
+    form = TeamRoleForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a role."), "error")
+        return redirect(url_for("team.index"), 303)
+    role = TeamRole(form.team_role.data)
+    message = _("%(email)s is now %(role)s.", email=user.email, role=TEAM_ROLE_LABELS[role.value])
+    _apply(lambda target, by: resellers.change_team_role(target, role, by=by), user, message)
+    return redirect(url_for("team.index"), 303)
+
+
+@bp.post("/users/<int:user_id>/disable")
+def disable(user_id: int):
+    user = _member_or_404(user_id)
+    _apply(resellers.disable_user, user, _("%(email)s is disabled and logged out.", email=user.email))
+    return redirect(url_for("team.index"), 303)
+
+
+@bp.post("/users/<int:user_id>/enable")
+def enable(user_id: int):
+    user = _member_or_404(user_id)
+    _apply(resellers.enable_user, user, _("%(email)s is enabled.", email=user.email))
+    return redirect(url_for("team.index"), 303)
+
+
+@bp.post("/users/<int:user_id>/resend")
+def resend(user_id: int):
+    user = _member_or_404(user_id)
+    _apply(resellers.send_password_reset, user, _("A set-password link was sent to %(email)s.", email=user.email))
+    return redirect(url_for("team.index"), 303)
+
+
+def _page(invite_form: InviteUserForm) -> str:
+    me = _me()
+    members = db.session.execute(sa.select(*MEMBERS).where(User.reseller_id == me.reseller_id)
+                                 .order_by(User.email)).all()
+    return render("team/index.html", block="content", members=members, me=me, reseller=me.reseller,
+                  invite_form=invite_form, role_labels=translated(TEAM_ROLE_LABELS))
+
+
+def _apply(operation, target: User, success: str) -> None:
+    """Run a button action (CSRF-checked) and report the outcome as a flash message."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        operation(target, by=_me())
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return
+    db.session.commit()
+    flash(success, "success")
+
+
+def _me() -> User:
+    return current_user._get_current_object()
+
+
+def _member_or_404(user_id: int) -> User:
+    """A user of the admin's own reseller; anyone else's answers 404."""
+    user = db.session.get(User, user_id)
+    if user is None or user.reseller_id != current_user.reseller_id:
+        abort(404)
+    return user
