@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from extensions import limiter
+from services.numbers import parse_int
 
 CSP = {
     "default-src": "'self'",
@@ -127,7 +128,7 @@ def _json_strings(value) -> list[str]:
 
 def as_id(text: str) -> int | None:
     """A posted id as an int, or None when it cannot be one of ours (not ASCII digits, or out of range)."""
-    return int(text) if text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID else None
+    return parse_int(text, 1, MAX_ID)
 
 
 class IdConverter(IntegerConverter):

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from models import Category, Product, Vendor, db
 from services import search
+from services.numbers import MAX_PAGE
 from services.paging import Page, offset_window, page_of
 
 PER_PAGE = 20
@@ -57,7 +58,7 @@ def search_products(q: str = "", *, vendor: Vendor | None = None, category: Cate
     The count also picks how to find the page: the matches of a narrow search are few, so they are read from
     one pass over the catalog and sorted; a broad one is walked in the list's order until the page is full.
     """
-    page = max(page, 1)
+    page = min(max(page, 1), MAX_PAGE)
     terms = [search.like_pattern(term[:100].lower()) for term in q.split()[:MAX_TERMS]]
     search_ = _search(db.engine.dialect.name, len(terms), vendor is not None, category is not None)
     params = {f"term_{i}": term for i, term in enumerate(terms)}

@@ -34,6 +34,7 @@ from services import provisioning_rules as rules
 from services.addresses import AddressError, clean_address
 from services.connectors import get_connector
 from services.connectors.local import GUID
+from services.numbers import parse_int
 
 IN_CHUNK = 5000  # values per IN (...) query: well under SQLite's and PostgreSQL's parameter limits
 LIMITS = {"code": 60, "name": 255, "email": 254, "domain": 255, "tax_id": 40, "city": 120, "address": 255,
@@ -209,9 +210,9 @@ def _subscription_row(reseller: Reseller, result: RowResult, ctx: _Context, conn
     run_at = _run_at(v.get("schedule_at", ""), errors)
     if customer is None or product is None:
         return None
-    quantity = v.get("quantity", "")
+    quantity = v.get("quantity", "")  # as typed when it is no number ("²", "1.5"): the rules then refuse it
     config = {**new_service.default_config(product, customer), "billing_type": v.get("billing_type", ""),
-              "quantity": int(quantity) if quantity.isdigit() else quantity,
+              "quantity": quantity if parse_int(quantity) is None else parse_int(quantity),
               "tenant_id": v.get("tenant_id") or customer.tenant_id}
     checks = rules.check_rules(reseller, customer, product, config, ctx.facts, connector)
     errors.extend(c.reason for c in checks if not c.ok)

@@ -37,6 +37,7 @@ from services import DomainError, audit, import_batch, outbox, provisioning
 from services import provisioning_rules as rules
 from services.connectors import get_connector
 from services.import_batch import BatchImport, BatchItem
+from services.numbers import parse_int
 
 log = logging.getLogger(__name__)
 
@@ -339,15 +340,20 @@ def _encode(imp: sa.Row, sort: str) -> str:
 
 
 def _decode(cursor: str | None, sort: str) -> tuple | None:
+    """The (sort key, id) of an ?after=/?before= cursor; a mangled one (or an id beyond the database's range)
+    shows the first page rather than an error."""
+    if cursor is None:
+        return None
+    stamp, _, id_text = ("", "", cursor) if sort == "created" else cursor.partition("-")
+    id_ = parse_int(id_text, 1)
+    if id_ is None:
+        return None
+    if sort == "created":
+        return (id_, id_)
     try:
-        if cursor is None:
-            return None
-        if sort == "created":
-            return (int(cursor), int(cursor))
-        stamp, _, id_ = cursor.partition("-")
-        return (datetime.strptime(stamp, "%Y%m%d%H%M%S%f").replace(tzinfo=UTC), int(id_))
+        return (datetime.strptime(stamp, "%Y%m%d%H%M%S%f").replace(tzinfo=UTC), id_)
     except ValueError:
-        return None  # a mangled cursor shows the first page rather than an error
+        return None
 
 
 def has_active(reseller_id: int) -> bool:

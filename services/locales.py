@@ -7,6 +7,8 @@ from functools import cache
 from babel import Locale, UnknownLocaleError
 from flask_babel import get_translations
 
+from services.numbers import is_whole
+
 
 @cache
 def regional_locale(language: str, country: str | None = None) -> Locale:
@@ -63,6 +65,6 @@ def translate_stored(text: str) -> str:
     for pattern, msgid in _catalog_patterns(translations):
         match = pattern.fullmatch(text)
         if match:
-            values = {k: int(v) if v.isdigit() else v for k, v in match.groupdict().items()}
+            values = {k: int(v) if is_whole(v) else v for k, v in match.groupdict().items()}
             return translations.gettext(msgid) % values
     return text

@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from models import db
+from services.numbers import MAX_PAGE
 
 
 @dataclass
@@ -66,7 +67,7 @@ def page_of(items: sa.Select, params: dict[str, Any], page: int, per_page: int, 
             count: sa.Select | None = None) -> Page:
     """Page `page` (from 1; past the end it is empty) of `items`, as rows. The total is the caller's `total`, or
     the rows' page_total (offset_window with `count`); `count` runs on its own only for a page past the end."""
-    page = max(page, 1)
+    page = min(max(page, 1), MAX_PAGE)  # a huge page number is an empty page, not an OFFSET out of range
     rows = list(db.session.execute(items, {**params, "limit": per_page, "offset": (page - 1) * per_page}))
     if total is None:
         if rows:

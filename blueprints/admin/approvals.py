@@ -12,6 +12,7 @@ from blueprints.admin import bp
 from models import Order, OrderStatus, db
 from models.orders import REASON_MAX
 from services import DomainError, orders
+from services.numbers import page_number
 
 # Staff read the decision itself (resellers see an approved order as "Done").
 STAFF_LABELS = {OrderStatus.PENDING: _l("Pending"), OrderStatus.APPROVED: _l("Approved"),
@@ -35,7 +36,7 @@ def order_or_404(order_id: int) -> Order:
 
 @bp.get("/approvals")
 def approvals():
-    queue = orders.pending_orders(page=request.args.get("page", 1, type=int))
+    queue = orders.pending_orders(page=request.args.get("page", 1, type=page_number))
     lines = orders.lines_of([o.id for o in queue.items])
     return render("admin/approvals.html", block="queue", orders=queue, lines=lines)
 

@@ -14,6 +14,7 @@ from blueprints.auth.forms import EmptyForm
 from models import Category, Product, User, Vendor, db
 from services import DomainError, catalog_admin
 from services.catalog_admin import CatalogError
+from services.numbers import page_number
 
 PER_PAGE = 25
 GROUPS = {"vendors": Vendor, "categories": Category}
@@ -27,7 +28,7 @@ def catalog_products():
     form = ProductSearchForm(formdata=request.args)
     query = (form.q.data or "") if form.validate() else ""
     stmt = catalog_admin.search_products(query).options(joinedload(Product.vendor), joinedload(Product.category))
-    page = db.paginate(stmt, per_page=PER_PAGE, error_out=False)
+    page = db.paginate(stmt, page=request.args.get("page", 1, type=page_number), per_page=PER_PAGE, error_out=False)
     return render("admin/catalog/products.html", block="results", form=form, page=page, query=query)
 
 
@@ -180,7 +181,8 @@ def catalog_category_reactivate(category_id: int):
 
 def _groups(plural: str) -> str:
     model = GROUPS[plural]
-    page = db.paginate(sa.select(model).order_by(model.name), per_page=PER_PAGE, error_out=False)
+    page = db.paginate(sa.select(model).order_by(model.name), page=request.args.get("page", 1, type=page_number),
+                       per_page=PER_PAGE, error_out=False)
     column = Product.vendor_id if model is Vendor else Product.category_id
     ids = [group.id for group in page.items]
     counts = dict(db.session.execute(sa.select(column, sa.func.count()).where(column.in_(ids))

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import request
 
 from models import db
+from services.numbers import parse_int
 
 
 @dataclass
@@ -18,8 +19,9 @@ class KeysetPage:
 
 
 def keyset_page(stmt: sa.Select, id_column: Any, per_page: int = 50) -> KeysetPage:
-    """One page of `stmt` ordered by `id_column` descending, starting below ?before=<id>."""
-    before = request.args.get("before", type=int)
+    """One page of `stmt` ordered by `id_column` descending, starting below ?before=<id> (the first page for a
+    ?before= that cannot be an id)."""
+    before = parse_int(request.args.get("before"), 1)
     if before is not None:
         stmt = stmt.where(id_column < before)
     rows = list(db.session.scalars(stmt.order_by(id_column.desc()).limit(per_page + 1)))

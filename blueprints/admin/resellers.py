@@ -14,6 +14,7 @@ from blueprints.formatting import translated
 from blueprints.team.forms import TEAM_ROLE_LABELS, TeamRoleForm
 from models import Reseller, TeamRole, User, db
 from services import DomainError, accounts, resellers
+from services.numbers import page_number
 from services.resellers import EDITABLE_FIELDS
 
 PER_PAGE = 25
@@ -22,7 +23,8 @@ PER_PAGE = 25
 @bp.get("/resellers/")
 def resellers_index():
     query = request.args.get("q", "")[:100]
-    page = db.paginate(resellers.search_resellers(query), per_page=PER_PAGE, error_out=False)
+    page = db.paginate(resellers.search_resellers(query), page=request.args.get("page", 1, type=page_number),
+                       per_page=PER_PAGE, error_out=False)
     counts = _user_counts([r.id for r in page.items])
     return render("admin/resellers/index.html", block="results", page=page, query=query, counts=counts)
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload, with_expression
 from extensions import htmx, login_manager
 from models import User, db
 from services import cart as carts
+from services.numbers import parse_int
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = _l("Please log in to see this page.")
@@ -33,9 +34,10 @@ def _user_with_reseller_and_cart() -> sa.Select:
 def load_user(user_id: str) -> User | None:
     """The cookie holds "id:token"; a rotated token (password change, disable) ends the session."""
     id_part, _sep, token = user_id.partition(":")
-    if not id_part.isdigit():
+    user_id_number = parse_int(id_part, 1)
+    if user_id_number is None:
         return None
-    user = db.session.execute(_user_with_reseller_and_cart(), {"user_id": int(id_part)}).scalar_one_or_none()
+    user = db.session.execute(_user_with_reseller_and_cart(), {"user_id": user_id_number}).scalar_one_or_none()
     if user is None or not user.enabled or user.session_token != token:
         return None
     if session_expired():

@@ -5,10 +5,11 @@ from blueprints.catalog import bp
 from blueprints.catalog.forms import AddToCartForm
 from models import Product
 from services import catalog
+from services.numbers import page_number
 
 
 def search_args() -> tuple[str, int]:
-    return request.args.get("q", "").strip()[:200], request.args.get("page", 1, type=int)
+    return request.args.get("q", "").strip()[:200], request.args.get("page", 1, type=page_number)
 
 
 @bp.get("/")

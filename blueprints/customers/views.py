@@ -11,6 +11,7 @@ from blueprints.formatting import translated
 from models import BILLING_TYPES, Customer, db, utcnow
 from services import customers
 from services.customers import CustomerError
+from services.numbers import page_number
 
 
 def customer_or_404(customer_id: int) -> Customer:
@@ -23,7 +24,7 @@ def customer_or_404(customer_id: int) -> Customer:
 @bp.get("/")
 def index():
     q = request.args.get("q", "").strip()[:100]
-    page = customers.search_customers(current_user.reseller_id, q, request.args.get("page", 1, type=int))
+    page = customers.search_customers(current_user.reseller_id, q, request.args.get("page", 1, type=page_number))
     return render("customers/index.html", block="results", page=page, q=q)
 
 

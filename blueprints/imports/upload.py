@@ -19,6 +19,7 @@ from models import ImportSource, db
 from services import bulk_import, csv_import, imports, locales, uploads
 from services.bulk_import import UploadError
 from services.csv_import import CsvImportError
+from services.numbers import page_number
 
 
 class UploadForm(FlaskForm):
@@ -78,7 +79,7 @@ def upload_show(upload_id: int):
     if upload.import_id is not None:
         return redirect(url_for("imports.file_show", import_id=upload.import_id), 303)
     only_invalid = request.args.get("invalid") == "1"
-    result = uploads.preview(upload, current_user.reseller, request.args.get("page", 1, type=int), only_invalid)
+    result = uploads.preview(upload, current_user.reseller, request.args.get("page", 1, type=page_number), only_invalid)
     return render("imports/upload_preview.html", block="preview_rows", upload=upload, preview=result)
 
 

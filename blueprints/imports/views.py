@@ -9,12 +9,13 @@ from extensions import htmx
 from models import db
 from services import imports
 from services.imports import ImportStateError
+from services.numbers import parse_int, query_id
 
 
 def _list_args() -> dict:
     """The listing's state, all in the query string so reload, back and the poll keep it."""
     args = {"sort": request.args.get("sort", "created"), "dir": request.args.get("dir", "desc"),
-            "per_page": request.args.get("per_page", imports.PER_PAGE_CHOICES[0], type=int)}
+            "per_page": parse_int(request.args.get("per_page")) or imports.PER_PAGE_CHOICES[0]}
     for key in ("after", "before"):
         if request.args.get(key):
             args[key] = request.args[key][:60]
@@ -26,7 +27,7 @@ def index():
     args = _list_args()
     page = imports.list_imports(current_user.reseller_id, args["sort"], args["dir"], args["per_page"],
                                 after=args.get("after"), before=args.get("before"))
-    open_ids = set(request.args.getlist("open", type=int)) & {imp.id for imp in page.items}
+    open_ids = set(request.args.getlist("open", type=query_id)) & {imp.id for imp in page.items}
     polling = page.active
     html = render("imports/index.html", block="imports_table", page=page, args=args, polling=polling,
                   open_items=imports.items_by_import(sorted(open_ids)),

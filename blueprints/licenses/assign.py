@@ -14,6 +14,7 @@ from models import Assignment, Customer, db, utcnow
 from services import assignments, customers, license_export
 from services.addresses import AddressError
 from services.assignments import AssignmentError
+from services.numbers import parse_int
 from services.outbox import OutboxError
 
 
@@ -115,10 +116,11 @@ def retry_email(email_id: int):
 @bp.get("/export.csv")
 @reads_in_one_transaction
 def export():
-    customer_id = request.args.get("customer", type=int)
     customer: Customer | None = None
-    if customer_id is not None:
-        customer = customers.get_customer(current_user.reseller_id, customer_id) or abort(404)
+    if request.args.get("customer"):  # an id that cannot be one (², -1, beyond the range) is no customer either
+        customer_id = parse_int(request.args["customer"], 1)
+        found = customers.get_customer(current_user.reseller_id, customer_id) if customer_id else None
+        customer = found or abort(404)
     rows = license_export.license_rows(current_user.reseller_id, customer.id if customer else None)
     header = [str(h) for h in license_export.HEADER]
     name = f"licenses-{customer.code if customer else 'all'}-{utcnow():%Y%m%d}.csv"

@@ -8,6 +8,7 @@ from blueprints.licenses import bp
 from blueprints.licenses.forms import assignment_context
 from models import Order, db
 from services import orders
+from services.numbers import page_number
 from services.orders import LICENSE_LABELS, STATUS_FILTERS, STATUS_LABELS, OrderError
 
 
@@ -19,7 +20,7 @@ def own_order(order_id: int) -> Order:
 def index():
     status = request.args.get("status", "")
     page = orders.reseller_orders(current_user.reseller_id, status=STATUS_FILTERS.get(status),
-                                  page=request.args.get("page", 1, type=int))
+                                  page=request.args.get("page", 1, type=page_number))
     lines = orders.lines_of([o.id for o in page.items], counting_licenses=True)
     return render("licenses/index.html", block="orders", orders=page, status=status if status in STATUS_FILTERS else "",
                   lines=lines, availability=orders.availability_of(lines), labels=translated(STATUS_LABELS),
@@ -29,7 +30,7 @@ def index():
 def show_order(order: Order, *, confirming: bool = False, block: str | None = "licenses", **forms):
     lines = orders.order_lines(order)
     available, total = sum(line[1] for line in lines), sum(line[2] for line in lines)
-    licenses = orders.order_licenses(order, total=total, page=request.args.get("page", 1, type=int))
+    licenses = orders.order_licenses(order, total=total, page=request.args.get("page", 1, type=page_number))
     return render("licenses/order.html", block=block, order=order, licenses=licenses, available=available,
                   total=total, label=STATUS_LABELS[order.status], license_labels=translated(LICENSE_LABELS),
                   confirming=confirming, **assignment_context(order, lines, current_user.reseller_id, **forms))
