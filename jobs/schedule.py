@@ -19,10 +19,16 @@ def periodic_job_id(name: str, cron: str) -> str:
 
 
 def sync_schedule(scheduler: Scheduler) -> None:
-    wanted = {periodic_job_id(name, cron): (cron, func, queue) for name, cron, func, queue in PERIODIC}
+    wanted = {periodic_job_id(name, cron) for name, cron, _, _ in PERIODIC}
     for job in scheduler.get_jobs():
         if job.id.startswith("periodic-") and job.id not in wanted:
             scheduler.cancel(job)
+    register_missing_periodic(scheduler)
+
+
+def register_missing_periodic(scheduler: Scheduler) -> None:
+    """Add the periodic jobs that are not scheduled (one ZSCORE each): also after Redis came back empty."""
+    wanted = {periodic_job_id(name, cron): (cron, func, queue) for name, cron, func, queue in PERIODIC}
     for job_id, (cron, func, queue) in wanted.items():
         if job_id not in scheduler:
             scheduler.cron(cron, func=func, id=job_id, queue_name=queue, result_ttl=600, use_local_timezone=False)

@@ -1,7 +1,5 @@
 """Redis SHUTDOWN NOSAVE after imports were scheduled (and while one more is scheduled), then a restart:
 the database is the source of truth, so the sweep finds every due import; cancelled ones stay cancelled."""
-import shutil
-import tempfile
 import time
 from datetime import timedelta
 
@@ -9,7 +7,6 @@ import pytest
 import redis
 from rq_scheduler import Scheduler
 
-from devstack import redis_server
 from jobs import get_redis
 from jobs.sweep import sweep
 from models import db, utcnow
@@ -23,23 +20,6 @@ pytestmark = pytest.mark.slow
 
 SCHEDULED = 10
 CANCELLED = 3
-
-
-@pytest.fixture
-def private_redis():
-    """A redis-server of this test's own, so shutting it down disturbs nobody else."""
-    directory = tempfile.mkdtemp(prefix="canal-drill-")  # short: unix socket paths are limited
-    server = {"process": None}
-    server["process"], url = redis_server.start(directory)
-
-    def restart():
-        server["process"].wait(10)
-        server["process"], _ = redis_server.start(directory)
-
-    yield url, restart
-    server["process"].terminate()
-    server["process"].wait(10)
-    shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.fixture
