@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from models import TeamRole
 
 TEAM_ROLE_LABELS = {
-    TeamRole.ADMIN.value: _l("Admin"),
+    TeamRole.ADMIN.value: _l("Administrator"),
     TeamRole.BUYER.value: _l("Buyer"),
     TeamRole.VIEWER.value: _l("Viewer"),
 }
