@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 ENV_VARS = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME",
             "MAIL_PASSWORD", "MAIL_USE_TLS", "MAIL_DEFAULT_SENDER", "PORT", "CANAL_ENV", "PUBLIC_URL",
             "TAX_RATE", "SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS", "LOGIN_LIMIT_PER_IP",
-            "LOGIN_LIMIT_PER_ACCOUNT", "PROXY_COUNT")
+            "LOGIN_LIMIT_PER_ACCOUNT", "PROXY_COUNT", "IMPORT_LEASE_SECONDS")
 
 
 class ConfigError(RuntimeError):
@@ -43,6 +43,10 @@ def defaults(instance_path: str) -> dict:
         "CONNECTOR_SECRET": os.environ.get("CONNECTOR_SECRET", ""),  # HMAC-SHA256 key of the signature
         "CONNECTOR_TIMEOUT": 10,
         "IMPORT_HELPER_JOBS": 1,  # extra due-import jobs queued when a batch comes back full (workers - 1)
+        # A claimed import is renewed as its run goes on (each batch, each chunk of a file); a dead run's work
+        # is taken over once its lease is this old. After this many claims a run that keeps dying ends FAILED.
+        "IMPORT_LEASE_SECONDS": 60,
+        "IMPORT_MAX_ATTEMPTS": 3,
         # Bulk CSV import (Import accounts): the file's limits. Flask refuses bodies a bit larger outright (413).
         "IMPORT_MAX_BYTES": 5 * 1024 * 1024,
         "IMPORT_MAX_ROWS": 20_000,
@@ -73,7 +77,7 @@ def from_environ() -> dict:
             config[key] = env[key]
     if "DATABASE_URL" in env:
         config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(env["DATABASE_URL"])
-    for key in ("SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS", "PROXY_COUNT"):
+    for key in ("SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS", "PROXY_COUNT", "IMPORT_LEASE_SECONDS"):
         if key in env:
             config[key] = int(env[key])
     for key in ("LOGIN_LIMIT_PER_IP", "LOGIN_LIMIT_PER_ACCOUNT"):

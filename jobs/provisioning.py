@@ -4,6 +4,10 @@ rq-scheduler enqueues `run_due_imports` once per run_at second (job id `run-due-
 10,000 imports due in the same second share one job instead of 10,000 forks. The job claims batches
 with a conditional UPDATE until nothing is due; when a batch comes back full it asks for a helper job,
 so a second worker joins in. Any number of these runs may overlap: claims never overlap.
+
+A batch renews its lease while its vendor calls go on (`_Heartbeat`); a batch that raises notes why on its
+imports and ends their lease at once (`imports.record_crash`), so the sweep runs them again or, once out of
+attempts, ends them FAILED with the reason.
 """
 from __future__ import annotations
 
@@ -12,7 +16,6 @@ import time
 from collections.abc import Sequence
 
 from flask import current_app
-from sqlalchemy.exc import SQLAlchemyError
 
 from jobs import enqueue_unique
 from models import db
@@ -66,24 +69,48 @@ def _run_batch(token: str, ids: Sequence[int], claim_next: bool = False) -> tupl
     were written, and the next claim if one was made.
     """
     try:
-        done = imports.run_claimed(token, ids)
+        done = imports.run_claimed(token, ids, _Heartbeat(token, ids))
         following = imports.claim_due() if claim_next else None
         db.session.commit()
         return done, following
-    except SQLAlchemyError:
+    except Exception as exc:  # a database error, or a bug the per-import guard did not catch
         db.session.rollback()
         if len(ids) == 1:
+            _record_crash(token, ids, exc)
             raise
         log.exception("a batch of %s imports failed; running them one by one", len(ids))
     done = 0
     for import_id in ids:
         try:
-            done += imports.run_claimed(token, [import_id])
+            done += imports.run_claimed(token, [import_id], _Heartbeat(token, [import_id]))
             db.session.commit()
-        except SQLAlchemyError:
+        except Exception as exc:
             db.session.rollback()
-            log.exception("import %s stays RUNNING until its lease expires and the sweep retries it", import_id)
+            log.exception("import %s failed; the sweep runs it again or, out of attempts, fails it", import_id)
+            _record_crash(token, [import_id], exc)
     return done, None
+
+
+def _record_crash(token: str, ids: Sequence[int], exc: BaseException) -> None:
+    imports.record_crash(token, ids, exc)
+    db.session.commit()
+
+
+class _Heartbeat:
+    """Renews the batch's lease, at most every third of a lease, while its vendor calls go on.
+
+    Called between imports, before the batch writes anything: its commit ends only the batch's reads."""
+
+    def __init__(self, token: str, ids: Sequence[int]):
+        self.token, self.ids = token, ids
+        self.every = imports.lease().total_seconds() / 3
+        self.next = time.monotonic() + self.every
+
+    def __call__(self) -> None:
+        if time.monotonic() >= self.next:
+            imports.renew_lease(self.token, self.ids)
+            db.session.commit()
+            self.next = time.monotonic() + self.every
 
 
 def _call_for_help() -> None:
@@ -97,8 +124,10 @@ def _enqueue_due_run(job_id: str) -> bool:
 
 
 def sweep_imports() -> dict[str, int]:
-    """Recover RUNNING imports whose lease expired and make sure due PENDING ones have a job (Redis lost)."""
+    """Recover RUNNING imports whose lease expired (those out of attempts end FAILED) and make sure due PENDING
+    ones have a job (Redis lost)."""
+    failed = imports.fail_exhausted_leases()
     recovered = imports.recover_expired_leases()
     db.session.commit()
     enqueued = _enqueue_due_run("run-due-imports-sweep") if imports.any_due() else False
-    return {"imports_recovered": recovered, "imports_enqueued": int(enqueued)}
+    return {"imports_recovered": recovered, "imports_failed": failed, "imports_enqueued": int(enqueued)}

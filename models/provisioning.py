@@ -96,7 +96,10 @@ class Import(TimestampMixin, db.Model):
     # Claim bookkeeping: who runs it (a token per claim) and until when; an expired lease is recovered.
     claim_token: Mapped[str | None] = mapped_column(sa.String(32))
     lease_until: Mapped[datetime | None]
-    attempts: Mapped[int] = mapped_column(default=0)
+    attempts: Mapped[int] = mapped_column(default=0)  # claims so far: a run that keeps dying ends FAILED
+    # Why the last claim's run died (a stored English reason, shown with |reason); on a FAILED import stopped after
+    # too many attempts, "Stopped after 3 attempts: …". A new claim clears it.
+    failure_reason: Mapped[str | None] = mapped_column(sa.String(500))
     completed_count: Mapped[int] = mapped_column(default=0)
     failed_count: Mapped[int] = mapped_column(default=0)
     # A file import's progress: rows processed so far of the file's rows (the progress bar reads them).

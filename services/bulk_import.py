@@ -2,8 +2,9 @@
 
 The run is one job, set-based: the whole file is validated in memory with a few queries, then each
 chunk of rows is written with bulk inserts (customers, then one item per row) and the import's progress
-is advanced by a conditional UPDATE that also checks the claim; the job commits after each chunk. A
-resumed run (lease recovered by the sweep) skips the rows that already have an item.
+is advanced by a conditional UPDATE that also checks the claim and renews its lease; the job commits after
+each chunk. A resumed run (lease recovered by the sweep) skips the rows that already have an item; a run that
+died too often ends FAILED, its rows without an item failing with the reason (`fail_unprocessed_rows`).
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ from models import (
 from services import DomainError, audit, csv_import, csv_rows, locales, outbox, provisioning
 from services import provisioning_rules as rules
 from services.connectors import get_connector
-from services.imports import LEASE, MAX_ATTEMPTS
+from services.imports import lease
 
 RUN_JOB = "jobs.bulk_import.run_file_import"
 JOB_TIMEOUT = 1800
@@ -44,8 +45,9 @@ class UploadError(DomainError):
     """The upload cannot be run (already running, or not this reseller's)."""
 
 
-def run_job_id(import_id: int) -> str:
-    return f"run-file-import-{import_id}"
+def run_job_id(import_id: int, attempts: int = 0) -> str:
+    """The first run's job id, or the one after `attempts` claims (a recovered run's)."""
+    return f"run-file-import-{import_id}" + (f"-after-{attempts}" if attempts else "")
 
 
 # --- starting -------------------------------------------------------------------------------------
@@ -109,11 +111,6 @@ def prepare_run(import_id: int, token: str) -> Run | None:
     results = csv_rows.validate_rows(upload.kind, imp.reseller, upload.header, upload.rows,
                                      exclude_import_id=imp.id)
     todo = [r for r in results if r.number not in done]
-    if imp.attempts > MAX_ATTEMPTS:
-        reason = _("The import was interrupted %(n)s times and was stopped; upload the failed rows again.",
-                   n=MAX_ATTEMPTS)
-        for result in todo:
-            result.errors = [reason]
     return Run(imp.id, upload.kind, token, todo)
 
 
@@ -196,7 +193,7 @@ def _advance(run: Run, processed: int, completed: int, failed: int) -> None:
         sa.update(Import).where(Import.id == run.import_id, Import.status == ImportStatus.RUNNING,
                                 Import.claim_token == run.token)
         .values(processed_count=Import.processed_count + processed, completed_count=Import.completed_count + completed,
-                failed_count=Import.failed_count + failed, lease_until=utcnow() + LEASE)
+                failed_count=Import.failed_count + failed, lease_until=utcnow() + lease())
         .execution_options(synchronize_session=False)).rowcount
     if changed != 1:
         raise ClaimLost(run.import_id)
@@ -233,6 +230,23 @@ def _queue_email(imp: Import) -> None:
                            created_by=creator.name or creator.email, created_at=imp.created_at,
                            import_type=imp.import_type, status=imp.status.value, completed=imp.completed_count,
                            failed=imp.failed_count, reasons=reasons)
+
+
+def fail_unprocessed_rows(import_id: int, reason: str) -> None:
+    """The rows of a stopped import that no run wrote fail with `reason` (one item each), and count as processed."""
+    imp = db.session.get(Import, import_id)
+    upload = upload_of(imp)
+    if upload is None:
+        return
+    done = set(db.session.scalars(sa.select(ImportItem.row_number).where(ImportItem.import_id == import_id)))
+    rows = [csv_rows.RowResult(number, {}, [reason]) for number in range(1, len(upload.rows) + 1)
+            if number not in done]
+    if rows:
+        db.session.execute(sa.insert(ImportItem), [_item(import_id, r) for r in rows])
+    db.session.execute(sa.update(Import).where(Import.id == import_id)
+                       .values(processed_count=Import.processed_count + len(rows),
+                               failed_count=Import.failed_count + len(rows))
+                       .execution_options(synchronize_session=False))
 
 
 # --- failed rows ---------------------------------------------------------------------------------

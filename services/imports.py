@@ -3,12 +3,17 @@
 A claim is a conditional UPDATE (PENDING -> RUNNING with a fresh token and a lease); the result is
 written only if the import is still RUNNING under that token, so cancel, a second worker or a
 recovered lease can never make an import count twice.
+
+The lease is short (IMPORT_LEASE_SECONDS, a minute) and renewed while the run works (`renew_lease`: every
+import of a batch, every chunk of a file), so the sweep gives a dead run's work to another worker within
+about a minute. Each claim counts an attempt; a run that dies IMPORT_MAX_ATTEMPTS times ends FAILED with
+"Stopped after N attempts: <why the last one died>" (`fail_exhausted_leases`) instead of running forever.
 """
 from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -42,12 +47,10 @@ from services.numbers import parse_int
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 250
-LEASE = timedelta(minutes=10)
-MAX_ATTEMPTS = 3           # an import interrupted this often (worker killed mid-run) fails with a reason
 PER_PAGE_CHOICES = (10, 25, 50, 100)
 SORTS = {"created": Import.id, "schedule": Import.run_at}  # ids grow with created_at
 LISTED = (Import.id, Import.name, Import.account_type, Import.source, Import.import_type, Import.status, Import.run_at,
-          Import.created_at, Import.completed_count, Import.failed_count)
+          Import.created_at, Import.completed_count, Import.failed_count, Import.failure_reason)
 
 
 class ImportStateError(DomainError):
@@ -82,15 +85,39 @@ def claim_one(import_id: int, now: datetime | None = None) -> str | None:
 
 def _claim(token: str, now: datetime) -> sa.Update:
     return (sa.update(Import).where(Import.status == ImportStatus.PENDING)
-            .values(status=ImportStatus.RUNNING, claim_token=token, lease_until=now + LEASE, started_at=now,
-                    attempts=Import.attempts + 1))
+            .values(status=ImportStatus.RUNNING, claim_token=token, lease_until=now + lease(), started_at=now,
+                    attempts=Import.attempts + 1, failure_reason=None))
 
 
-def run_claimed(token: str, ids: Sequence[int]) -> int:
+def lease() -> timedelta:
+    return timedelta(seconds=current_app.config["IMPORT_LEASE_SECONDS"])
+
+
+def renew_lease(token: str, ids: Sequence[int]) -> int:
+    """The heartbeat: the claimed imports `ids` still being worked on keep their claim another lease."""
+    return db.session.execute(
+        sa.update(Import).where(Import.id.in_(ids), Import.status == ImportStatus.RUNNING,
+                                Import.claim_token == token)
+        .values(lease_until=utcnow() + lease()).execution_options(synchronize_session=False)).rowcount
+
+
+def record_crash(token: str, ids: Sequence[int], exc: BaseException) -> None:
+    """A run died with `exc`: note why on its imports and end the lease now, so the next sweep takes them over
+    (or, after too many attempts, ends them FAILED with this reason). Call after a rollback, then commit."""
+    with force_locale("en"):
+        reason = _("Unexpected error (%(kind)s); the distributor has been notified.", kind=type(exc).__name__)
+    db.session.execute(
+        sa.update(Import).where(Import.id.in_(ids), Import.status == ImportStatus.RUNNING,
+                                Import.claim_token == token)
+        .values(failure_reason=reason, lease_until=utcnow()).execution_options(synchronize_session=False))
+
+
+def run_claimed(token: str, ids: Sequence[int], heartbeat: Callable[[], None] | None = None) -> int:
     """Validate, provision and record each claimed import; returns how many results were written.
 
-    The vendor calls come first; then the batch's writes are a few statements whatever its size: the
-    results (only where the claim still holds), the items, the subscriptions and the e-mails.
+    The vendor calls come first (`heartbeat`, if given, is called after each import's: the caller renews
+    the lease there); then the batch's writes are a few statements whatever its size: the results (only
+    where the claim still holds), the items, the subscriptions and the e-mails.
     """
     imports = import_batch.load_batch(ids)
     items = [item for imp in imports for item in imp.items]
@@ -98,7 +125,11 @@ def run_claimed(token: str, ids: Sequence[int]) -> int:
                              {item.customer_id for item in items})
     connector = get_connector()
     with force_locale("en"):  # reasons are stored in English; pages and e-mails translate them (|reason)
-        results = [_run_one(imp, facts, connector) for imp in imports]
+        results = []
+        for imp in imports:
+            results.append(_run_one(imp, facts, connector))
+            if heartbeat is not None:
+                heartbeat()
     emails = _completion_emails(results)
     writes = _Writes(results, emails)
     won = writes.write_results(token)
@@ -194,8 +225,6 @@ def _item_statement(dialect_name: str) -> sa.Update:
 
 
 def _outcome(imp: BatchImport, item: BatchItem, facts: rules.Facts, connector) -> tuple[list[str], str]:
-    if imp.attempts > MAX_ATTEMPTS:
-        return [_("The import was interrupted %(n)s times and was stopped; retry it.", n=MAX_ATTEMPTS)], ""
     try:
         return provisioning.provision_item(imp, item, facts, connector)
     except SQLAlchemyError:
@@ -251,11 +280,13 @@ def retry_import(reseller_id: int, import_id: int, actor: User) -> None:
     now = utcnow().replace(microsecond=0)
     done = db.session.execute(
         sa.update(Import).where(Import.id == import_id, Import.reseller_id == reseller_id,
-                                Import.status == ImportStatus.FAILED)
-        .values(status=ImportStatus.PENDING, run_at=now, attempts=0, started_at=None, finished_at=None)
+                                Import.status == ImportStatus.FAILED, Import.source == ImportSource.SCHEDULED)
+        .values(status=ImportStatus.PENDING, run_at=now, attempts=0, started_at=None, finished_at=None,
+                failure_reason=None)
         .execution_options(synchronize_session=False)).rowcount == 1
     if not done:
-        raise ImportStateError(_("Only a failed import can be retried."))
+        raise ImportStateError(_("Only a failed scheduled import can be retried; a file import's failed rows are "
+                                 "downloaded and uploaded again."))
     db.session.execute(sa.update(ImportItem).where(ImportItem.import_id == import_id,
                                                    ImportItem.status == ItemStatus.FAILED)
                        .values(status=ItemStatus.PENDING, reasons=[]).execution_options(synchronize_session=False))
@@ -266,12 +297,66 @@ def retry_import(reseller_id: int, import_id: int, actor: User) -> None:
 # --- the sweep -----------------------------------------------------------------------------------
 
 def recover_expired_leases(now: datetime | None = None) -> int:
-    """RUNNING imports whose run died (worker killed, machine lost) go back to PENDING to run again."""
+    """RUNNING imports whose run died (worker killed, machine lost) go back to PENDING to run again.
+
+    Run `fail_exhausted_leases` first: those out of attempts end FAILED instead."""
     now = now or utcnow()
     return db.session.execute(
         sa.update(Import).where(Import.status == ImportStatus.RUNNING, Import.lease_until < now)
-        .values(status=ImportStatus.PENDING, claim_token=None, lease_until=None)
+        .values(status=ImportStatus.PENDING, claim_token=None, lease_until=None,
+                failure_reason=sa.func.coalesce(Import.failure_reason, _worker_lost()))
         .execution_options(synchronize_session=False)).rowcount
+
+
+def _worker_lost() -> str:
+    """Why a run died when it could not say (killed, machine lost): stored in English like every reason."""
+    with force_locale("en"):
+        return _("The worker running the import stopped before it finished (killed, restarted or lost).")
+
+
+def _stopped(attempts: int, last_error: str) -> str:
+    with force_locale("en"):  # |reason translates the nested reason too (services.locales)
+        return _("Stopped after %(n)s attempts: %(reason)s", n=attempts, reason=last_error)
+
+
+def fail_exhausted_leases(now: datetime | None = None) -> int:
+    """RUNNING imports whose lease expired on their last attempt end FAILED with the reason; returns how many.
+
+    The items not done yet fail with it too (a file import's rows without an item get one), so the import
+    counts them, its failed rows can be downloaded and a scheduled one can be retried."""
+    now, limit = now or utcnow(), current_app.config["IMPORT_MAX_ATTEMPTS"]
+    expired = (Import.status == ImportStatus.RUNNING, Import.lease_until < now)
+    exhausted = db.session.execute(sa.select(Import.id, Import.source, Import.failure_reason)
+                                   .where(*expired, Import.attempts >= limit)).all()
+    failed = 0
+    for import_id, source, last_error in exhausted:
+        reason = _stopped(limit, last_error or _worker_lost())
+        won = db.session.execute(
+            sa.update(Import).where(Import.id == import_id, *expired)
+            .values(status=ImportStatus.FAILED, failure_reason=reason[:500], finished_at=now, claim_token=None,
+                    lease_until=None).execution_options(synchronize_session=False)).rowcount == 1
+        if won:  # a concurrent sweep may have taken it
+            _fail_unfinished_items(import_id, source, reason)
+            failed += 1
+    return failed
+
+
+def _fail_unfinished_items(import_id: int, source: ImportSource, reason: str) -> None:
+    if source is ImportSource.FILE:
+        from services import bulk_import  # it builds on this module
+
+        bulk_import.fail_unprocessed_rows(import_id, reason)
+        return
+    db.session.execute(sa.update(ImportItem).where(ImportItem.import_id == import_id,
+                                                   ImportItem.status == ItemStatus.PENDING)
+                       .values(status=ItemStatus.FAILED, reasons=[reason])
+                       .execution_options(synchronize_session=False))
+    counts = dict(db.session.execute(sa.select(ImportItem.status, sa.func.count()).where(
+        ImportItem.import_id == import_id).group_by(ImportItem.status)).all())
+    db.session.execute(sa.update(Import).where(Import.id == import_id)
+                       .values(completed_count=counts.get(ItemStatus.COMPLETED, 0),
+                               failed_count=counts.get(ItemStatus.FAILED, 0))
+                       .execution_options(synchronize_session=False))
 
 
 def any_due(now: datetime | None = None) -> bool:

@@ -65,6 +65,7 @@ def translate_stored(text: str) -> str:
     for pattern, msgid in _catalog_patterns(translations):
         match = pattern.fullmatch(text)
         if match:
-            values = {k: int(v) if is_whole(v) else v for k, v in match.groupdict().items()}
+            values = {k: int(v) if is_whole(v) else translate_stored(v) if k == "reason" else v
+                      for k, v in match.groupdict().items()}  # a %(reason)s is itself a stored reason
             return translations.gettext(msgid) % values
     return text

@@ -123,7 +123,7 @@ def test_retry_a_failed_import_puts_it_back_to_pending_due_now_and_runs_it(clien
     db.session.expire_all()
     assert imp.status is ImportStatus.COMPLETED and len(subscriptions_of(imp.id)) == 1
     refused = client.post(f"/admin/imports/{imp.id}/retry", follow_redirects=True)
-    assert "Only a failed import can be retried." in refused.text
+    assert "Only a failed scheduled import can be retried" in refused.text
 
 
 def test_a_suspended_reseller_s_scheduled_import_fails_parent_account_not_active(client, staff):

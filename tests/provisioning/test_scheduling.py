@@ -173,21 +173,24 @@ def test_a_late_batch_writes_only_the_imports_it_still_owns():
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxEmail)) == 2  # one e-mail each
 
 
-def test_an_import_interrupted_too_often_fails_with_a_reason():
+def test_an_import_whose_worker_dies_on_every_attempt_ends_failed_with_the_reason(app):
     from services import imports
 
     user, customer, product = cloud_setup()
     imp = due_now(user, customer, product)
-    for _ in range(imports.MAX_ATTEMPTS):
-        imports.claim_due()
+    for attempt in range(1, app.config["IMPORT_MAX_ATTEMPTS"] + 1):
+        assert imports.claim_due()[1] == [imp.id]  # ... and each time the worker is killed mid-run
         db.session.execute(sa.update(Import).values(lease_until=utcnow() - timedelta(seconds=1)))
-        imports.recover_expired_leases()
         db.session.commit()
-    run_due_imports()
+        result = sweep()
+        assert result.get("imports_failed", 0) == (attempt == app.config["IMPORT_MAX_ATTEMPTS"])
+    assert run_due_imports() == 0  # never runs again by itself
     db.session.expire_all()
     imp = db.session.get(Import, imp.id)
-    assert imp.status is ImportStatus.FAILED
-    assert "interrupted" in imp.items[0].reasons[0]
+    reason = ("Stopped after 3 attempts: The worker running the import stopped before it finished "
+              "(killed, restarted or lost).")
+    assert (imp.status, imp.failure_reason, imp.failed_count, imp.lease_until) == (ImportStatus.FAILED, reason, 1, None)
+    assert imp.items[0].status is ItemStatus.FAILED and imp.items[0].reasons == [reason]
     assert subscriptions_of(imp.id) == []
 
 
