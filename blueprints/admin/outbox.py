@@ -12,7 +12,7 @@ from blueprints.admin.forms import OutboxFilterForm
 from blueprints.admin.paging import args_without, keyset_page
 from blueprints.auth.forms import EmptyForm
 from models import EmailStatus, OutboxEmail, db
-from services import audit, outbox
+from services import audit, mail_secrets, outbox
 
 
 @bp.get("/outbox/")
@@ -30,7 +30,14 @@ def outbox_index():
 @bp.get("/outbox/<int:email_id>")
 def outbox_show(email_id: int):
     email = db.get_or_404(OutboxEmail, email_id)
-    return render("admin/outbox/show.html", email=email)
+    viewer = current_user._get_current_object()
+    masked = mail_secrets.mask(email.body_text)
+    shown_in_full = mail_secrets.belongs_to(viewer, email.to_addr)
+    if masked.held_secret:
+        audit.record(viewer, "email.open", email, to=email.to_addr, template=email.template, masked=not shown_in_full)
+        db.session.commit()
+    return render("admin/outbox/show.html", email=email, text=email.body_text if shown_in_full else masked.text,
+                  masked=masked.held_secret and not shown_in_full)
 
 
 @bp.post("/outbox/<int:email_id>/retry")

@@ -7,7 +7,7 @@ from blueprints.auth.forms import EmptyForm
 from blueprints.ops import bp
 from devstack import mailbox
 from models import db, utcnow
-from services import health, outbox
+from services import audit, health, mail_secrets, outbox
 
 
 @bp.get("/")
@@ -31,7 +31,14 @@ def mail_message(name: str):
     message = mailbox.read_message(_mail_dir_or_404(), name)
     if message is None:
         abort(404)
-    return render("ops/mail_message.html", message=message)
+    viewer = current_user._get_current_object()
+    masked = mail_secrets.mask(message.text)
+    shown_in_full = mail_secrets.belongs_to(viewer, message.to)
+    if masked.held_secret:
+        audit.record(viewer, "mail.open", None, message=name, to=message.to, masked=not shown_in_full)
+        db.session.commit()
+    return render("ops/mail_message.html", message=message, text=message.text if shown_in_full else masked.text,
+                  masked=masked.held_secret and not shown_in_full)
 
 
 def _mail_dir() -> str | None:
