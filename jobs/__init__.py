@@ -3,15 +3,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import Queue
+from rq import Queue, Worker
 from rq.exceptions import DuplicateJobError, NoSuchJobError
-from rq.job import JobStatus
+from rq.job import Job, JobStatus
+from rq.registry import StartedJobRegistry
+from rq.utils import now
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -19,7 +21,6 @@ log = logging.getLogger(__name__)
 
 QUEUE_NAMES = ("default", "mail", "maintenance")
 LAST_SWEEP_KEY = "canal:last-sweep"
-_DONE = {JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
 
 
 def get_redis() -> Redis:
@@ -38,7 +39,7 @@ def get_queue(name: str) -> Queue:
 
 
 def enqueue_unique(queue: str, func: Callable | str, *args: Any, job_id: str, **kwargs: Any) -> bool:
-    """Enqueue unless a live job with this id exists; a finished or failed one is replaced.
+    """Enqueue unless a live job with this id exists (is_alive); a finished, failed or dead one is replaced.
 
     Returns True when a job was enqueued. Jobs are idempotent, so a lost race only costs a no-op run.
     """
@@ -51,12 +52,41 @@ def enqueue_unique(queue: str, func: Callable | str, *args: Any, job_id: str, **
             old = q.job_class.fetch(job_id, connection=q.connection)
         except NoSuchJobError:
             old = None
-        if old is not None and old.get_status(refresh=False) not in _DONE:
+        if old is not None and is_alive(old):
             return False
         if old is not None:
             old.delete()
         q.enqueue(func, *args, job_id=job_id, **kwargs)
         return True
+
+
+def is_alive(job: Job) -> bool:
+    """Whether the job will still run, or runs now.
+
+    Not when it ended (finished, failed, stopped, cancelled), nor when it is QUEUED but in no queue (a
+    worker took it and died before starting it), nor when it is STARTED but no live worker holds it: its
+    execution's heartbeat ran out, or its worker is gone or has not sent a heartbeat for longer than a busy
+    worker ever waits (RQ's own clean-up would only notice much later). Scheduled and deferred jobs are
+    waiting for something that will enqueue them.
+    """
+    status = job.get_status(refresh=False)
+    if status == JobStatus.QUEUED:
+        return Queue(job.origin, connection=job.connection).get_job_position(job.id) is not None
+    if status == JobStatus.STARTED:
+        return _held_by_live_worker(job)
+    return status in (JobStatus.SCHEDULED, JobStatus.DEFERRED)
+
+
+def _held_by_live_worker(job: Job) -> bool:
+    registry = StartedJobRegistry(job.origin, connection=job.connection, job_class=type(job))
+    if job.id not in registry or job.id in registry.get_expired_job_ids():
+        return False
+    worker = job.worker_name and Worker.find_by_key(Worker.redis_worker_namespace_prefix + job.worker_name,
+                                                    connection=job.connection)
+    if not worker or worker.last_heartbeat is None:
+        return False
+    # A busy worker beats every job_monitoring_interval; RQ gives the beat this much slack too.
+    return now() - worker.last_heartbeat < timedelta(seconds=worker.job_monitoring_interval + 60)
 
 
 def enqueue_after_commit(queue: str, func: Callable | str, *args: Any, job_id: str,

@@ -30,6 +30,9 @@ class Assignment(TimestampMixin, db.Model):
     quantity: Mapped[int]
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
     token: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_activation_token)
+    # Carried by the assign form (as a checkout's token): a form sent again, e.g. when the connection dropped
+    # after the commit, finds this assignment instead of assigning again and sending a second e-mail.
+    request_token: Mapped[str | None] = mapped_column(sa.String(43), unique=True)
     expires_at: Mapped[datetime]
     activated_at: Mapped[datetime | None]
 

@@ -76,15 +76,43 @@ def _active_customers() -> sa.Select:
             .order_by(Customer.code).limit(sa.bindparam("limit")))
 
 
+REQUEST_TOKEN_MAX = 43
+
+
+def usable_request_token(request_token: str | None) -> str | None:
+    """The form's token as stored, or None: none was sent, or not one of ours (too long), so no replay check."""
+    return request_token if request_token and len(request_token) <= REQUEST_TOKEN_MAX else None
+
+
+def find_assigned(order: Order, request_token: str | None) -> Assignment | None:
+    """The assignment the assign form carrying `request_token` already made, if any (of the same reseller)."""
+    request_token = usable_request_token(request_token)
+    if request_token is None:
+        return None
+    found = db.session.scalar(sa.select(Assignment).where(Assignment.request_token == request_token))
+    if found is not None and found.order_line.order.reseller_id != order.reseller_id:  # a copied form
+        raise AssignmentError(_("This form was already used. Reload the page and assign again."))
+    return found
+
+
 def assign_licenses(order: Order, line_id: int | None, customer: Customer, quantity: int | None,
-                    actor: User) -> Assignment:
-    """Give `quantity` AVAILABLE licenses of one order line to `customer` and queue its e-mail."""
+                    actor: User, *, request_token: str | None = None) -> Assignment:
+    """Give `quantity` AVAILABLE licenses of one order line to `customer` and queue its e-mail.
+
+    Idempotent on the form's `request_token` (as placing an order is on the checkout's): a form sent again
+    gets the assignment it already made, with no second e-mail; the unique token stops two racing submits
+    at the database (IntegrityError at the flush: the caller rolls back and calls find_assigned).
+    """
+    done = find_assigned(order, request_token)
+    if done is not None:
+        return done
     line = _check_request(order, line_id, customer, quantity)
     now = utcnow()
     assignment = Assignment(order_line_id=line.id, customer_id=customer.id, quantity=quantity,
-                            created_by_id=actor.id, expires_at=now + link_validity(), created_at=now)
+                            created_by_id=actor.id, expires_at=now + link_validity(), created_at=now,
+                            request_token=usable_request_token(request_token))
     db.session.add(assignment)
-    db.session.flush()
+    db.session.flush()  # the unique request token is checked here
     taken = _take_available(line.id, quantity, customer.id, assignment.id, now)
     if taken < quantity:
         raise AssignmentError(_only_available(taken + available_count(line.id)), "quantity")

@@ -176,7 +176,7 @@ def _subscription_context(reseller: Reseller, results: list[RowResult], exclude_
     for chunk in _chunks(skus):
         products.update((p.sku, p) for p in db.session.scalars(
             sa.select(Product).where(Product.sku.in_(chunk), Product.kind == ProductKind.SUBSCRIPTION)
-            .options(joinedload(Product.vendor), joinedload(Product.prerequisite))))
+            .options(joinedload(Product.vendor), joinedload(Product.category), joinedload(Product.prerequisite))))
     ids = [c.id for c in customers.values()]
     facts = rules.load_facts({(reseller.id, p.id) for p in products.values()}, set(ids))
     return _Context(customers, products, facts, _existing_subscriptions(ids, exclude_import_id))

@@ -111,7 +111,7 @@ def _products(ids: set[int]) -> dict[int, Product]:
         return {}
     return {product.id: product for product in db.session.scalars(
         sa.select(Product).where(Product.id.in_(ids))
-        .options(joinedload(Product.vendor), joinedload(Product.prerequisite)))}
+        .options(joinedload(Product.vendor), joinedload(Product.category), joinedload(Product.prerequisite)))}
 
 
 @cache

@@ -8,22 +8,29 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
 
-from models import COMMITMENT_MONTHS, Customer, Product, ProductKind, ServiceDraft, User, Vendor, db
+from models import COMMITMENT_MONTHS, Category, Customer, Product, ProductKind, ServiceDraft, User, Vendor, db
 from services import search
+from services.provisioning_rules import service_available
 
 
 def search_services(q: str = "", limit: int = 50) -> list[Product]:
-    """Active cloud services whose name, code, tags or vendor match `q`."""
-    stmt = (sa.select(Product).join(Vendor).where(Product.kind == ProductKind.SUBSCRIPTION, Product.active)
-            .options(contains_eager(Product.vendor)).order_by(Vendor.name, Product.name).limit(limit))
+    """Cloud services the catalog offers (they, their brand and their category active) whose name, code, tags or
+    vendor match `q`."""
+    stmt = (sa.select(Product).join(Vendor).join(Category)
+            .where(Product.kind == ProductKind.SUBSCRIPTION, Product.active, Vendor.active, Category.active)
+            .options(contains_eager(Product.vendor), contains_eager(Product.category))
+            .order_by(Vendor.name, Product.name).limit(limit))
     if q.strip():
         stmt = stmt.where(search.contains(q.strip(), Product.name, Product.sku, Product.tags, Vendor.name))
     return list(db.session.scalars(stmt))
 
 
 def get_service(product_id: int | None) -> Product | None:
+    """The cloud service if the catalog offers it (see provisioning_rules.service_available), else None."""
     product = db.session.get(Product, product_id) if product_id else None
-    return product if product is not None and product.kind is ProductKind.SUBSCRIPTION else None
+    if product is None or product.kind is not ProductKind.SUBSCRIPTION or not service_available(product):
+        return None
+    return product
 
 
 def get_draft(user: User, customer: Customer, create: bool = False) -> ServiceDraft | None:

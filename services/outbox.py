@@ -106,14 +106,15 @@ def _insert_statement(dialect_name: str) -> sa.Insert:
 def _enqueue_send(email_id: int) -> None:
     """The messages of one transaction share a sending job, up to SEND_BATCH_SIZE each (sent after commit).
 
-    The job's id is that of its first message, so a single message keeps its usual `send-email-<id>`.
+    The job is named after its first message (`send-emails-<id>`), apart from the sweep's and retries'
+    `send-email-<id>`: a batch job that died must not pass for that message's own job.
     """
     batch = db.session.info.get("outbox_batch")
     if batch is not None and len(batch) < SEND_BATCH_SIZE:
         batch.append(email_id)  # the pending job holds this very list: it is serialised at commit
         return
     db.session.info["outbox_batch"] = batch = [email_id]
-    enqueue_after_commit("mail", SEND_BATCH_JOB, batch, job_id=send_job_id(email_id))
+    enqueue_after_commit("mail", SEND_BATCH_JOB, batch, job_id=send_batch_job_id(email_id))
 
 
 @event.listens_for(Session, "after_commit")
@@ -124,6 +125,10 @@ def _end_batch(session: Session, *args: Any) -> None:
 
 def send_job_id(email_id: int, attempt: int | None = None) -> str:
     return f"send-email-{email_id}" + (f"-retry-{attempt}" if attempt else "")
+
+
+def send_batch_job_id(first_email_id: int) -> str:
+    return f"send-emails-{first_email_id}"
 
 
 def _render_block(template: Template, block: str, context: Context) -> str:

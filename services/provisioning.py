@@ -137,6 +137,8 @@ def schedule_import(draft: ServiceDraft, customer: Customer, user: User, run_at:
 def schedule_service(customer: Customer, product: Product, config: dict, user: User, run_at: datetime | None,
                      min_lead: timedelta = MIN_LEAD) -> Import:
     """A PENDING import of one service for one customer (the wizard's last step, or a row of a CSV file)."""
+    if not rules.service_available(product):  # it, its brand or its category was deactivated meanwhile
+        raise ProvisioningError(_("The service %(name)s is not active.", name=product.name))
     if not terms_accepted(customer.reseller_id, product):
         raise ProvisioningError(_("Choose a service and accept its terms first."))
     if rules.config_errors(product, config):
@@ -165,11 +167,17 @@ def provision_item(imp: Import | BatchImport, item: ImportItem | BatchItem, fact
     reasons = [c.reason for c in checks if not c.ok]
     if reasons:
         return reasons, ""
-    request = rules.provision_request(f"import-{imp.id}-item-{item.id}", item.customer, item.product, item.config)
+    request = rules.provision_request(_idempotency_key(imp, item), item.customer, item.product, item.config)
     try:
         return [], connector.provision(request).external_id
     except ConnectorError as exc:
         return [str(exc)], ""
+
+
+def _idempotency_key(imp: Import | BatchImport, item: ImportItem | BatchItem) -> str:
+    """The same for every attempt: a CSV row's item is written anew when a killed run's chunk runs again."""
+    row = getattr(item, "row_number", None)
+    return f"import-{imp.id}-row-{row}" if row is not None else f"import-{imp.id}-item-{item.id}"
 
 
 def record_subscription(imp: Import, item: ImportItem, external_id: str, facts: rules.Facts) -> Subscription:

@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from models import Customer, Product, Reseller, Subscription, SubscriptionStatus, TermsAcceptance, db, utcnow
 from services.connectors import Connector, ConnectorError, ProvisionRequest
 from services.connectors.local import GUID
+from services.numbers import parse_int
 
 BILLING_START_WINDOW = timedelta(days=365)
 ALIGNMENTS = {"": _l("No alignment"), "calendar-month": _l("End of the calendar month"),
@@ -131,9 +132,20 @@ def _parent_account(reseller: Reseller, customer: Customer) -> Check:
     return Check("parent", True)
 
 
+def service_available(product: Product) -> bool:
+    """The catalog offers it: the service, its brand and its category are all active."""
+    return product.active and product.vendor.active and product.category.active
+
+
 def _service(reseller: Reseller, product: Product, facts: Facts) -> Check:
     if not product.active:
         return Check("service", False, _("The service %(name)s is not active.", name=product.name))
+    if not product.vendor.active:
+        return Check("service", False, _("The service %(name)s is not offered: its brand %(brand)s is inactive.",
+                                         name=product.name, brand=product.vendor.name))
+    if not product.category.active:
+        return Check("service", False, _("The service %(name)s is not offered: its category %(category)s is "
+                                         "inactive.", name=product.name, category=product.category.name))
     if product.terms_text.strip() and (reseller.id, product.id, product.terms_version) not in facts.accepted:
         return Check("service", False, _("The terms and conditions (version %(v)s) of %(name)s are "
                                                 "not accepted.", v=product.terms_version, name=product.name))
@@ -168,7 +180,8 @@ def _vendor_fields(customer: Customer, product: Product, config: dict[str, Any],
 
 def provision_request(key: str, customer: Customer, product: Product, config: dict[str, Any]) -> ProvisionRequest:
     return ProvisionRequest(
-        idempotency_key=key, vendor=product.vendor.name, sku=product.sku, quantity=int(config.get("quantity") or 0),
+        idempotency_key=key, vendor=product.vendor.name, sku=product.sku,
+        quantity=parse_int(config.get("quantity")) or 0,
         billing_type=str(config.get("billing_type") or ""), customer_name=customer.name,
         customer_domain=customer.domain, tenant_id=str(config.get("tenant_id") or ""),
         fields={k: config.get(k) for k in ("partner_id", "end_date_alignment", "billing_start", "is_billable",

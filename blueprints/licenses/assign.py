@@ -3,6 +3,7 @@ from flask import Response, abort, flash, redirect, render_template, request, st
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from blueprints import reads_in_one_transaction
 from blueprints.auth.forms import EmptyForm
@@ -33,8 +34,7 @@ def assign(order_id: int):
     if form.validate_on_submit():
         customer = customers.get_customer(current_user.reseller_id, form.customer_id.data) or abort(404)
         try:
-            assignment = assignments.assign_licenses(order, form.line_id.data, customer, form.quantity.data,
-                                                     current_user)
+            assignment = _assign_once(order, form, customer)
         except AssignmentError as exc:
             db.session.rollback()  # the pool and the outbox stay as they were
             if exc.field is None:  # about the order itself (not approved): no form to show it in
@@ -45,9 +45,22 @@ def assign(order_id: int):
             db.session.commit()
             flash(ngettext("%(num)s license assigned to %(name)s; the activation e-mail is on its way.",
                            "%(num)s licenses assigned to %(name)s; the activation e-mail is on its way.",
-                           assignment.quantity, name=customer.name), "success")
-            return back_to_order(order.id)
+                           assignment.quantity, name=assignment.customer.name), "success")
+            return back_to_order(assignment.order_line.order_id)
     return show_order(order, block="assign", assign_form=form), 422
+
+
+def _assign_once(order, form: AssignForm, customer: Customer) -> Assignment:
+    """Assign, or find what this form already assigned: sent again after a dropped connection, or twice at once."""
+    try:
+        return assignments.assign_licenses(order, form.line_id.data, customer, form.quantity.data, current_user,
+                                           request_token=form.token.data)
+    except IntegrityError:  # its concurrent twin committed first
+        db.session.rollback()
+        twin = assignments.find_assigned(order, form.token.data)
+        if twin is None:
+            raise
+        return twin
 
 
 @bp.get("/orders/<int:order_id>/customer-options")

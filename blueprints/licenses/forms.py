@@ -1,11 +1,12 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, StringField
+from wtforms import HiddenField, IntegerField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange
 
 from blueprints.catalog.forms import QuantityField
 from blueprints.security import MAX_ID
 from models import Order, OrderLine, OrderStatus
+from models.orders import new_token
 from services import assignments
 
 
@@ -21,6 +22,8 @@ class AssignForm(FlaskForm):
     ])
     customer_id = IntegerField(_l("Customer"), validators=[InputRequired(message=_l("Choose a customer.")),
                                                            NumberRange(1, MAX_ID, message=_l("Choose a customer."))])
+    # New with each blank form: sent again (a retry after a dropped connection), it finds the first assignment.
+    token = HiddenField(default=new_token)
 
 
 class SendToForm(FlaskForm):

@@ -32,7 +32,7 @@ def _wizard(customer_id: int, step: str) -> tuple[Customer, ServiceDraft | None,
 
 
 def _first_unfinished(customer: Customer, draft: ServiceDraft | None) -> str:
-    if draft is None or draft.product is None or not draft.product.active:
+    if draft is None or draft.product is None or not rules.service_available(draft.product):
         return "select"
     if not provisioning.terms_accepted(customer.reseller_id, draft.product):
         return "terms"
@@ -70,7 +70,7 @@ def choose(customer_id: int):
     customer, draft, _first = _wizard(customer_id, "select")
     form = SelectServiceForm()
     product = new_service.get_service(form.product_id.data) if form.validate_on_submit() else None
-    if product is None or not product.active:
+    if product is None:  # not a cloud service the catalog offers
         form.product_id.errors = [_("Choose a service from the list.")]
         return _page("select", customer, draft, q="", services=new_service.search_services(), form=form), 422
     try:

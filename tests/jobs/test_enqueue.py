@@ -1,5 +1,5 @@
 """Jobs reach Redis only when their transaction commits."""
-from jobs import enqueue_after_commit, get_queue
+from jobs import enqueue_after_commit, enqueue_unique, get_queue
 from models import Reseller, db
 
 
@@ -25,3 +25,13 @@ def test_the_same_job_id_is_enqueued_once():
         enqueue_after_commit("default", "jobs.sweep.sweep", job_id="probe-3")
         db.session.commit()
     assert get_queue("default").job_ids == ["probe-3"]
+
+
+def test_a_queued_job_that_is_in_no_queue_is_enqueued_again():
+    """A worker popped it and died before starting it: its status says QUEUED, but nothing will run it."""
+    assert enqueue_unique("default", "jobs.sweep.sweep", job_id="probe-4")
+    assert not enqueue_unique("default", "jobs.sweep.sweep", job_id="probe-4")  # alive: waiting in its queue
+    get_queue("default").remove("probe-4")
+    assert get_queue("default").fetch_job("probe-4").get_status() == "queued"
+    assert enqueue_unique("default", "jobs.sweep.sweep", job_id="probe-4")
+    assert get_queue("default").job_ids == ["probe-4"]

@@ -21,7 +21,7 @@ def queue_test_email(to="ana@example.com") -> OutboxEmail:
 
 def test_a_committed_email_is_delivered_by_the_worker(smtp):
     email = queue_test_email()
-    assert get_queue("mail").job_ids == [f"send-email-{email.id}"]
+    assert get_queue("mail").job_ids == [f"send-emails-{email.id}"]  # the batch job, not the sweep's id
     run_jobs("mail")
     [message] = smtp.wait_for_messages(1)
     assert message["To"] == "ana@example.com"
