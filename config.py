@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 ENV_VARS = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME",
             "MAIL_PASSWORD", "MAIL_USE_TLS", "MAIL_DEFAULT_SENDER", "PORT", "CANAL_ENV", "PUBLIC_URL",
             "TAX_RATE", "SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS", "LOGIN_LIMIT_PER_IP",
-            "LOGIN_LIMIT_PER_ACCOUNT", "PROXY_COUNT", "IMPORT_LEASE_SECONDS")
+            "LOGIN_LIMIT_PER_ACCOUNT", "PROXY_COUNT", "IMPORT_LEASE_SECONDS", "LOGIN_LIMIT_PER_CODE")
 
 
 class ConfigError(RuntimeError):
@@ -59,9 +59,16 @@ def defaults(instance_path: str) -> dict:
         # Enforced on the server from timestamps in the session (blueprints/auth/session.py).
         "SESSION_IDLE_MINUTES": 30,
         "SESSION_MAX_HOURS": 12,
-        # Failed or not, every POST /login counts (flask-limiter on Redis: RATELIMIT_STORAGE_URI).
+        # Failed or not, every POST /login from an address counts (flask-limiter on Redis: RATELIMIT_STORAGE_URI).
         "LOGIN_LIMIT_PER_IP": "50 per 15 minutes",
+        # Failed logins of one account from one address (a success clears them): a guesser elsewhere
+        # cannot lock the real user out (blueprints/auth/throttle.py).
         "LOGIN_LIMIT_PER_ACCOUNT": "10 per 15 minutes",
+        # Wrong two-factor codes of one account, from anywhere (a code has only a million values).
+        "LOGIN_LIMIT_PER_CODE": "5 per 15 minutes",
+        # Roles that must log in with a second factor (services/two_factor.py); reseller users when their
+        # reseller requires it. Environment: TWO_FACTOR_REQUIRED_ROLES="staff,ops" ("" for none).
+        "TWO_FACTOR_REQUIRED_ROLES": ("staff", "ops"),
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none).
         "PROXY_COUNT": 0,
     }
@@ -80,9 +87,12 @@ def from_environ() -> dict:
     for key in ("SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS", "PROXY_COUNT", "IMPORT_LEASE_SECONDS"):
         if key in env:
             config[key] = int(env[key])
-    for key in ("LOGIN_LIMIT_PER_IP", "LOGIN_LIMIT_PER_ACCOUNT"):
+    for key in ("LOGIN_LIMIT_PER_IP", "LOGIN_LIMIT_PER_ACCOUNT", "LOGIN_LIMIT_PER_CODE"):
         if key in env:
             config[key] = env[key]
+    if "TWO_FACTOR_REQUIRED_ROLES" in os.environ:  # an empty value is meaningful: nobody is required
+        roles = os.environ["TWO_FACTOR_REQUIRED_ROLES"].replace(",", " ").split()
+        config["TWO_FACTOR_REQUIRED_ROLES"] = tuple(role.lower() for role in roles)
     if "MAIL_PORT" in env:
         config["MAIL_PORT"] = int(env["MAIL_PORT"])
     if "MAIL_USE_TLS" in env:

@@ -1,7 +1,6 @@
 """App-wide hardening: security headers, login throttling (flask-limiter on Redis), proxy trust."""
 from __future__ import annotations
 
-import hashlib
 import time
 from urllib.parse import urlsplit
 
@@ -11,6 +10,7 @@ from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from blueprints import access_log
 from extensions import limiter
 from services.numbers import parse_int
 
@@ -56,6 +56,7 @@ def init_app(app: Flask) -> None:
     limiter.init_app(app)
     app.register_error_handler(RateLimitExceeded, too_many_requests)
     app.register_error_handler(SecurityError, untrusted_host)
+    access_log.init_app(app)  # the dev server's request lines without link tokens
     app.before_request(check_origin_of_csrf_exempt_posts)
     app.before_request(refuse_nul_characters)
     app.after_request(add_security_headers)
@@ -149,15 +150,12 @@ def login_limit_per_account() -> str:
     return current_app.config["LOGIN_LIMIT_PER_ACCOUNT"]
 
 
-def submitted_account() -> str:
-    """The rate-limit key of the e-mail being tried (hashed: no addresses stored in Redis)."""
-    email = request.form.get("email", "").strip().lower()
-    return "account:" + hashlib.sha256(email.encode()).hexdigest()
-
+# Per account (and address) and per two-factor code: blueprints/auth/throttle.py, once the body is parsed.
 
 def too_many_requests(error: RateLimitExceeded):
-    response = make_response(render_template("errors/error.html", error=error), 429)
     limit = limiter.current_limit
-    wait = int(limit.reset_at - time.time()) if limit is not None else 60
-    response.headers["Retry-After"] = str(max(wait, 1))
+    wait = max(int(limit.reset_at - time.time()) if limit is not None else 60, 1)
+    page = render_template("errors/error.html", error=error, wait_minutes=max(1, -(-wait // 60)))
+    response = make_response(page, 429)
+    response.headers["Retry-After"] = str(wait)
     return response

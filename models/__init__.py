@@ -29,6 +29,7 @@ from models.provisioning import (
     SubscriptionStatus,
     TermsAcceptance,
 )
+from models.two_factor import RecoveryCode
 from models.uploads import ImportUpload
 
 __all__ = [
@@ -60,6 +61,7 @@ __all__ = [
     "Product",
     "ProductKind",
     "ProductPrice",
+    "RecoveryCode",
     "Reseller",
     "ResellerStatus",
     "Role",

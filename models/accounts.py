@@ -38,6 +38,8 @@ class Reseller(TimestampMixin, db.Model):
     country: Mapped[str] = mapped_column(sa.String(2), default="UY")
     currency: Mapped[str] = mapped_column(sa.String(3), default="USD")
     status: Mapped[ResellerStatus] = enum_column(ResellerStatus, default=ResellerStatus.ACTIVE)
+    # Every user of this reseller must log in with a second factor (services/two_factor.py).
+    two_factor_required: Mapped[bool] = mapped_column(default=False, server_default=sa.text("false"))
 
     users: Mapped[list[User]] = relationship(back_populates="reseller")
 
@@ -65,6 +67,11 @@ class User(UserMixin, TimestampMixin, db.Model):
     last_login_at: Mapped[datetime | None]
     locale: Mapped[str | None] = mapped_column(sa.String(5))       # None: follow the browser
     timezone: Mapped[str | None] = mapped_column(sa.String(64))    # IANA name; None: set at first login
+    # Part of every set-password link: a new link, a password set or a login replaces it (older links void).
+    password_link_nonce: Mapped[str | None] = mapped_column(sa.String(32))
+    # Two-factor login (services/two_factor.py): the TOTP secret (None: not enrolled) and the last step used.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     reseller: Mapped[Reseller | None] = relationship(back_populates="users")
     # Units in the user's cart, when the loader asked for them (services.cart.units_expression); else None.

@@ -52,15 +52,22 @@ def create_user(email: str, password: str, role: Role, reseller: Reseller | None
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The enabled user with these credentials, or None (the same None for every failure)."""
+    """The enabled user with these credentials, or None (the same None for every failure).
+
+    Only the password step: `record_login` once the user is in (after a second factor, if any)."""
     user = find_user(email)
     # An invited user without a password yet takes the same (dummy-hash) time as an unknown e-mail.
     if not verify_password(user.password_hash if user and has_usable_password(user) else None, password):
         return None
     if not user.enabled:
         return None
-    user.last_login_at = utcnow()
     return user
+
+
+def record_login(user: User) -> None:
+    """The user is in: note when, and void every set-password link still out there."""
+    user.last_login_at = utcnow()
+    user.password_link_nonce = None
 
 
 def set_preferences(user: User, *, locale: str | None = None, timezone: str | None = None) -> None:
@@ -114,11 +121,14 @@ def set_password(user: User, password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(_("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
     user.password_hash = hash_password(password)
+    user.password_link_nonce = None
     user.end_sessions()
 
 
 def password_link(user: User) -> str:
-    """An absolute set-password URL: signed, expiring, and void once the password or sessions change."""
+    """An absolute set-password URL: signed, expiring, and void once the password or sessions change,
+    the user logs in, or a newer link is made (each link replaces the user's nonce: commit after)."""
+    user.password_link_nonce = secrets.token_hex(16)
     token = _link_serializer().dumps([user.id, _link_fingerprint(user)])
     path = current_app.url_map.bind("canal").build("auth.set_password", {"token": token})
     return current_app.config["PUBLIC_URL"].rstrip("/") + path
@@ -148,8 +158,11 @@ def _link_serializer() -> URLSafeTimedSerializer:
 
 
 def _link_fingerprint(user: User) -> str:
-    # Changes whenever the password is set or the sessions are ended: that makes a link single-use.
-    material = f"{user.session_token}:{user.password_hash}".encode()
+    # Changes whenever the password is set, the sessions are ended, the user logs in or a newer link is
+    # made: that makes a link single-use and only the newest one valid. No nonce: no link is valid.
+    if user.password_link_nonce is None:
+        return ""
+    material = f"{user.session_token}:{user.password_hash}:{user.password_link_nonce}".encode()
     return hashlib.sha256(material).hexdigest()[:32]
 
 

@@ -143,6 +143,9 @@ def test_config(database_url: str, redis_url: str, smtp_port: int) -> dict:
         "MAIL_CATCHER_DIR": None,
         "WTF_CSRF_ENABLED": False,
         "PUBLIC_URL": "http://canal.test",
+        # The `login` fixture skips the login form, so nobody is asked for a second factor by default;
+        # tests/auth/test_two_factor.py turns the requirement on (production: staff and ops).
+        "TWO_FACTOR_REQUIRED_ROLES": (),
     }
 
 

@@ -28,5 +28,6 @@ from blueprints.admin import (  # noqa: F401
     orders,
     outbox,
     resellers,
+    two_factor,
     views,
 )

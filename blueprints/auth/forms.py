@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SubmitField
+from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from services.accounts import MIN_PASSWORD_LENGTH
@@ -31,3 +31,9 @@ class ChangePasswordForm(FlaskForm):
     def validate_new_password(self, field) -> None:
         if field.data and field.data == self.current_password.data:
             raise ValidationError(_l("The new password must be different from the current one."))
+
+
+class CodeForm(FlaskForm):
+    """A second-factor code: six digits from the authenticator app, or a recovery code."""
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)])
+    submit = SubmitField(_l("Continue"))

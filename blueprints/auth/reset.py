@@ -8,9 +8,9 @@ from wtforms import PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from blueprints import render
-from blueprints.auth import bp
-from models import db, utcnow
-from services import accounts, audit
+from blueprints.auth import bp, second_step
+from models import db
+from services import accounts, audit, two_factor
 
 
 class SetPasswordForm(FlaskForm):
@@ -50,8 +50,13 @@ def set_password_submit(token: str):
         except accounts.AccountError as exc:
             form.password.errors.append(str(exc))
         else:
-            user.last_login_at = utcnow()
             audit.record(user, "password.set", user)
+            if two_factor.is_enabled(user):  # a link in a mailbox is no second factor: ask for the code
+                db.session.commit()
+                response = second_step.after_password(user, None, timezone="", locale=session.get("locale"))
+                flash(_("Your password is set. Enter a code from your authenticator app to log in."), "success")
+                return response
+            accounts.record_login(user)
             db.session.commit()
             session.clear()  # whoever was logged in in this browser before, it is this user now
             login_user(user)

@@ -1,14 +1,14 @@
 from flask import flash, redirect, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 
 from blueprints import render, security
-from blueprints.auth import bp
+from blueprints.auth import bp, second_step, throttle
 from blueprints.auth.forms import EmptyForm, LoginForm
 from blueprints.auth.session import safe_next
 from extensions import limiter
 from models import db
-from services import accounts, audit
+from services import accounts
 
 
 @bp.get("/login")
@@ -20,20 +20,18 @@ def login():
 
 @bp.post("/login")
 @limiter.limit(security.login_limit_per_ip)
-@limiter.limit(security.login_limit_per_account, key_func=security.submitted_account)
 def login_submit():
-    form = LoginForm()
+    form = LoginForm()  # form fields or a JSON body alike: the e-mail counted is the one checked
     next_url = safe_next(request.form.get("next") or request.args.get("next"))
     if form.validate_on_submit():
+        attempts = throttle.password_attempts(form.email.data)
+        if not attempts.attempt():
+            return second_step.throttled_page("auth/login.html", form, attempts.wait_seconds(), next=next_url)
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is not None:
-            locale = session.get("locale")
-            session.clear()  # a fresh session at login: nothing from before survives it
-            login_user(user)
-            accounts.adopt_browser_settings(user, timezone=request.form.get("tz", ""), locale=locale)
-            audit.record(user, "login", user)
-            db.session.commit()
-            return redirect(next_url or url_for("main.home"), 303)
+            attempts.clear()  # a success uses up nothing, and forgives this place's earlier typos
+            return second_step.after_password(user, next_url, timezone=request.form.get("tz", ""),
+                                              locale=session.get("locale"))
         form.form_errors.append(_("Invalid e-mail or password."))
     return render("auth/login.html", block="content", form=form, next=next_url), 422
 

@@ -106,6 +106,7 @@ def test_set_password_refuses_short_or_different_passwords(client, staff):
     user = make_user(Role.RESELLER)
     db.session.commit()
     path = accounts.password_link(user).removeprefix("http://canal.test")
+    db.session.commit()  # making a link voids the older ones: it is a change to the user
     short = client.post(path, data={"password": "short", "confirm": "short"})
     assert short.status_code == 422
     assert f"Use between {accounts.MIN_PASSWORD_LENGTH} and 1024 characters." in short.get_data(as_text=True)
@@ -122,6 +123,7 @@ def test_setting_a_password_ends_every_earlier_session(client, app, login, staff
         sess["_user_id"] = user.get_id()
     assert other_browser.get("/").status_code == 200
     path = accounts.password_link(user).removeprefix("http://canal.test")
+    db.session.commit()
     assert client.post(path, data={"password": "brand-new-pass", "confirm": "brand-new-pass"}).status_code == 303
     assert other_browser.get("/").status_code == 302  # logged out there at once
     assert client.get("/").status_code == 200          # logged in here, as the user

@@ -89,7 +89,7 @@ def test_too_many_attempts_shows_the_clear_page(watched):
     for _ in range(4):
         assert log_in(page, user.email, "wrong password") == 422
     assert log_in(page, user.email, PASSWORD) == 429
-    page.get_by_text("Too many attempts. Please wait a moment and try again.").wait_for()
+    page.get_by_text("Too many attempts. Try again in 1 minute.").wait_for()
     assert violations(page) == []
 
 

@@ -1,4 +1,5 @@
-"""Login throttling per IP and per account, counted in the real Redis; 429 with a page and Retry-After."""
+"""Login throttling per IP and per account and address, counted in the real Redis; 429 with a page that says
+how long to wait (in the viewer's language) and Retry-After."""
 import pytest
 
 from extensions import limiter
@@ -21,22 +22,70 @@ def post_login(client, email, password="wrong password", ip="10.0.0.1", headers=
                        environ_base={"REMOTE_ADDR": ip}, headers=headers or {})
 
 
+def post_json_login(client, email, password="wrong password", ip="10.0.0.1"):
+    return client.post("/login", json={"email": email, "password": password}, environ_base={"REMOTE_ADDR": ip})
+
+
 def assert_throttled(response):
     assert response.status_code == 429
-    assert "Too many attempts. Please wait a moment and try again." in response.get_data(as_text=True)
+    assert "Too many attempts. Try again in 1 minute." in response.get_data(as_text=True)
     assert 0 < int(response.headers["Retry-After"]) <= 60
 
 
-def test_an_account_is_throttled_from_any_ip_and_others_are_not(client):
+def logins_of(user) -> int:
+    return db.session.scalar(db.select(db.func.count()).select_from(AuditEvent)
+                             .where(AuditEvent.actor_id == user.id, AuditEvent.action == "login"))
+
+
+def test_an_account_is_throttled_from_the_guessing_address_only(client):
     victim, other = make_user(Role.RESELLER), make_user(Role.RESELLER)
     db.session.commit()
+    for _ in range(PER_ACCOUNT):
+        assert post_login(client, victim.email, ip="10.0.1.1").status_code == 422
+    assert_throttled(post_login(client, victim.email.upper(), PASSWORD, ip="10.0.1.1"))  # same account, same place
+    assert_throttled(post_login(client, victim.email, PASSWORD, ip="10.0.1.1", headers=HX))
+    assert logins_of(victim) == 0
+    assert post_login(client, other.email, PASSWORD, ip="10.0.1.1").status_code == 303  # another account
+    client.post("/logout")
+    assert post_login(client, victim.email, PASSWORD, ip="10.0.2.1").status_code == 303  # the real user, elsewhere
+    assert logins_of(victim) == 1
+
+
+def test_a_json_body_counts_against_the_account_like_the_form(client):
+    user = make_user(Role.RESELLER)
+    db.session.commit()
     for n in range(PER_ACCOUNT):
-        assert post_login(client, victim.email, ip=f"10.0.1.{n}").status_code == 422
-    assert_throttled(post_login(client, victim.email.upper(), PASSWORD, ip="10.0.2.1"))  # same account
-    assert_throttled(post_login(client, victim.email, PASSWORD, ip="10.0.2.2", headers=HX))
-    assert post_login(client, other.email, PASSWORD, ip="10.0.1.0").status_code == 303
-    assert db.session.scalar(db.select(db.func.count()).select_from(AuditEvent)
-                             .where(AuditEvent.actor_id == victim.id)) == 0  # never logged in
+        response = post_json_login(client, user.email.upper() if n % 2 else user.email)
+        assert response.status_code == 422 and "Invalid e-mail or password." in response.get_data(as_text=True)
+    assert_throttled(post_json_login(client, user.email, PASSWORD))
+    assert_throttled(post_login(client, user.email, PASSWORD))
+    assert logins_of(user) == 0
+
+
+def test_successful_logins_do_not_use_up_the_limit(make_app):
+    client = make_app(LOGIN_LIMIT_PER_IP="100 per minute").test_client()
+    user = make_user(Role.RESELLER)
+    db.session.commit()
+    assert post_login(client, user.email).status_code == 422  # a typo first
+    for _ in range(PER_ACCOUNT + 2):
+        assert post_login(client, user.email, PASSWORD).status_code == 303
+        client.post("/logout")
+    for _ in range(PER_ACCOUNT):  # the success forgave the typo: a full allowance of mistakes is left
+        assert post_login(client, user.email).status_code == 422
+    assert_throttled(post_login(client, user.email, PASSWORD))
+
+
+def test_the_wait_is_said_in_minutes_in_the_viewers_language(make_app):
+    client = make_app(LOGIN_LIMIT_PER_ACCOUNT="2 per 15 minutes").test_client()
+    user = make_user(Role.RESELLER)
+    db.session.commit()
+    for _ in range(2):
+        post_login(client, user.email)
+    english = post_login(client, user.email, PASSWORD)
+    assert english.status_code == 429 and 840 < int(english.headers["Retry-After"]) <= 900
+    assert "Too many attempts. Try again in 15 minutes." in english.get_data(as_text=True)
+    spanish = post_login(client, user.email, PASSWORD, headers={"Accept-Language": "es"})
+    assert "Demasiados intentos. Intente de nuevo en 15 minutos." in spanish.get_data(as_text=True)
 
 
 def test_an_ip_is_throttled_for_every_account_and_other_ips_are_not(client):
@@ -51,7 +100,7 @@ def test_an_ip_is_throttled_for_every_account_and_other_ips_are_not(client):
 def test_the_counters_live_in_redis(client, app):
     post_login(client, "someone@example.com")
     keys = [k.decode() for k in get_redis().keys("*canal-limits*")]
-    assert len(keys) == 2, keys  # one per IP, one per account
+    assert len(keys) == 2, keys  # one per IP, one per account and IP
     assert not any("someone@example.com" in k for k in keys)  # the account is hashed
     get_redis().flushdb()  # what a Redis restart does: the counts start over
     make_user(Role.OPS, email="ops1@example.com")
@@ -66,7 +115,7 @@ def test_without_redis_logins_work_and_are_throttled_in_memory(make_app):
         user = make_user(Role.STAFF)
         db.session.commit()
         assert post_login(client, user.email, PASSWORD).status_code == 303
-        for _ in range(PER_ACCOUNT - 1):
+        for _ in range(PER_ACCOUNT):
             assert post_login(client, user.email).status_code == 422
         assert_throttled(post_login(client, user.email))
     finally:
