@@ -8,3 +8,7 @@ def post_worker_init(worker):
     # objects of recent requests.
     gc.freeze()
     gc.set_threshold(20_000, 20, 20)
+
+
+# Access-log lines without the tokens of set-password and activation links.
+logger_class = "blueprints.access_log.TokenFreeLogger"

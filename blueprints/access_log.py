@@ -1,0 +1,39 @@
+"""Access logs without the tokens of set-password and activation links (issue 18): whoever reads the logs
+must not be able to set a user's password or read a customer's license keys.
+
+gunicorn (production, `make bench`) logs through TokenFreeLogger (gunicorn.conf.py); the development
+server's request lines go through TokenFreeFilter on the "werkzeug" logger.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from gunicorn.glogging import Logger
+
+from services.mail_secrets import without_tokens
+
+
+class TokenFreeLogger(Logger):
+    """gunicorn's logger, its access-log atoms (request line, path, referer, headers) without link tokens."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        return {name: without_tokens(value) if isinstance(value, str) else value for name, value in atoms.items()}
+
+
+class TokenFreeFilter(logging.Filter):
+    """Rewrites a log record's message without link tokens."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = without_tokens(message)
+        if clean != message:
+            record.msg, record.args = clean, ()
+        return True
+
+
+def init_app(app: Flask) -> None:
+    werkzeug = logging.getLogger("werkzeug")
+    if not any(isinstance(f, TokenFreeFilter) for f in werkzeug.filters):
+        werkzeug.addFilter(TokenFreeFilter())
