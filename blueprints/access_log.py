@@ -2,7 +2,7 @@
 must not be able to set a user's password or read a customer's license keys.
 
 gunicorn (production, `make bench`) logs through TokenFreeLogger (gunicorn.conf.py); the development
-server's request lines go through TokenFreeFilter on the "werkzeug" logger.
+server's request lines and the app's own log (a failed request's path) go through TokenFreeFilter.
 """
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ class TokenFreeFilter(logging.Filter):
 
 
 def init_app(app: Flask) -> None:
-    werkzeug = logging.getLogger("werkzeug")
-    if not any(isinstance(f, TokenFreeFilter) for f in werkzeug.filters):
-        werkzeug.addFilter(TokenFreeFilter())
+    # werkzeug: the dev server's request lines; the app's logger: "Exception on /set-password/... [POST]".
+    for logger in (logging.getLogger("werkzeug"), app.logger):
+        if not any(isinstance(f, TokenFreeFilter) for f in logger.filters):
+            logger.addFilter(TokenFreeFilter())

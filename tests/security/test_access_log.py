@@ -54,3 +54,10 @@ def test_the_development_server_logs_request_lines_without_tokens(app, caplog, m
                                            f"POST /set-password/{TOKEN} HTTP/1.1", "303", "-")
     assert TOKEN not in caplog.text
     assert '"POST /set-password/[token] HTTP/1.1" 303' in caplog.text
+
+
+def test_a_failed_requests_path_is_logged_without_its_token(app, caplog, monkeypatch):
+    monkeypatch.setattr(app.logger, "disabled", False)
+    with caplog.at_level(logging.ERROR, logger=app.logger.name):
+        app.logger.error("Exception on %s [%s]", f"/activate/{TOKEN}", "POST")
+    assert TOKEN not in caplog.text and "Exception on /activate/[token] [POST]" in caplog.text
