@@ -10,6 +10,7 @@ from sqlalchemy.orm import contains_eager
 
 from models import COMMITMENT_MONTHS, Category, Customer, Product, ProductKind, ServiceDraft, User, Vendor, db
 from services import search
+from services.numbers import parse_int
 from services.provisioning_rules import service_available
 
 
@@ -51,23 +52,17 @@ def default_config(product: Product, customer: Customer) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Quote:
+    """What the reseller pays: the product's price. Never the distributor's own cost (Product.cost), which only
+    staff see: the reseller's review shows this as its "Cost"."""
+
     currency: str
     quantity: int
     months: int  # the commitment, in months (1 for month-to-month and one-time)
-    unit_cost: Decimal
     unit_price: Decimal
-
-    @property
-    def monthly_cost(self) -> Decimal:
-        return self.unit_cost * self.quantity
 
     @property
     def monthly_price(self) -> Decimal:
         return self.unit_price * self.quantity
-
-    @property
-    def commitment_cost(self) -> Decimal:
-        return self.monthly_cost * self.months
 
     @property
     def commitment_price(self) -> Decimal:
@@ -75,6 +70,6 @@ class Quote:
 
 
 def quote(product: Product, config: dict[str, Any]) -> Quote:
-    """Today's cost and selling price; the subscription itself takes the price of the day it is created."""
+    """Today's price; the subscription itself takes the price of the day it is created."""
     months = max(COMMITMENT_MONTHS.get(str(config.get("billing_type")), 1), 1)
-    return Quote(product.currency, int(config.get("quantity") or 0), months, product.cost, product.price)
+    return Quote(product.currency, parse_int(config.get("quantity")) or 0, months, product.price)
