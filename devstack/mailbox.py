@@ -1,6 +1,7 @@
 """The catcher's mailbox: one .eml file per message received, read back for /ops/mail."""
 from __future__ import annotations
 
+import os
 import re
 import time
 import uuid
@@ -25,10 +26,12 @@ class StoredMessage:
 
 def store(directory: str | Path, data: bytes) -> str:
     path = Path(directory)
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
     name = f"{int(time.time() * 1000):013d}-{uuid.uuid4().hex}.eml"
     tmp = path / f".{name}.tmp"
-    tmp.write_bytes(data)
+    # Only its owner may read a message: it may hold a set-password link or license keys.
+    with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as file:
+        file.write(data)
     tmp.rename(path / name)  # readers never see half a message
     return name
 

@@ -1,6 +1,7 @@
 """Declarative base, the shared `db`, column types and mixins."""
 from __future__ import annotations
 
+import os
 import sqlite3
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -86,6 +87,22 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+@sa.event.listens_for(Engine, "do_connect")
+def _sqlite_file_for_its_owner_only(dialect, connection_record, cargs, cparams) -> None:
+    """An SQLite database (password hashes, sessions' users, license keys) is readable by its owner only: a new
+    file is created 0600 (SQLite gives its -wal and -shm files the same mode), an older one is narrowed to it."""
+    if dialect.name != "sqlite" or not cargs or cparams.get("uri") or cargs[0] in ("", ":memory:"):
+        return
+    path = cargs[0]
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        if os.stat(path).st_mode & 0o077:
+            os.chmod(path, 0o600)
+    except OSError:
+        pass  # no such folder, or not ours to change: SQLite says what is wrong when it opens the file
+
 
 intpk = Annotated[int, mapped_column(primary_key=True)]
 str255 = Annotated[str, mapped_column(sa.String(255))]

@@ -7,9 +7,11 @@ import subprocess
 import sys
 
 import pytest
+import sqlalchemy as sa
 
 import config
 from app import create_app
+from devstack import mailbox
 from models import Customer, db
 from tests.factories import make_user
 
@@ -79,3 +81,30 @@ def test_production_answers_only_to_the_host_of_its_public_url(make_app):
 def test_trusted_hosts_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("TRUSTED_HOSTS", "canal.example.com, .canal.internal")
     assert config.from_environ()["TRUSTED_HOSTS"] == ["canal.example.com", ".canal.internal"]
+
+
+def mode(path) -> int:
+    return os.stat(path).st_mode & 0o777
+
+
+def test_the_sqlite_database_is_readable_by_its_owner_only(make_app, tmp_path):
+    older = tmp_path / "older.db"
+    older.write_bytes(b"")
+    older.chmod(0o644)  # as a database made before this fix
+    for path in (tmp_path / "canal.db", older):
+        app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}")
+        with app.app_context():
+            db.session.execute(sa.text("CREATE TABLE probe (x INTEGER)"))
+            db.session.commit()
+            files = sorted(p.name for p in tmp_path.glob(f"{path.name}*"))
+            assert f"{path.name}-wal" in files  # WAL mode: its files are checked too
+            assert {name: mode(tmp_path / name) for name in files} == {name: 0o600 for name in files}
+
+
+def test_caught_mail_is_readable_by_its_owner_only(tmp_path):
+    directory = tmp_path / "mail"
+    name = mailbox.store(directory, b"Subject: invite\r\n\r\nhttp://canal.test/set-password/abc\r\n")
+    assert mode(directory / name) == 0o600
+    assert mode(directory) == 0o700
+    assert [p.name for p in directory.iterdir()] == [name]
+    assert mailbox.read_message(directory, name).subject == "invite"
