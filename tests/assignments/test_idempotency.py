@@ -1,7 +1,10 @@
 """Assign is idempotent on the form's token (issue 24, item 4): when the connection drops after the server
 committed, the user's retry sends the same form again and gets the first assignment, with no second
 assignment and no second e-mail; the same form sent twice at once assigns once too."""
+import http.client
 import re
+import socket
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -10,7 +13,7 @@ from models import Assignment, LicenseStatus, OutboxEmail, Role, db
 from services import assignments
 from tests.assignments.support import approved_order, count, race, setup_pool
 from tests.factories import make_customer, make_user
-from tests.support import mail_text, run_jobs
+from tests.support import mail_text, run_jobs, wait_for
 
 
 def text(response) -> str:
@@ -54,6 +57,29 @@ def test_a_retry_of_a_committed_assign_gets_the_first_assignment_and_no_second_e
     run_jobs("mail")
     [message] = smtp.wait_for_messages(1)
     assert message["To"] == customer.email and "Windows 11 Pro" in mail_text(message)
+
+
+def test_drill_the_connection_drops_after_the_commit_and_the_retry_assigns_once(client, pool, live_server):
+    """Over a real socket: the browser sends the form and the connection is gone before the answer; the server
+    commits all the same. The user sends the form again: the first assignment is the answer."""
+    user, order, customer = pool
+    form = assign_form(order, customer, 2, form_token(text(client.get(f"/licenses/orders/{order.id}"))))
+    body, url = urlencode(form).encode(), urlsplit(live_server)
+    headers = (f"POST /licenses/orders/{order.id}/assign HTTP/1.1\r\nHost: {url.netloc}\r\n"
+               f"Cookie: session={client.get_cookie('session').value}\r\n"
+               f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}\r\n\r\n")
+    with socket.create_connection((url.hostname, url.port)) as dropped:
+        dropped.sendall(headers.encode() + body)  # and closed without reading the answer
+    wait_for(lambda: totals() == (1, 1))
+
+    retry = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+    retry.request("POST", f"/licenses/orders/{order.id}/assign", body=body, headers={
+        "Cookie": f"session={client.get_cookie('session').value}",
+        "Content-Type": "application/x-www-form-urlencoded"})
+    answer = retry.getresponse()
+    assert answer.status == 303 and answer.getheader("Location") == f"/licenses/orders/{order.id}#assignments"
+    retry.close()
+    assert totals() == (1, 1) and count(LicenseStatus.ASSIGNED, order) == 2
 
 
 def test_each_blank_form_has_a_new_token_so_a_second_assign_is_its_own(client, pool):
