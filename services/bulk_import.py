@@ -38,6 +38,7 @@ from services.imports import lease
 RUN_JOB = "jobs.bulk_import.run_file_import"
 JOB_TIMEOUT = 1800
 CHUNK = 500      # rows per transaction: the progress bar moves every CHUNK rows
+VENDOR_CHUNK = 50  # subscription rows, each a vendor call: a chunk (and its lease renewal) well within a lease
 MAX_REASONS_IN_EMAIL = 10
 
 
@@ -98,7 +99,8 @@ class Run:
         return db.session.get(Import, self.import_id)  # not the upload: its rows are reloaded after each commit
 
     def chunks(self) -> list[list[csv_rows.RowResult]]:
-        return [self.todo[i:i + CHUNK] for i in range(0, len(self.todo), CHUNK)]
+        size = CHUNK if self.kind == "customers" else VENDOR_CHUNK
+        return [self.todo[i:i + size] for i in range(0, len(self.todo), size)]
 
 
 def prepare_run(import_id: int, token: str) -> Run | None:

@@ -26,10 +26,10 @@ COMPLETED_SUBJECT = "Your import is completed"
 # --- the vendor bridge ---------------------------------------------------------------------------
 
 class HoldingBridge:
-    """A vendor bridge (the http connector's other side) whose first `provision` call blocks until
-    `release()`: the test knows the job is mid-run and can kill whatever it likes at that moment."""
+    """A vendor bridge (the http connector's other side) whose first `provision` call (or the `hold_at`-th)
+    blocks until `release()`: the test knows the job is mid-run and can kill whatever it likes at that moment."""
 
-    def __init__(self, hold_first: bool = True):
+    def __init__(self, hold_first: bool = True, hold_at: int = 1):
         self.entered = threading.Event()
         self.released = threading.Event()
         self.hold_first = hold_first
@@ -48,8 +48,8 @@ class HoldingBridge:
                     return self._answer(200, {"reasons": []})
                 key = self.headers["Idempotency-Key"]
                 with bridge.lock:
-                    first = not bridge.provisions
                     bridge.provisions.append(key)
+                    first = len(bridge.provisions) == hold_at
                 if first and bridge.hold_first:
                     bridge.entered.set()
                     bridge.released.wait(60)
