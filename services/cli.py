@@ -32,3 +32,21 @@ def create(email: str, role: str, reseller_name: str | None, name: str, password
         raise click.ClickException(str(exc)) from None
     db.session.commit()
     click.echo(f"Created {user.role.value} user {user.email}.")
+
+
+@users_cli.command("reset-two-factor")
+@click.argument("email")
+def reset_two_factor(email: str) -> None:
+    """Clear the two-factor login of the user with EMAIL (a lost phone); audited. For staff and ops, who have
+    no staff page of their own; reseller users are reset from their reseller's admin page."""
+    from services import two_factor
+
+    user = accounts.find_user(email)
+    if user is None:
+        raise click.ClickException(f"No user with the e-mail {email}.")
+    try:
+        two_factor.reset_two_factor(user, None)
+    except two_factor.TwoFactorError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"Two-factor login of {user.email} is reset; they set it up again at their next login.")

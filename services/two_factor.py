@@ -95,8 +95,9 @@ def regenerate_recovery_codes(user: User, code: str) -> list[str]:
     return codes
 
 
-def reset_two_factor(user: User, actor: User) -> None:
-    """Staff (or a reseller's admin) clear a user's second factor, e.g. after a lost phone. Audited.
+def reset_two_factor(user: User, actor: User | None) -> None:
+    """Staff (or a reseller's admin; None: an operator at the command line) clear a user's second factor,
+    e.g. after a lost phone. Audited.
 
     The user's sessions end; at the next login they enrol again if two-factor is required of them."""
     if not is_enabled(user):

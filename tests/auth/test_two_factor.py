@@ -233,3 +233,16 @@ def test_staff_and_ops_are_required_by_default():
     import config
 
     assert config.defaults("/tmp")["TWO_FACTOR_REQUIRED_ROLES"] == ("staff", "ops")
+
+
+def test_an_operator_resets_a_staff_members_two_factor_at_the_command_line(runner):
+    staff = make_user(Role.STAFF)
+    enrol(staff)
+    result = runner.invoke(args=["users", "reset-two-factor", staff.email.upper()])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert not two_factor.is_enabled(db.session.get(User, staff.id))
+    event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "two_factor.reset"))
+    assert event.actor_id is None and event.object_id == str(staff.id)
+    again = runner.invoke(args=["users", "reset-two-factor", staff.email])
+    assert again.exit_code != 0 and "has no two-factor login to reset" in again.output

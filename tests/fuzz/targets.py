@@ -47,6 +47,8 @@ TARGETS: dict[str, list[Target]] = {
     "auth.forms.LoginForm": [Target(None, "auth.login_submit")],
     "auth.forms.EmptyForm": [Target(R, "auth.logout")],
     "auth.forms.ChangePasswordForm": [Target(R, "auth.update_password")],
+    "auth.forms.CodeForm": [Target(R, "auth.two_factor_enable"), Target(R, "auth.two_factor_disable"),
+                            Target(R, "auth.two_factor_recovery_codes"), Target(None, "auth.login_code_submit")],
     "cart.forms.QuantityForm": [Target(R, "cart.update", (("line_id", "cart_line"),))],
     "catalog.forms.AddToCartForm": [Target(R, "cart.add")],
     "checkout.forms.DetailsForm": [Target(R, "checkout.submit", (("step", "=details"),))],
