@@ -11,10 +11,12 @@ import csv
 import io
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from models.base import utcnow
 from services import DomainError
 
 KINDS = {"customers": _l("Customers (companies)"), "subscriptions": _l("Subscriptions")}
@@ -160,8 +162,9 @@ def write_csv(header: list[str], rows: list[list[str]]) -> str:
 
 
 def template_csv(kind: str) -> str:
-    """The template of a kind: its columns and two example rows."""
+    """The template of a kind: its columns and two example rows (a schedule a month ahead, inside the window)."""
     required, optional = COLUMNS[kind]
+    next_month = (utcnow() + timedelta(days=30)).strftime("%Y-%m-%d 09:00")
     examples = {
         "customers": [["C-0001", "Peña y Asociados S.A.", "it@pena.example", "pena.example", "21-1234567-8", "UY",
                        "Montevideo", "Av. 18 de Julio 1234", "11100", "María Peña", "+598 2900 0000", "", "es",
@@ -170,6 +173,6 @@ def template_csv(kind: str) -> str:
                        "Córdoba", "", "", "José Núñez", "", "", "es", "ARS"]],
         "subscriptions": [["C-0001", "CFQ7TTC0LH18", "5", "P1Y-monthly", "0f4c2a9e-5b7d-4c1e-9a3f-2d6b8e7c1a50", ""],
                           ["C-0002", "CFQ7TTC0LH18", "2", "monthly", "1a2b3c4d-5e6f-4a1b-8c9d-0e1f2a3b4c5d",
-                           "2030-01-15 09:00"]],
+                           next_month]],
     }
     return write_csv(list(required + optional), examples[kind])
