@@ -22,6 +22,14 @@ def start(staff: User, target: User) -> None:
     audit.record(staff, "impersonation.start", target, reseller_id=target.reseller_id, email=target.email)
 
 
-def stop(staff: User, target: User) -> None:
+def stop(staff: User, target: User, **details) -> None:
     """Audit the end of an impersonation, under the staff member's name."""
-    audit.record(staff, "impersonation.stop", target, reseller_id=target.reseller_id, email=target.email)
+    audit.record(staff, "impersonation.stop", target, reseller_id=target.reseller_id, email=target.email, **details)
+
+
+def log_out(staff: User, target: User) -> None:
+    """Logging out while impersonating ends both logins the cookie carries, on every copy of it: the staff
+    member's sessions end (as at their own logout), and with them the impersonation, which needs a valid
+    staff login on every request. The reseller user's own sessions elsewhere are not theirs to end."""
+    stop(staff, target, ended_by="logout")
+    staff.end_sessions()

@@ -17,7 +17,7 @@ from blueprints.admin.paging import args_without, keyset_page
 from models import AuditEvent, User, db
 from services import search
 
-CSV_COLUMNS = ("id", "at_utc", "actor", "action", "object_type", "object_id", "details", "ip")
+CSV_COLUMNS = ("id", "at_utc", "actor", "on_behalf_of", "action", "object_type", "object_id", "details", "ip")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -44,10 +44,11 @@ def audit_export():
 
 
 def filtered_events(form: AuditFilterForm) -> sa.Select:
-    stmt = sa.select(AuditEvent).options(joinedload(AuditEvent.actor))
-    if form.actor.data:
+    stmt = sa.select(AuditEvent).options(joinedload(AuditEvent.actor), joinedload(AuditEvent.on_behalf_of))
+    if form.actor.data:  # who did it, or the user staff were logged in as when they did it
         pattern = search.like_pattern(form.actor.data.lower())
-        stmt = stmt.where(AuditEvent.actor.has(User.email.like(pattern, escape="\\")))
+        stmt = stmt.where(sa.or_(AuditEvent.actor.has(User.email.like(pattern, escape="\\")),
+                                 AuditEvent.on_behalf_of.has(User.email.like(pattern, escape="\\"))))
     if form.object_type.data:
         stmt = stmt.where(sa.func.lower(AuditEvent.object_type) == form.object_type.data.lower())
     if form.object_id.data:
@@ -80,7 +81,8 @@ def safe_cell(value: object) -> str:
 def _csv_values(event: AuditEvent) -> list[object]:
     details = ", ".join(f"{k}={v}" for k, v in sorted((event.details or {}).items()))
     actor = event.actor.email if event.actor is not None else ""
-    return [event.id, event.at.strftime("%Y-%m-%d %H:%M:%S"), actor, event.action, event.object_type,
+    on_behalf_of = event.on_behalf_of.email if event.on_behalf_of is not None else ""
+    return [event.id, event.at.strftime("%Y-%m-%d %H:%M:%S"), actor, on_behalf_of, event.action, event.object_type,
             event.object_id, details, event.ip]
 
 

@@ -15,7 +15,7 @@ from blueprints.admin.resellers import reseller_user_or_404
 from blueprints.auth.forms import EmptyForm
 from blueprints.auth.session import load_user
 from models import User, db
-from services import impersonation
+from services import audit, impersonation
 
 
 @bp.post("/resellers/<int:reseller_id>/users/<int:user_id>/impersonate")
@@ -64,10 +64,15 @@ def impersonator() -> User | None:
 
 
 @bp.before_app_request
-def end_stale_impersonation():
-    """An impersonation whose staff session (or target user) is no longer valid ends the whole login."""
-    if session.get(IMPERSONATOR_KEY) and (impersonator() is None or not current_user.is_authenticated):
+def check_impersonation():
+    """An impersonation whose staff session (or target user) is no longer valid ends the whole login; a valid
+    one marks the request, so the audit log names the staff member (and blueprints/guards.py can refuse)."""
+    if not session.get(IMPERSONATOR_KEY):
+        return
+    if impersonator() is None or not current_user.is_authenticated:
         _end_everything()
+    else:
+        audit.act_for(impersonator(), current_user._get_current_object())
 
 
 @bp.app_context_processor

@@ -1,14 +1,18 @@
 """Change password: every logged-in user, for their own account."""
 from flask import flash, redirect, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user
 
 from blueprints import render, security
 from blueprints.auth import bp
 from blueprints.auth.forms import ChangePasswordForm
+from blueprints.impersonating import own_people_only
 from extensions import limiter
 from models import db
 from services import accounts, audit
+
+OWN_PASSWORD = _l("Only the user can change their own password, not staff logged in as them.")
 
 
 def _current_account() -> str:
@@ -18,12 +22,14 @@ def _current_account() -> str:
 
 @bp.get("/password")
 @login_required
+@own_people_only(OWN_PASSWORD)
 def edit_password():
     return render("auth/password.html", form=ChangePasswordForm(), min_length=accounts.MIN_PASSWORD_LENGTH)
 
 
 @bp.post("/password")
 @login_required
+@own_people_only(OWN_PASSWORD)
 @limiter.limit(security.login_limit_per_account, key_func=_current_account)
 def update_password():
     form = ChangePasswordForm()

@@ -6,9 +6,10 @@ from blueprints import render, security
 from blueprints.auth import bp, second_step, throttle
 from blueprints.auth.forms import EmptyForm, LoginForm
 from blueprints.auth.session import safe_next
+from blueprints.impersonating import acting_staff
 from extensions import limiter
 from models import db
-from services import accounts
+from services import accounts, impersonation
 
 
 @bp.get("/login")
@@ -40,9 +41,12 @@ def login_submit():
 def logout():
     form = EmptyForm()
     if form.validate_on_submit() and current_user.is_authenticated:
-        if not session.get("impersonator"):  # staff acting as this user (admin/impersonation.py): not theirs
+        staff = acting_staff()  # logged in as this user (admin/impersonation.py): end both logins, not the user's
+        if staff is not None:
+            impersonation.log_out(staff, current_user._get_current_object())
+        else:
             current_user.end_sessions()  # server-side too: a copy of this cookie stops working
-            db.session.commit()
+        db.session.commit()
         logout_user()
         session.clear()
         flash(_("You have been logged out."), "info")

@@ -1,12 +1,14 @@
 """Assigning licenses to customers from the order page, their activation e-mails, and the CSV export."""
 from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from blueprints import reads_in_one_transaction
 from blueprints.auth.forms import EmptyForm
+from blueprints.impersonating import impersonating
 from blueprints.licenses import bp
 from blueprints.licenses.forms import AssignForm, SendToForm
 from blueprints.licenses.views import own_order, show_order
@@ -17,6 +19,9 @@ from services.addresses import AddressError
 from services.assignments import AssignmentError
 from services.numbers import parse_int
 from services.outbox import OutboxError
+
+KEYS_ONLY_TO_THE_CUSTOMER = _l("While logged in as another user, license keys can be sent only to the "
+                               "customer's own address.")
 
 
 def own_assignment(assignment_id: int) -> Assignment:
@@ -96,7 +101,7 @@ def resend(assignment_id: int):
 def send_to(assignment_id: int):
     assignment = own_assignment(assignment_id)
     form = SendToForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not _refused_while_impersonating(assignment, form):
         try:
             email = assignments.resend(assignment, current_user, to=form.email.data)
         except AddressError as exc:  # invalid, or a header injection attempt
@@ -108,6 +113,14 @@ def send_to(assignment_id: int):
             return back_to_order(assignment.order_line.order_id)
     order = own_order(assignment.order_line.order_id)
     return show_order(order, block=None, send_form=form, send_for=assignment.id), 422
+
+
+def _refused_while_impersonating(assignment: Assignment, form: SendToForm) -> bool:
+    """Staff logged in as a reseller user send keys only to the customer's own address."""
+    if impersonating() and form.email.data.strip().lower() != assignment.customer.email.strip().lower():
+        form.email.errors.append(str(KEYS_ONLY_TO_THE_CUSTOMER))
+        return True
+    return False
 
 
 @bp.post("/emails/<int:email_id>/retry")

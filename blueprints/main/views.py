@@ -1,14 +1,18 @@
 from flask import flash, redirect, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from blueprints import render
 from blueprints.auth.forms import EmptyForm
 from blueprints.auth.session import safe_next
+from blueprints.impersonating import own_people_only
 from blueprints.main import bp
 from blueprints.main.forms import PreferencesForm
 from models import db
 from services import accounts
+
+OWN_PREFERENCES = _l("Only the user can change their own preferences, not staff logged in as them.")
 
 
 @bp.get("/")
@@ -19,6 +23,7 @@ def home():
 
 @bp.get("/preferences")
 @login_required
+@own_people_only(OWN_PREFERENCES)
 def preferences():
     form = PreferencesForm(locale=current_user.locale or "", timezone=current_user.timezone or "UTC")
     return render("main/preferences.html", form=form)
@@ -26,6 +31,7 @@ def preferences():
 
 @bp.post("/preferences")
 @login_required
+@own_people_only(OWN_PREFERENCES)
 def preferences_update():
     form = PreferencesForm()
     if not form.validate_on_submit():
@@ -37,6 +43,7 @@ def preferences_update():
 
 
 @bp.post("/language/<code>")
+@own_people_only(OWN_PREFERENCES)
 def switch_language(code: str):
     """The header's EN/ES switch: saved on the user, or in the session before logging in."""
     form = EmptyForm()

@@ -3,11 +3,13 @@ from datetime import timedelta
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import format_datetime, get_timezone
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from blueprints import render
 from blueprints.customers.views import customer_or_404
+from blueprints.impersonating import own_people_only
 from blueprints.provisioning import bp
 from blueprints.provisioning.forms import ConfigureForm, ScheduleForm, SelectServiceForm, TermsForm
 from extensions import htmx
@@ -18,6 +20,8 @@ from services.connectors import get_connector
 from services.provisioning import AmbiguousTimeError, ProvisioningError
 
 STEPS = ("select", "terms", "configure", "review")
+TERMS_ARE_THE_RESELLERS = _l("Only the reseller's own people can accept terms on the company's behalf, "
+                             "not staff logged in as one of them.")
 
 
 def _wizard(customer_id: int, step: str) -> tuple[Customer, ServiceDraft | None, str | None]:
@@ -96,6 +100,7 @@ def terms(customer_id: int):
 
 
 @bp.post("/terms")
+@own_people_only(TERMS_ARE_THE_RESELLERS)
 def accept(customer_id: int):
     customer, draft, first = _wizard(customer_id, "terms")
     if first:

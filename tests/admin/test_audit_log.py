@@ -91,9 +91,10 @@ def test_csv_export_of_the_filtered_rows(client, staff):
     assert response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"].startswith('attachment; filename="audit-')
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-    assert rows[0] == ["id", "at_utc", "actor", "action", "object_type", "object_id", "details", "ip"]
-    assert [r[3] for r in rows[1:]] == ["kept"]
-    assert rows[1][2] == "sofia@distri.test" and rows[1][6] == "note=ok"
+    assert rows[0] == ["id", "at_utc", "actor", "on_behalf_of", "action", "object_type", "object_id", "details",
+                       "ip"]
+    assert [r[4] for r in rows[1:]] == ["kept"]
+    assert rows[1][2] == "sofia@distri.test" and rows[1][3] == "" and rows[1][7] == "note=ok"
 
 
 def test_csv_export_is_safe_against_formula_injection(client, staff):

@@ -114,3 +114,33 @@ def test_the_forms_need_the_csrf_token(client, staff):
     start(client, user)
     assert client.post("/admin/impersonation/stop").status_code == 400
     assert "on behalf of" in client.get("/").get_data(as_text=True)  # still impersonating
+
+
+def test_logout_while_impersonating_ends_both_logins_on_every_copy_of_the_cookie(app, client, staff):
+    user = make_user(Role.RESELLER, email="rita@reseller.test")
+    db.session.commit()
+    own_session = app.test_client()  # the reseller user's own browser, logged in meanwhile
+    with own_session.session_transaction() as sess:
+        sess["_user_id"] = user.get_id()
+    start(client, user)
+    token = csrf_token(client, "/")
+    stolen = client.get_cookie("session").value  # a copy taken before logout
+    assert client.post("/logout", data={"csrf_token": token}).headers["Location"] == "/login"
+
+    def replay():
+        thief = app.test_client()
+        thief.set_cookie("session", stolen)
+        return thief
+
+    as_reseller = replay()
+    response = as_reseller.get("/")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    assert as_reseller.get("/customers/").status_code == 302
+    as_staff = replay()  # "stop impersonating" with the copy would have handed back the staff login
+    response = as_staff.post("/admin/impersonation/stop", data={"csrf_token": token})
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    assert as_staff.get("/admin/").status_code == 302
+    assert events() == [("impersonation.start", staff.id, str(user.id)), ("impersonation.stop", staff.id, str(user.id))]
+    stop_details = db.session.scalar(db.select(AuditEvent.details).where(AuditEvent.action == "impersonation.stop"))
+    assert stop_details["ended_by"] == "logout"
+    assert own_session.get("/").status_code == 200  # the user's own sessions are not the staff member's to end
