@@ -47,6 +47,17 @@ def clamp_int(text: Any, minimum: int, maximum: int) -> int | None:
     return min(max(value, minimum), maximum)
 
 
+def whole_number(text: str) -> int | None:
+    """A typed whole number such as a quantity ("3", "-2", " 12 "): ASCII digits with an optional minus; one beyond
+    the database's range is clamped to it (so the caller's range check answers); None for anything else."""
+    text = text.strip()
+    negative = text.startswith("-")
+    value = clamp_int(text[1:] if negative else text, 0, INT_MAX)
+    if value is None:
+        return None
+    return -value if negative else value
+
+
 def page_number(text: str) -> int:
     """For `request.args.get("page", 1, type=page_number)`: a page from 1 to MAX_PAGE (a huge one is clamped);
     anything but ASCII digits raises ValueError, and Flask then answers with the default."""

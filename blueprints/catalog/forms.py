@@ -3,17 +3,18 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
+from services.numbers import whole_number
+
 
 class QuantityField(IntegerField):
-    """A whole number, with one clear message for anything else ("abc", "1.5")."""
+    """A whole number in ASCII digits, with one clear message for anything else ("abc", "1.5", "²", "٣"); a huge
+    one is clamped to the database's range, so the caller's range check explains it."""
 
     def process_formdata(self, valuelist):
         if valuelist and valuelist[0].strip():
-            try:
-                self.data = int(valuelist[0].strip())
-            except ValueError:
-                self.data = None
-                raise ValueError(_l("Enter a whole number.")) from None
+            self.data = whole_number(valuelist[0])
+            if self.data is None:
+                raise ValueError(_l("Enter a whole number."))
 
 
 def quantity_field() -> QuantityField:

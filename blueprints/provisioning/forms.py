@@ -7,6 +7,7 @@ from wtforms import BooleanField, DateField, DateTimeLocalField, IntegerField, S
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
+from blueprints.catalog.forms import QuantityField
 from blueprints.security import MAX_ID
 from models import BILLING_TYPES, Product
 from services import provisioning
@@ -33,7 +34,7 @@ class ConfigureForm(FlaskForm):
     services.provisioning_rules.config_errors, the same check the import runs later."""
 
     name = StringField(_l("Subscription name"))
-    quantity = IntegerField(_l("Quantity"), validators=[InputRequired(message=_l("Enter a quantity."))])
+    quantity = QuantityField(_l("Quantity"), validators=[InputRequired(message=_l("Enter a quantity."))])
     billing_type = SelectField(_l("Billing type"))
     end_date_alignment = SelectField(_l("End-date alignment"),
                                      choices=[SelectChoice(k, v) for k, v in ALIGNMENTS.items()])

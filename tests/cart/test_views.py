@@ -58,6 +58,8 @@ def test_add_without_htmx_redirects_to_the_cart(client, buyer, product):
     ("-2", "Enter a quantity of at least 1."),
     ("abc", "Enter a whole number."),
     ("1.5", "Enter a whole number."),
+    ("²", "Enter a whole number."),  # isdigit() says yes, int() raises
+    ("٣", "Enter a whole number."),  # int() reads it as 3
     ("", "Enter a quantity."),
     ("501", "Enter a quantity from 1 to 500."),
     ("99999999999999999999", "Enter a quantity from 1 to 500."),
