@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import DataRequired, Length
 
 from blueprints import render
 from blueprints.admin import bp
@@ -20,8 +20,8 @@ STAFF_LABELS = {OrderStatus.PENDING: _l("Pending"), OrderStatus.APPROVED: _l("Ap
 
 
 class RejectForm(FlaskForm):
-    reason = TextAreaField(_l("Reason for the rejection"), validators=[
-        InputRequired(message=_l("Give the reason for the rejection: the reseller will read it.")),
+    reason = TextAreaField(_l("Reason for the rejection"), validators=[  # DataRequired: only spaces is no reason
+        DataRequired(message=_l("Give the reason for the rejection: the reseller will read it.")),
         Length(max=REASON_MAX, message=_l("At most %(max)d characters."))])
 
 

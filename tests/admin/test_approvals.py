@@ -90,6 +90,16 @@ def test_reject_requires_a_reason(client, staff, reseller_user):
     assert order.status is OrderStatus.PENDING
 
 
+def test_a_reason_of_only_spaces_gets_the_same_inline_error_as_an_empty_one(client, staff, reseller_user):
+    order = make_order(reseller_user)
+    db.session.commit()
+    response = client.post(f"/admin/approvals/{order.id}/reject", data={"reason": "  \t \r\n "})
+    assert response.status_code == 422  # the decision form again, not a redirect to the queue
+    assert "Give the reason for the rejection" in text(response) and 'id="reason-error"' in text(response)
+    db.session.refresh(order)
+    assert order.status is OrderStatus.PENDING
+
+
 def test_reject_with_a_reason_is_shown_and_mailed(client, staff, reseller_user, smtp, login):
     order = make_order(reseller_user)
     db.session.commit()
