@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 ENV_VARS = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME",
             "MAIL_PASSWORD", "MAIL_USE_TLS", "MAIL_DEFAULT_SENDER", "PORT", "CANAL_ENV", "PUBLIC_URL",
             "TAX_RATE", "SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS", "LOGIN_LIMIT_PER_IP",
-            "LOGIN_LIMIT_PER_ACCOUNT", "PROXY_COUNT", "IMPORT_LEASE_SECONDS", "LOGIN_LIMIT_PER_CODE")
+            "LOGIN_LIMIT_PER_ACCOUNT", "PROXY_COUNT", "IMPORT_LEASE_SECONDS", "LOGIN_LIMIT_PER_CODE",
+            "LOGIN_LIMIT_PER_ACCOUNT_ANYWHERE")
 
 
 class ConfigError(RuntimeError):
@@ -64,6 +65,8 @@ def defaults(instance_path: str) -> dict:
         # Failed logins of one account from one address (a success clears them): a guesser elsewhere
         # cannot lock the real user out (blueprints/auth/throttle.py).
         "LOGIN_LIMIT_PER_ACCOUNT": "10 per 15 minutes",
+        # Failed logins of one account from every address together: then only users with two-factor login get in.
+        "LOGIN_LIMIT_PER_ACCOUNT_ANYWHERE": "100 per hour",
         # Wrong two-factor codes of one account, from anywhere (a code has only a million values).
         "LOGIN_LIMIT_PER_CODE": "5 per 15 minutes",
         # Roles that must log in with a second factor (services/two_factor.py); reseller users when their
@@ -87,7 +90,8 @@ def from_environ() -> dict:
     for key in ("SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS", "PROXY_COUNT", "IMPORT_LEASE_SECONDS"):
         if key in env:
             config[key] = int(env[key])
-    for key in ("LOGIN_LIMIT_PER_IP", "LOGIN_LIMIT_PER_ACCOUNT", "LOGIN_LIMIT_PER_CODE"):
+    for key in ("LOGIN_LIMIT_PER_IP", "LOGIN_LIMIT_PER_ACCOUNT", "LOGIN_LIMIT_PER_ACCOUNT_ANYWHERE",
+                "LOGIN_LIMIT_PER_CODE"):
         if key in env:
             config[key] = env[key]
     if "TWO_FACTOR_REQUIRED_ROLES" in os.environ:  # an empty value is meaningful: nobody is required

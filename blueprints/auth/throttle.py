@@ -3,8 +3,11 @@
 Every POST /login from an address counts against that address (`@limiter.limit` in views.py). Inside the
 view, once the body is parsed (form fields or JSON alike, the e-mail the login will check), an attempt also
 counts against the pair (account, address): guesses from one place throttle that place only, never the real
-user elsewhere. A successful login clears its pair. Wrong two-factor codes count against the account from
-anywhere (a code has a million values, so the pair would not protect it); a right one clears them.
+user elsewhere. A successful login clears its pair. Failures from everywhere together count against the
+account too (LOGIN_LIMIT_PER_ACCOUNT_ANYWHERE, many addresses guessing one password): once that is reached, a
+password alone no longer logs in until the window moves on, but a user with two-factor login still can (the
+code is the proof the password no longer is). Wrong two-factor codes count against the account from anywhere
+(a code has a million values, so the pair would not protect it); a right one clears them.
 """
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter, RateLimiter
 
 from extensions import limiter
+from services import accounts, two_factor
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +47,31 @@ class Counter:
         return max(1, math.ceil(stats.reset_time - time.time())) if stats.remaining == 0 else 0
 
 
-def password_attempts(email: str) -> Counter:
-    """Login attempts of this account (hashed: no addresses stored in Redis) from this address."""
-    return Counter("LOGIN_LIMIT_PER_ACCOUNT", "login-pair", _digest(email.strip().lower()),
-                   request.remote_addr or "-")
+class LoginAttempts:
+    """The password step's limits for one e-mail (hashed: no addresses stored in Redis) from this address."""
+
+    def __init__(self, email: str):
+        self.email = email.strip().lower()
+        self.pair = Counter("LOGIN_LIMIT_PER_ACCOUNT", "login-pair", _digest(self.email), request.remote_addr or "-")
+        self.anywhere = Counter("LOGIN_LIMIT_PER_ACCOUNT_ANYWHERE", "login-account", _digest(self.email))
+
+    def wait_seconds(self) -> int:
+        """Claim an attempt; 0 if it may go ahead, else how long to wait. Called before the password is checked,
+        so the answer never depends on whether the password is right."""
+        if not self.pair.attempt():
+            return self.pair.wait_seconds()
+        wait = self.anywhere.wait_seconds()
+        return 0 if wait and _has_second_factor(self.email) else wait
+
+    def failed(self) -> None:
+        self.anywhere.attempt()
+
+    def succeeded(self) -> None:
+        self.pair.clear()  # a success uses up nothing, and forgives this place's earlier typos
+
+
+def password_attempts(email: str) -> LoginAttempts:
+    return LoginAttempts(email)
 
 
 def code_attempts(user_id: int) -> Counter:
@@ -55,6 +80,11 @@ def code_attempts(user_id: int) -> Counter:
 
 def wait_minutes(seconds: int) -> int:
     return max(1, math.ceil(seconds / 60))
+
+
+def _has_second_factor(email: str) -> bool:
+    user = accounts.find_user(email)
+    return user is not None and two_factor.is_enabled(user)
 
 
 def _digest(text: str) -> str:

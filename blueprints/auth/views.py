@@ -26,13 +26,15 @@ def login_submit():
     next_url = safe_next(request.form.get("next") or request.args.get("next"))
     if form.validate_on_submit():
         attempts = throttle.password_attempts(form.email.data)
-        if not attempts.attempt():
-            return second_step.throttled_page("auth/login.html", form, attempts.wait_seconds(), next=next_url)
+        wait = attempts.wait_seconds()
+        if wait:
+            return second_step.throttled_page("auth/login.html", form, wait, next=next_url)
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is not None:
-            attempts.clear()  # a success uses up nothing, and forgives this place's earlier typos
+            attempts.succeeded()
             return second_step.after_password(user, next_url, timezone=request.form.get("tz", ""),
                                               locale=session.get("locale"))
+        attempts.failed()
         form.form_errors.append(_("Invalid e-mail or password."))
     return render("auth/login.html", block="content", form=form, next=next_url), 422
 

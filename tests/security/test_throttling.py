@@ -1,10 +1,12 @@
 """Login throttling per IP and per account and address, counted in the real Redis; 429 with a page that says
 how long to wait (in the viewer's language) and Retry-After."""
+import pyotp
 import pytest
 
 from extensions import limiter
 from jobs import get_redis
 from models import AuditEvent, Role, db
+from services import two_factor
 from tests.factories import PASSWORD, make_user
 from tests.support import HX
 
@@ -75,6 +77,22 @@ def test_successful_logins_do_not_use_up_the_limit(make_app):
     assert_throttled(post_login(client, user.email, PASSWORD))
 
 
+def test_many_places_guessing_one_account_leave_only_two_factor_users_a_way_in(make_app):
+    client = make_app(LOGIN_LIMIT_PER_ACCOUNT_ANYWHERE="4 per minute").test_client()
+    plain, guarded = make_user(Role.RESELLER), make_user(Role.RESELLER)
+    two_factor.enable(guarded, secret := two_factor.new_secret(), pyotp.TOTP(secret).now())
+    db.session.commit()
+    for user in (plain, guarded):
+        for n in range(4):  # one guess each from four places: no pair limit is reached
+            assert post_login(client, user.email, ip=f"10.0.5.{n}").status_code == 422
+    # A password alone no longer logs in, right or wrong (the answer tells a guesser nothing)...
+    assert_throttled(post_login(client, plain.email, PASSWORD, ip="10.0.6.1"))
+    assert_throttled(post_login(client, plain.email, ip="10.0.6.1"))
+    # ...but whoever also has the second factor still gets to the code step.
+    response = post_login(client, guarded.email, PASSWORD, ip="10.0.6.1")
+    assert response.status_code == 303 and response.headers["Location"] == "/login/code"
+
+
 def test_the_wait_is_said_in_minutes_in_the_viewers_language(make_app):
     client = make_app(LOGIN_LIMIT_PER_ACCOUNT="2 per 15 minutes").test_client()
     user = make_user(Role.RESELLER)
@@ -100,7 +118,7 @@ def test_an_ip_is_throttled_for_every_account_and_other_ips_are_not(client):
 def test_the_counters_live_in_redis(client, app):
     post_login(client, "someone@example.com")
     keys = [k.decode() for k in get_redis().keys("*canal-limits*")]
-    assert len(keys) == 2, keys  # one per IP, one per account and IP
+    assert len(keys) == 3, keys  # one per IP, one per account and IP, one per account from anywhere
     assert not any("someone@example.com" in k for k in keys)  # the account is hashed
     get_redis().flushdb()  # what a Redis restart does: the counts start over
     make_user(Role.OPS, email="ops1@example.com")
