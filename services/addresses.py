@@ -4,13 +4,14 @@ from __future__ import annotations
 from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from services import DomainError
 
 
 class AddressError(DomainError):
-    pass
+    """Its message is lazy: it is often raised while an e-mail renders in its recipient's language
+    (outbox.in_language_of), and is shown in the viewer's language when it is read (str())."""
 
 
 def clean_address(address: str) -> str:
@@ -19,10 +20,10 @@ def clean_address(address: str) -> str:
     `.test` domains are allowed: the demo logins use them.
     """
     if any(c in address for c in "\r\n,;") or len(address) > 254:
-        raise AddressError(_("Enter a valid e-mail address."))
+        raise AddressError(_l("Enter a valid e-mail address."))
     normalized = _normalized(address.strip())
     if normalized is None:
-        raise AddressError(_("Enter a valid e-mail address."))
+        raise AddressError(_l("Enter a valid e-mail address."))
     return normalized
 
 
