@@ -58,6 +58,17 @@ def whole_number(text: str) -> int | None:
     return -value if negative else value
 
 
+def optional_id(value: Any) -> int | None:
+    """A SelectField's `coerce` for an optional id: None for "" (and WTForms' "None"), the id for ASCII digits in
+    the database's range; ValueError for anything else, so the field answers "Invalid Choice"."""
+    if value in (None, "", "None"):
+        return None
+    number = parse_int(value, 1)
+    if number is None:
+        raise ValueError(value)
+    return number
+
+
 def page_number(text: str) -> int:
     """For `request.args.get("page", 1, type=page_number)`: a page from 1 to MAX_PAGE (a huge one is clamped);
     anything but ASCII digits raises ValueError, and Flask then answers with the default."""

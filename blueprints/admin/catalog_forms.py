@@ -18,16 +18,13 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from blueprints.admin.forms import FilterForm, currency_choices
 from models import BILLING_TYPES, Category, Product, ProductKind, Vendor
+from services.numbers import optional_id
 
 KIND_LABELS = {ProductKind.LICENSE: _l("License (ESD)"), ProductKind.SUBSCRIPTION: _l("Cloud subscription")}
 
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
-
-
-def optional_int(value) -> int | None:
-    return int(value) if value not in (None, "", "None") else None
 
 
 class GroupForm(FlaskForm):
@@ -55,7 +52,7 @@ class ProductForm(FlaskForm):
     terms_text = TextAreaField(_l("Terms and conditions (a change makes resellers accept again)"),
                                validators=[Optional(), Length(max=20000)])
     once_per_account = BooleanField(_l("Once per account"))
-    prerequisite_id = SelectField(_l("Prerequisite service"), coerce=optional_int, validators=[Optional()])
+    prerequisite_id = SelectField(_l("Prerequisite service"), coerce=optional_id, validators=[Optional()])
     tags = StringField(_l("Tags (comma-separated)"), validators=[Optional(), Length(max=255)], filters=[_strip])
     max_quantity = IntegerField(_l("Maximum quantity"), validators=[InputRequired(), NumberRange(min=1, max=1_000_000)])
     active = BooleanField(_l("Active (visible to resellers)"), default=True)

@@ -18,10 +18,7 @@ from blueprints.admin.paging import args_without, keyset_page
 from blueprints.formatting import translated
 from models import Order, OrderStatus, Reseller, db
 from services import orders
-
-
-def optional_int(value) -> int | None:
-    return int(value) if value not in (None, "", "None") else None
+from services.numbers import optional_id
 
 
 def reseller_choices() -> list[SelectChoice]:
@@ -37,7 +34,7 @@ def day_range(since: date | None, until: date | None) -> tuple[datetime | None, 
 
 
 class DatedFilterForm(FilterForm):
-    reseller = SelectField(_l("Reseller"), coerce=optional_int, validators=[Optional()])
+    reseller = SelectField(_l("Reseller"), coerce=optional_id, validators=[Optional()])
     since = DateField(_l("From (UTC)"), validators=[Optional()])
     until = DateField(_l("To (UTC)"), validators=[Optional()])
 

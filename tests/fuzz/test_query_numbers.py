@@ -14,7 +14,7 @@ from tests.isolation.world import reseller_a_world
 
 HUGE = "999999999999999999999999"
 NUMBERS = [HUGE, "9" * 5000, "2147483648", "9223372036854775808", "-1", "0", "²", "٣"]
-PARAMETERS = ("page", "after", "before", "per_page", "customer", "open")
+PARAMETERS = ("page", "after", "before", "per_page", "customer", "open", "reseller")
 SKIPPED = ("static", "rq_dashboard.", "ops.mail_message", "activation.", "auth.set_password", "checkout.show",
            "catalog.brand", "catalog.category")  # tokens, slugs and step names: no number to vary
 STAFF_FILL = {"order_id": "approved_order", "email_id": "email", "reseller_id": "reseller",
