@@ -1,7 +1,8 @@
 """`make bench`: Canal against the machine's ceiling, on SQLite and PostgreSQL, with every figure in results.json.
 
-BENCH_SECONDS (default 6) sets wrk's duration per page; BENCH_ONLY=pages,queries,jobs picks parts;
-BENCH_BACKENDS=sqlite,postgresql picks databases; BENCH_SIZE=small is for trying the harness quickly.
+BENCH_SECONDS (default 6) sets wrk's duration per page; BENCH_ONLY=pages,queries,jobs,memory picks parts;
+BENCH_BACKENDS=sqlite,postgresql picks databases; BENCH_SIZE=small is for trying the harness quickly;
+BENCH_MEMORY_SECONDS (default 45; 1800 for the full 30 minutes) sets the memory part's mixed load.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import time
 import traceback
 from pathlib import Path
 
-from bench import background, pages, stack
+from bench import background, memory, pages, stack
 
 RESULTS = Path(__file__).with_name("results.json")
 PROBES: list[dict] = []  # the machine's speed at each step (see _cpu_probe)
@@ -24,7 +25,7 @@ TARGETS = {"ratio": 0.30, "p99_ms": 100.0, "growth": 1.2, "due_all_s": 60.0, "du
 
 def main() -> int:
     seconds = int(os.environ.get("BENCH_SECONDS", "6"))
-    only = set(os.environ.get("BENCH_ONLY", "pages,queries,jobs").split(","))
+    only = set(os.environ.get("BENCH_ONLY", "pages,queries,jobs,memory").split(","))
     wanted = set(os.environ.get("BENCH_BACKENDS", "sqlite,postgresql").split(","))
     size = os.environ.get("BENCH_SIZE", "full")
     results: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
@@ -78,6 +79,15 @@ def _run(results: dict, tmp: Path, env: dict, handler, seconds: int, only: set, 
     if "jobs" in only:
         for backend in backends:
             results[backend.name]["jobs"] = _jobs(backend, tmp, handler)
+    if "memory" in only and backends:
+        backend = backends[-1]  # PostgreSQL when it is there (production's), else SQLite: one run is enough
+        _step(f"{backend.name}: memory of a web worker and the RQ worker, {memory.seconds()} s of mixed load "
+              f"and a {memory.CSV_ROWS:,}-row CSV import")
+        try:
+            results["memory"] = memory.measure(backend, tmp / "logs" / "memory")
+        except Exception as exc:  # noqa: BLE001 - the other parts' figures are kept
+            traceback.print_exc()
+            results["memory"] = {"error": f"{type(exc).__name__}: {exc}"}
 
 
 def _jobs(backend, tmp: Path, handler) -> dict:
@@ -134,10 +144,28 @@ def print_table(results: dict) -> None:
             print(f"\nBackground work on {db_name}")
             for name, figures in jobs.items():
                 print(f"  {name:<18} " + ", ".join(f"{k}={v}" for k, v in figures.items()))
+    print_memory(results.get("memory"))
     probes = [p["probe_s"] for p in results.get("machine", {}).get("probes", [])]
     if probes:
         print(f"\nMachine probe (CPU s of a fixed loop, lower is faster): {min(probes)}-{max(probes)}")
     print(f"\nTotal {results.get('total_s')} s. Targets: {TARGETS}")
+
+
+def print_memory(figures: dict | None) -> None:
+    if not figures:
+        return
+    if "error" in figures:
+        print(f"\nMemory: {figures['error']}")
+        return
+    print(f"\nMemory (VmRSS MB, first/peak/last) on {figures['backend']}")
+    for phase, title in (("mixed_load", f"{figures['mixed_load_s']} s mixed load"),
+                         ("csv_import", f"{figures['csv_import'].get('rows', 0):,}-row CSV import")):
+        for name, rss in figures[phase].items():
+            if isinstance(rss, dict):
+                verdict = {True: "bounded", False: "GROWING"}.get(rss.get("bounded"), "")
+                print(f"  {title:<24} {name:<13} {rss['first_mb']:>7} {rss['peak_mb']:>7} {rss['last_mb']:>7}  "
+                      f"{verdict}".rstrip())
+    print("  peak over the run (VmHWM): " + ", ".join(f"{k} {v}" for k, v in figures["peak_over_the_run_mb"].items()))
 
 
 def _pair(small: dict | None, full: dict | None, key: str, fmt: str) -> str:
