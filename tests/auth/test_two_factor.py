@@ -4,6 +4,7 @@ code throttle, who must use it (staff and ops here, a reseller's users when requ
 The suite's default config requires nobody (tests/conftest.py), so the `login` fixture keeps working;
 this module turns the production default on."""
 import re
+import threading
 import time
 
 import pyotp
@@ -246,3 +247,31 @@ def test_an_operator_resets_a_staff_members_two_factor_at_the_command_line(runne
     assert event.actor_id is None and event.object_id == str(staff.id)
     again = runner.invoke(args=["users", "reset-two-factor", staff.email])
     assert again.exit_code != 0 and "has no two-factor login to reset" in again.output
+
+
+def test_the_same_code_sent_twice_at_once_logs_in_once(app):
+    user = make_user(Role.RESELLER)
+    totp, codes = enrol(user)
+    results: list[str | None] = []
+    barrier = threading.Barrier(4)
+
+    def submit(code: str) -> None:
+        with app.app_context():
+            same_user = db.session.get(User, user.id)
+            barrier.wait(10)
+            results.append(two_factor.verify(same_user, code))
+            db.session.commit()
+
+    threads = [threading.Thread(target=submit, args=(code,)) for code in (totp.now(), totp.now(), codes[0], codes[0])]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(map(str, results)) == ["None", "None", "recovery", "totp"]
+
+
+def test_the_code_step_goes_on_to_the_page_asked_for(client):
+    user = make_user(Role.RESELLER)
+    totp, _codes = enrol(user)
+    client.post("/login", data={"email": user.email, "password": PASSWORD, "next": "/preferences"})
+    assert code_step(client, totp.now()).headers["Location"] == "/preferences"
