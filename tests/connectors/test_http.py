@@ -8,7 +8,7 @@ import pytest
 from jobs.provisioning import run_due_imports
 from models import Import, ImportStatus, db
 from services.connectors import ConnectorError, ProvisionRequest, get_connector
-from services.connectors.http import HttpConnector, signature_valid
+from services.connectors.http import HttpConnector, sign, signature_valid
 from tests.conftest import free_port
 from tests.provisioning import TENANT, cloud_setup, due_now, subscriptions_of
 
@@ -123,3 +123,8 @@ def test_a_bridge_that_is_down_at_run_time_fails_the_import_with_the_reason(app)
     db.session.expire_all()
     imp = db.session.get(Import, imp.id)
     assert imp.status is ImportStatus.FAILED and "could not be reached" in imp.items[0].reasons[0]
+
+
+@pytest.mark.parametrize("timestamp", ["²", "٣", "9" * 5000, "-1", ""])
+def test_a_timestamp_that_is_no_ascii_number_is_an_invalid_signature_not_an_error(timestamp):
+    assert signature_valid(SECRET, timestamp, b"{}", sign(SECRET, timestamp, b"{}")) is False
