@@ -7,6 +7,7 @@ provisioning rules of services.provisioning_rules (the wizard's pre-flight) on e
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -49,10 +50,29 @@ class RowResult:
     values: dict[str, str]            # as typed, by column
     errors: list[str] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)  # cleaned values, for the run
+    cells: dict[str, list[str]] = field(default_factory=dict)  # column -> the errors about its value (the preview)
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def refuse(self, message: str, column: str | None = None) -> None:
+        """An error of this row, shown on `column`'s cell when the file has that column."""
+        self.errors.append(message)
+        if column in self.values:
+            self.cells.setdefault(column, []).append(message)
+
+    @property
+    def row_errors(self) -> list[str]:
+        """The errors about no one cell (the preview shows them in the row's own column)."""
+        on_cells = Counter(m for messages in self.cells.values() for m in messages)
+        left = []
+        for message in self.errors:
+            if on_cells[message]:
+                on_cells[message] -= 1
+            else:
+                left.append(message)
+        return left
 
 
 def validate_rows(kind: str, reseller: Reseller, header: list[str], rows: list[list[str]],
@@ -86,14 +106,14 @@ def _check_customers(reseller: Reseller, results: list[RowResult]) -> None:
         result.data = _customer_values(result, reseller, now)
         code = result.values.get("code", "")
         if code and code in first_row:
-            result.errors.append(_("The code %(code)s appears more than once in the file (first in row %(row)s).",
-                                   code=code, row=first_row[code]))
+            result.refuse(_("The code %(code)s appears more than once in the file (first in row %(row)s).",
+                            code=code, row=first_row[code]), "code")
         elif code:
             first_row[code] = result.number
     taken = existing_codes(reseller.id, list(first_row))
     for result in results:
         if result.values.get("code") in taken:
-            result.errors.append(_("You already have a customer with the code %(code)s.", code=result.values["code"]))
+            result.refuse(_("You already have a customer with the code %(code)s.", code=result.values["code"]), "code")
 
 
 def existing_codes(reseller_id: int, codes: list[str]) -> set[str]:
@@ -106,28 +126,28 @@ def existing_codes(reseller_id: int, codes: list[str]) -> set[str]:
 
 
 def _customer_values(result: RowResult, reseller: Reseller, now: datetime) -> dict[str, Any]:
-    v, errors = result.values, result.errors
+    v, refuse = result.values, result.refuse
     if not v.get("code"):
-        errors.append(_("Enter the customer's code."))
+        refuse(_("Enter the customer's code."), "code")
     if not v.get("name"):
-        errors.append(_("Enter the customer's legal name."))
+        refuse(_("Enter the customer's legal name."), "name")
     for column, limit in LIMITS.items():
         if len(v.get(column, "")) > limit:
-            errors.append(_("%(column)s: use at most %(n)s characters.", column=column, n=limit))
+            refuse(_("%(column)s: use at most %(n)s characters.", column=column, n=limit), column)
     email = v.get("email", "")
     try:
         email = clean_address(email) if len(email) <= LIMITS["email"] else email
     except AddressError:
-        errors.append(_("Enter a valid e-mail address.") if email else _("Enter the customer's e-mail address."))
+        refuse(_("Enter a valid e-mail address.") if email else _("Enter the customer's e-mail address."), "email")
     country, currency = v.get("country", "").upper(), v.get("currency", "").upper()
     if country and not re.fullmatch(r"[A-Z]{2}", country):
-        errors.append(_("The country is a two-letter code (e.g. UY, AR, MX)."))
+        refuse(_("The country is a two-letter code (e.g. UY, AR, MX)."), "country")
     if currency and not re.fullmatch(r"[A-Z]{3}", currency):
-        errors.append(_("The currency is a three-letter code (e.g. USD)."))
+        refuse(_("The currency is a three-letter code (e.g. USD)."), "currency")
     if v.get("language") and not re.fullmatch(r"[a-zA-Z]{2}([-_][a-zA-Z]{2})?", v["language"]):
-        errors.append(_("The language is a code such as es or en."))
+        refuse(_("The language is a code such as es or en."), "language")
     if v.get("tenant_id") and not GUID.match(v["tenant_id"]):
-        errors.append(_("Enter the tenant id as a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)."))
+        refuse(_("Enter the tenant id as a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)."), "tenant_id")
     return {"reseller_id": reseller.id, "code": v.get("code", ""), "name": v.get("name", ""), "email": email,
             **{c: v.get(c, "") for c in ("domain", "tax_id", "city", "address", "zip_code", "contact_name",
                                          "phone", "tenant_id")},
@@ -197,31 +217,45 @@ def _existing_subscriptions(customer_ids: list[int], exclude_import_id: int | No
 
 def _subscription_row(reseller: Reseller, result: RowResult, ctx: _Context, connector) -> tuple | None:
     """Check one row against the provisioning rules; returns its duplicate key when it names real things."""
-    v, errors = result.values, result.errors
+    v, refuse = result.values, result.refuse
     for column, message in (("customer_code", _("Enter the customer code.")), ("sku", _("Enter the product SKU.")),
                             ("billing_type", _("Enter the billing type."))):
         if not v.get(column):
-            errors.append(message)
+            refuse(message, column)
     customer, product = ctx.customers.get(v.get("customer_code", "")), ctx.products.get(v.get("sku", ""))
     if v.get("customer_code") and customer is None:
-        errors.append(_("No customer with the code %(code)s in your account.", code=v["customer_code"]))
+        refuse(_("No customer with the code %(code)s in your account.", code=v["customer_code"]), "customer_code")
     if v.get("sku") and product is None:
-        errors.append(_("Unknown service SKU %(sku)s.", sku=v["sku"]))
-    run_at = _run_at(v.get("schedule_at", ""), errors)
+        refuse(_("Unknown service SKU %(sku)s.", sku=v["sku"]), "sku")
+    run_at = _run_at(v.get("schedule_at", ""), result)
     if customer is None or product is None:
         return None
     quantity = v.get("quantity", "")  # as typed when it is no number ("²", "1.5"): the rules then refuse it
     config = {**new_service.default_config(product, customer), "billing_type": v.get("billing_type", ""),
               "quantity": quantity if parse_int(quantity) is None else parse_int(quantity),
               "tenant_id": v.get("tenant_id") or customer.tenant_id}
-    checks = rules.check_rules(reseller, customer, product, config, ctx.facts, connector)
-    errors.extend(c.reason for c in checks if not c.ok)
+    for check in rules.check_rules(reseller, customer, product, config, ctx.facts, connector):
+        if not check.ok:
+            _refuse_check(result, check, product, config)
     result.data = {"customer_id": customer.id, "product_id": product.id, "config": config,
                    "run_at": run_at.isoformat() if run_at else None}
     return (customer.id, product.id, config["billing_type"], config["tenant_id"])
 
 
-def _run_at(value: str, errors: list[str]) -> datetime | None:
+# Which column a failed provisioning rule is about (the "vendor" rule: each configuration value's own).
+RULE_COLUMNS = {"parent": "customer_code", "service": "sku", "once": "sku", "prerequisite": "sku"}
+
+
+def _refuse_check(result: RowResult, check: rules.Check, product: Product, config: dict[str, Any]) -> None:
+    by_field = rules.config_errors(product, config) if check.key == "vendor" else {}
+    if by_field and " ".join(by_field.values()) == check.reason:
+        for column, message in by_field.items():
+            result.refuse(message, column)
+    else:
+        result.refuse(check.reason, RULE_COLUMNS.get(check.key))
+
+
+def _run_at(value: str, result: RowResult) -> datetime | None:
     """An optional schedule date-time in UTC, in the window the wizard allows."""
     if not value:
         return None
@@ -233,10 +267,10 @@ def _run_at(value: str, errors: list[str]) -> datetime | None:
         except ValueError:
             continue
     else:
-        errors.append(_("Enter the schedule date-time in UTC as YYYY-MM-DD HH:MM."))
+        result.refuse(_("Enter the schedule date-time in UTC as YYYY-MM-DD HH:MM."), "schedule_at")
         return None
     try:
         return provisioning.check_run_at(moment)
     except provisioning.ProvisioningError as exc:
-        errors.append(str(exc))
+        result.refuse(str(exc), "schedule_at")
         return None
