@@ -1,11 +1,18 @@
 """Delivering outbox e-mail."""
 from __future__ import annotations
 
+import logging
 import smtplib
+import threading
 from collections import Counter
 
-from models import db
+from flask import current_app
+from sqlalchemy.exc import SQLAlchemyError
+
+from models import OutboxEmail, db
 from services import outbox
+
+log = logging.getLogger(__name__)
 
 
 def send_email(email_id: int) -> str:
@@ -28,7 +35,8 @@ def _send_one(email_id: int, connection: _Connection) -> str:
         return "not due"
     outbox.without_waiting_for_disk()
     try:
-        outbox.deliver(email, connection.get())
+        with _ClaimKept(email):
+            outbox.deliver(email, connection.get())
     except (smtplib.SMTPException, OSError) as exc:
         connection.drop()  # the next message starts on a fresh connection
         outbox.record_failure(email, f"{type(exc).__name__}: {exc}")
@@ -37,6 +45,40 @@ def _send_one(email_id: int, connection: _Connection) -> str:
     outbox.mark_sent(email)
     db.session.commit()
     return "sent"
+
+
+class _ClaimKept:
+    """While a message is being sent, a thread renews its claim's lease every MAIL_TIMEOUT / 2 seconds.
+
+    A slow SMTP server can outlast any lease (each of its answers may take up to MAIL_TIMEOUT), and the sweep
+    must not take a message over from a sender still at it. A sender that dies stops renewing: the lease runs
+    out and the sweep sends the message again. A send that takes less than MAIL_TIMEOUT / 2 renews nothing.
+    """
+
+    def __init__(self, email: OutboxEmail) -> None:
+        self.email_id, self.attempts = email.id, email.attempts
+        self.engine, self.length = db.engine, outbox.lease()
+        self.every = current_app.config["MAIL_TIMEOUT"] / 2
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._renew, name=f"claim-email-{email.id}", daemon=True)
+
+    def _renew(self) -> None:
+        while not self.done.wait(self.every):
+            try:
+                with self.engine.begin() as connection:
+                    if not outbox.renew_claim(connection, self.email_id, self.attempts, self.length):
+                        log.warning("E-mail %s: the claim is no longer ours; not renewed", self.email_id)
+                        return
+            except SQLAlchemyError:
+                log.exception("E-mail %s: could not renew the claim; trying again", self.email_id)
+
+    def __enter__(self) -> _ClaimKept:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.done.set()
+        self.thread.join()
 
 
 class _Connection:

@@ -161,20 +161,36 @@ def without_waiting_for_disk() -> None:
         db.session.execute(sa.text("SET LOCAL synchronous_commit TO OFF"))
 
 
+def lease() -> timedelta:
+    """How long a claim lasts unless its sender renews it (renew_claim, every MAIL_TIMEOUT / 2 seconds)."""
+    return timedelta(seconds=current_app.config["MAIL_TIMEOUT"] * 3 + 30)
+
+
 def claim(email_id: int) -> OutboxEmail | None:
-    """Take a due message for sending (QUEUED, or SENDING whose lease ran out); None if not ours."""
+    """Take a due message for sending (QUEUED, or SENDING whose lease ran out); None if not ours.
+
+    The claim is the pair (SENDING, attempts): every claim counts an attempt, so a later claim is another.
+    """
     now = utcnow()
-    lease = timedelta(seconds=current_app.config["MAIL_TIMEOUT"] * 3 + 30)
     due = sa.or_(OutboxEmail.next_attempt_at.is_(None), OutboxEmail.next_attempt_at <= now)
     stmt = (sa.update(OutboxEmail)
             .where(OutboxEmail.id == email_id,
                    sa.or_(sa.and_(OutboxEmail.status == EmailStatus.QUEUED, due),
                           sa.and_(OutboxEmail.status == EmailStatus.SENDING, OutboxEmail.locked_until < now)))
-            .values(status=EmailStatus.SENDING, locked_until=now + lease, attempts=OutboxEmail.attempts + 1)
+            .values(status=EmailStatus.SENDING, locked_until=now + lease(), attempts=OutboxEmail.attempts + 1)
             .execution_options(synchronize_session=False))
     if db.session.execute(stmt).rowcount != 1:
         return None
     return db.session.get(OutboxEmail, email_id, populate_existing=True)
+
+
+def renew_claim(connection: sa.Connection, email_id: int, attempts: int, length: timedelta) -> bool:
+    """Extend a claim's lease while its sender is still sending; False if the claim is no longer held."""
+    stmt = (sa.update(OutboxEmail)
+            .where(OutboxEmail.id == email_id, OutboxEmail.status == EmailStatus.SENDING,
+                   OutboxEmail.attempts == attempts)
+            .values(locked_until=utcnow() + length))
+    return connection.execute(stmt).rowcount == 1
 
 
 def deliver(email: OutboxEmail, smtp: smtplib.SMTP | None = None) -> None:
