@@ -65,7 +65,9 @@ def base_env(instance: Path, redis_url: str, smtp_port: int) -> dict[str, str]:
     instance.mkdir(parents=True, exist_ok=True)
     return {"CANAL_INSTANCE_PATH": str(instance), "SECRET_KEY": "bench", "REDIS_URL": redis_url,
             "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp_port), "PUBLIC_URL": "http://canal.bench",
-            "LOGIN_LIMIT_PER_IP": "10000 per minute", "LOGIN_LIMIT_PER_ACCOUNT": "10000 per minute"}
+            "LOGIN_LIMIT_PER_IP": "10000 per minute", "LOGIN_LIMIT_PER_ACCOUNT": "10000 per minute",
+            "LOGIN_LIMIT_PER_ACCOUNT_ANYWHERE": "10000 per minute",
+            "TWO_FACTOR_REQUIRED_ROLES": ""}  # the bench's staff log in with a password alone
 
 
 def sqlite_backend(tmp: Path, size: str, env: dict[str, str]) -> Backend:
