@@ -323,7 +323,7 @@ def fail_exhausted_leases(now: datetime | None = None) -> int:
     """RUNNING imports whose lease expired on their last attempt end FAILED with the reason; returns how many.
 
     The items not done yet fail with it too (a file import's rows without an item get one), so the import
-    counts them, its failed rows can be downloaded and a scheduled one can be retried."""
+    counts them, its failed rows can be downloaded and a scheduled one can be retried; the creator is told."""
     now, limit = now or utcnow(), current_app.config["IMPORT_MAX_ATTEMPTS"]
     expired = (Import.status == ImportStatus.RUNNING, Import.lease_until < now)
     exhausted = db.session.execute(sa.select(Import.id, Import.source, Import.failure_reason)
@@ -337,8 +337,21 @@ def fail_exhausted_leases(now: datetime | None = None) -> int:
                     lease_until=None).execution_options(synchronize_session=False)).rowcount == 1
         if won:  # a concurrent sweep may have taken it
             _fail_unfinished_items(import_id, source, reason)
+            _tell_creator(import_id, reason)
             failed += 1
     return failed
+
+
+def _tell_creator(import_id: int, reason: str) -> None:
+    """The usual "Your import is completed" e-mail, FAILED with the reason, in the creator's language."""
+    imp = db.session.get(Import, import_id)
+    db.session.refresh(imp)  # its status and counts were just written by statements
+    creator = imp.created_by
+    with outbox.in_language_of(creator):
+        outbox.queue_email(creator.email, "import_completed", related=imp, import_name=imp.name,
+                           created_by=creator.name or creator.email, created_at=imp.created_at,
+                           import_type=imp.import_type, status=imp.status.value, completed=imp.completed_count,
+                           failed=imp.failed_count, reasons=[reason])
 
 
 def _fail_unfinished_items(import_id: int, source: ImportSource, reason: str) -> None:

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from jobs.sweep import sweep
-from models import Import, ImportItem, ImportStatus, ImportUpload, ItemStatus, Role, db, utcnow
+from models import Import, ImportItem, ImportStatus, ImportUpload, ItemStatus, OutboxEmail, Role, db, utcnow
 from services import bulk_import, imports
 from tests.bulk_import import CUSTOMER_HEADER, csv_bytes, customer_rows, run, upload, upload_id
 from tests.factories import make_user
@@ -71,6 +71,8 @@ def test_a_run_that_crashes_every_time_ends_failed_with_the_reason_after_three_a
     assert (imp.processed_count, imp.completed_count, imp.failed_count) == (3, 0, 3)
     items = db.session.scalars(sa.select(ImportItem).order_by(ImportItem.row_number)).all()
     assert [(i.row_number, i.status, i.reasons) for i in items] == [(n, ItemStatus.FAILED, [reason]) for n in (1, 2, 3)]
+    [email] = db.session.scalars(sa.select(OutboxEmail).where(OutboxEmail.related_id == imp.id)).all()
+    assert email.to_addr == user.email and "Status: FAILED" in email.body_text and reason in email.body_text
 
     mine = client.get("/imports/").text
     assert reason in mine and f"/imports/{imp.id}/retry" not in mine  # a file import is uploaded again instead

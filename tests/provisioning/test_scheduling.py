@@ -192,6 +192,8 @@ def test_an_import_whose_worker_dies_on_every_attempt_ends_failed_with_the_reaso
     assert (imp.status, imp.failure_reason, imp.failed_count, imp.lease_until) == (ImportStatus.FAILED, reason, 1, None)
     assert imp.items[0].status is ItemStatus.FAILED and imp.items[0].reasons == [reason]
     assert subscriptions_of(imp.id) == []
+    [email] = db.session.scalars(sa.select(OutboxEmail)).all()  # the creator is told why
+    assert email.related_id == imp.id and "Status: FAILED" in email.body_text and reason in email.body_text
 
 
 def test_many_due_imports_run_in_batches_and_call_a_helper_job(app, monkeypatch):
