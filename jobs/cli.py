@@ -43,6 +43,13 @@ class StopAwareWorker(Worker):
         self.stop_signalled = True
         super().request_stop(signum, frame)
 
+    def unsubscribe(self) -> None:
+        """Stop listening for commands without waiting for the pub/sub thread: RQ joins it, and its read
+        lasts up to 60 s (with redis-py 8.2 one stop in two took a minute). It closes its connection as it
+        ends, and is a daemon: it holds no exit."""
+        if self.pubsub_thread:
+            self.pubsub_thread.stop(timeout=0)
+
     def heartbeat(self, timeout: int | None = None, pipeline=None) -> None:
         """RQ retries its BLPOP through an outage, but a Redis that came back empty no longer lists this
         worker (health's worker count, the sweep's liveness checks): register it again, as at birth."""
@@ -116,6 +123,7 @@ def worker(queues: tuple[str, ...], burst: bool) -> None:
             rq_worker.work(burst=burst)
         except REDIS_DOWN as exc:
             log.warning("Worker: lost Redis (%s)", exc)
+            rq_worker.unsubscribe()  # RQ's teardown could not get that far: its pub/sub thread would live on
         if burst or rq_worker.stop_signalled:
             return
         try:
