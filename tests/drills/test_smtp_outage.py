@@ -4,6 +4,7 @@ from collections import Counter
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from rq_scheduler import Scheduler
 
 from jobs import get_redis
@@ -36,12 +37,16 @@ def test_smtp_down_keeps_mail_queued_with_attempts_then_delivers_each_once(smtp)
     smtp.stop()
 
     run_jobs("mail")  # first attempt of each: connection refused
+    first_backoff = {e.id: e.next_attempt_at for e in emails()}  # its failure's time + MAIL_RETRY_BASE_SECONDS
     make_due()
     assert sweep()["emails"] == len(RECIPIENTS)
     run_jobs("mail")  # second attempt, through the sweep
     rows = emails()
     assert {(e.status, e.attempts) for e in rows} == {(EmailStatus.QUEUED, 2)}
-    assert all(e.last_error and e.next_attempt_at > utcnow() for e in rows)  # backing off, reason kept
+    # Backing off, reason kept: the second failure (later) waits twice as long, so its next attempt is at
+    # least one base delay after the one the first failure stored (stored times only, no wall clock).
+    base = timedelta(seconds=current_app.config["MAIL_RETRY_BASE_SECONDS"])
+    assert all(e.last_error and e.next_attempt_at - first_backoff[e.id] >= base for e in rows)
     scheduler = Scheduler(connection=get_redis(), queue_name="mail", job_class=AppContextJob)
     assert len(list(scheduler.get_jobs())) == 2 * len(RECIPIENTS)  # each failure scheduled its retry
 
