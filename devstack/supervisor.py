@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 from flask import Flask
 
-from devstack import redis_server
+from devstack import ports, redis_server
 
 FLASK = [sys.executable, "-m", "flask", "--app", "app"]
 
@@ -28,11 +28,32 @@ class Supervisor:
         signal.signal(signal.SIGINT, self._on_signal)
         signal.signal(signal.SIGTERM, self._on_signal)
         try:
+            self._choose_ports()
             self._start_all()
             self._banner()
             self._watch()
         finally:
             self._stop_all()
+
+    def _choose_ports(self) -> None:
+        """Move the web server and the mail catcher to a free port when theirs is taken, and say so.
+
+        5000 is often held by another dev server (or macOS's AirPlay Receiver), 8025 by Mailpit or
+        MailHog; the stack starts anyway instead of stopping with "mail exited with 1".
+        """
+        port = ports.free_port_near(self.port)
+        if port != self.port:
+            click.echo(f"Port {self.port} is taken; Canal's web server uses {port} instead "
+                       f"(choose another with PORT=<port> make run).", err=True)
+            self.port = port
+        if self.app.config.get("MAIL_CATCHER_DIR"):
+            wanted = int(self.app.config["MAIL_PORT"])
+            mail_port = ports.free_port_near(wanted, taken={self.port})
+            if mail_port != wanted:
+                click.echo(f"Port {wanted} is taken (Mailpit or MailHog?); the mail catcher uses {mail_port} "
+                           f"instead (choose another with MAIL_PORT=<port> make run).", err=True)
+            # The worker and the web server read MAIL_PORT from the environment: they send to the catcher.
+            self.env["MAIL_PORT"] = str(mail_port)
 
     def _start_all(self) -> None:
         instance = Path(self.app.instance_path)
@@ -43,7 +64,7 @@ class Supervisor:
         catcher_dir = self.app.config.get("MAIL_CATCHER_DIR")
         if catcher_dir:
             self._spawn("mail", [sys.executable, "-m", "devstack.mailcatcher", "--dir", catcher_dir,
-                                 "--port", str(self.app.config["MAIL_PORT"])])
+                                 "--port", self.env.get("MAIL_PORT", str(self.app.config["MAIL_PORT"]))])
         self._spawn("worker", FLASK + ["jobs", "worker"])
         self._spawn("scheduler", FLASK + ["jobs", "scheduler", "--interval", "1"])
         self._spawn("web", FLASK + ["run", "--host", "127.0.0.1", "--port", str(self.port), "--no-reload"])
