@@ -1,4 +1,9 @@
-"""/ops/metrics: the /ops/health figures in the Prometheus text exposition format (version 0.0.4)."""
+"""/ops/metrics: the /ops/health figures in the Prometheus text exposition format (version 0.0.4).
+
+prometheus_client (the Prometheus project's own client) writes the format: its escaping and number
+formatting are the ones Prometheus parses. Nothing is counted in this process: a collector reads the
+health report (database and Redis) when Prometheus scrapes, so every web worker answers the same.
+"""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -6,12 +11,16 @@ from datetime import datetime
 from typing import Any
 
 from flask import Response
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
+from prometheus_client.registry import Collector
 
 from blueprints.ops import bp
 from models import utcnow
 from services import health
 
-CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
 
 # (report key, metric name, help). Every metric is a gauge; unknown values (a part is down) are left out.
 GAUGES = [
@@ -25,46 +34,48 @@ GAUGES = [
 ]
 
 
+class HealthCollector(Collector):
+    """The health report as gauges, read at scrape time (inside the request's app context)."""
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        _healthy, report = health.check()
+        yield from gauges(report)
+
+
+REGISTRY = CollectorRegistry(auto_describe=False)  # not the default one: no process/platform metrics
+REGISTRY.register(HealthCollector())
+
+
 @bp.get("/metrics")
 def metrics():
-    _healthy, report = health.check()
-    return Response("".join(exposition(report)), content_type=CONTENT_TYPE)
+    return Response(generate_latest(REGISTRY), content_type=CONTENT_TYPE)
 
 
-def exposition(report: dict[str, Any]) -> Iterator[str]:
-    """The report as Prometheus lines: HELP and TYPE, then one sample per figure (and label)."""
-    yield from _gauge("canal_up", "1 if the part answers.",
-                      {(("component", part),): report.get(part) == "ok" for part in ("database", "redis")})
-    yield from _gauge("canal_healthy", "1 if /ops/health answers 200.", {(): report.get("status") == "ok"})
-    queues = report.get("queues") or {}
-    yield from _gauge("canal_queue_jobs", "Jobs waiting in each RQ queue.",
-                      {(("queue", name),): count for name, count in queues.items()})
+def gauges(report: dict[str, Any]) -> Iterator[GaugeMetricFamily]:
+    """One gauge family per figure; a figure the report does not know (a part is down) has no sample."""
+    up = GaugeMetricFamily("canal_up", "1 if the part answers.", labels=["component"])
+    for part in ("database", "redis"):
+        up.add_metric([part], float(report.get(part) == "ok"))
+    yield up
+    yield _gauge("canal_healthy", "1 if /ops/health answers 200.", report.get("status") == "ok")
+    queue_jobs = GaugeMetricFamily("canal_queue_jobs", "Jobs waiting in each RQ queue.", labels=["queue"])
+    for name, count in (report.get("queues") or {}).items():
+        queue_jobs.add_metric([name], float(count))
+    yield queue_jobs
     for key, name, help_text in GAUGES:
-        yield from _gauge(name, help_text, {(): report.get(key)})
+        yield _gauge(name, help_text, report.get(key))
     last_sweep = _parse_time(report.get("last_sweep"))
-    yield from _gauge("canal_last_sweep_timestamp_seconds", "Unix time of the last sweep.",
-                      {(): last_sweep.timestamp() if last_sweep else None})
-    yield from _gauge("canal_last_sweep_age_seconds", "Seconds since the last sweep.",
-                      {(): (utcnow() - last_sweep).total_seconds() if last_sweep else None})
+    yield _gauge("canal_last_sweep_timestamp_seconds", "Unix time of the last sweep.",
+                 last_sweep.timestamp() if last_sweep else None)
+    yield _gauge("canal_last_sweep_age_seconds", "Seconds since the last sweep.",
+                 (utcnow() - last_sweep).total_seconds() if last_sweep else None)
 
 
-def _gauge(name: str, help_text: str, samples: dict[tuple, Any]) -> Iterator[str]:
-    yield f"# HELP {name} {help_text}\n# TYPE {name} gauge\n"
-    for labels, value in samples.items():
-        if value is None:
-            continue
-        label_text = ",".join(f'{key}="{_escape(str(val))}"' for key, val in labels)
-        yield f"{name}{{{label_text}}} {_number(value)}\n" if labels else f"{name} {_number(value)}\n"
-
-
-def _number(value: Any) -> str:
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    return repr(float(value)) if isinstance(value, float) else str(int(value))
-
-
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+def _gauge(name: str, help_text: str, value: Any) -> GaugeMetricFamily:
+    family = GaugeMetricFamily(name, help_text)
+    if value is not None:
+        family.add_metric([], float(value))
+    return family
 
 
 def _parse_time(value: str | None) -> datetime | None:

@@ -2,6 +2,8 @@
 import re
 from datetime import timedelta
 
+from prometheus_client.parser import text_string_to_metric_families
+
 from jobs import LAST_SWEEP_KEY, get_redis
 from models import Import, ImportSource, Role, db, utcnow
 from services import outbox
@@ -69,3 +71,22 @@ def test_metrics_are_for_ops_only(client, login):
     assert client.get("/ops/metrics").status_code == 302  # to the login page
     login(make_user(Role.STAFF))
     assert client.get("/ops/metrics").status_code == 403
+
+
+def test_prometheus_parses_every_family_as_a_gauge(client, login):
+    login(make_user(Role.OPS))
+    outbox.queue_email("ana@example.com", "ops_test", sent_at="now")
+    db.session.commit()
+    get_redis().set(LAST_SWEEP_KEY, utcnow().isoformat())
+    text = client.get("/ops/metrics").get_data(as_text=True)
+    families = {family.name: family for family in text_string_to_metric_families(text)}
+    assert set(families) == {
+        "canal_up", "canal_healthy", "canal_queue_jobs", "canal_outbox_backlog", "canal_outbox_oldest_age_seconds",
+        "canal_imports_due", "canal_import_oldest_due_age_seconds", "canal_workers", "canal_scheduler_alive",
+        "canal_last_sweep_timestamp_seconds", "canal_last_sweep_age_seconds"}
+    assert {family.type for family in families.values()} == {"gauge"}
+    assert {(s.labels["component"], s.value) for s in families["canal_up"].samples} == {("database", 1), ("redis", 1)}
+    assert {s.labels["queue"]: s.value for s in families["canal_queue_jobs"].samples}["mail"] == 1
+    assert [s.value for s in families["canal_outbox_backlog"].samples] == [1]
+    assert families["canal_imports_due"].documentation == "PENDING imports whose run time has passed."
+    assert 0 <= families["canal_last_sweep_age_seconds"].samples[0].value < 5
