@@ -1,6 +1,7 @@
 """Redis SHUTDOWN NOSAVE under a live `flask jobs scheduler` and `flask jobs worker`, then an empty Redis
 comes back: both processes wait and reconnect, the scheduler registers the periodic sweep again, and the
-imports and e-mails written during the outage each run once, with nobody restarting anything."""
+imports and e-mails written during the outage each run once, with nobody restarting anything. A worker
+busy with a job when Redis goes away starts again too."""
 from datetime import timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from jobs.schedule import PERIODIC, periodic_job_id
 from models import EmailStatus, Import, OutboxEmail, db, utcnow
 from services import outbox
 from tests import conftest
+from tests.drills.slow_smtp import HoldingSMTP
 from tests.drills.support import HoldingBridge, Processes, completion_mails, process_env, statuses
 from tests.provisioning import cloud_setup, schedule
 from tests.support import wait_for
@@ -23,11 +25,19 @@ pytestmark = pytest.mark.slow
 SWEEP_ID = next(periodic_job_id(name, cron) for name, cron, _, _ in PERIODIC if name == "sweep")
 RECIPIENTS = [f"outage{n}@example.com" for n in range(3)]
 IMPORTS = 2
+HELD = "held@example.com"
 
 
 @pytest.fixture
 def app_config(migrated_database, private_redis, smtp):
     return conftest.test_config(migrated_database, private_redis[0], smtp.port)
+
+
+@pytest.fixture
+def slow_smtp():
+    server = HoldingSMTP(hold_to=HELD)
+    yield server
+    server.stop()
 
 
 @pytest.fixture
@@ -100,3 +110,27 @@ def test_scheduler_and_worker_reconnect_after_redis_comes_back_empty(app, smtp, 
     assert set(completion_mails(smtp).values()) == {1} and len(completion_mails(smtp)) == IMPORTS
     assert len(bridge.provisions) == len(set(bridge.provisions)) == IMPORTS  # one item each, provisioned once
     assert scheduler.poll() is None and worker.poll() is None, processes.logs()
+
+
+def test_a_worker_busy_with_a_job_when_redis_goes_away_carries_on_once_it_is_back(
+        app, private_redis, slow_smtp, tmp_path):
+    _, restart = private_redis
+    processes = Processes(process_env(app, slow_smtp.port), tmp_path)
+    try:
+        held = outbox.queue_email(HELD, "ops_test", sent_at="now")
+        db.session.commit()
+        worker = processes.start("worker", "mail")
+        assert slow_smtp.handler.entered.wait(60), processes.logs()  # its work horse is inside the send
+        shutdown_nosave()
+        slow_smtp.release()  # the send completes while Redis is away
+        wait_for(lambda: email_statuses() == [EmailStatus.SENT], 30)
+        restart()
+
+        wait_for(lambda: Worker.count(connection=get_redis()) == 1, 60)
+        later = outbox.queue_email("later@example.com", "ops_test", sent_at="now")
+        db.session.commit()  # Redis is back: its job is enqueued, and the same worker process runs it
+        wait_for(lambda: email_statuses() == [EmailStatus.SENT] * 2, 60)
+        assert worker.poll() is None, processes.logs()
+        assert sorted(m["To"] for m in slow_smtp.messages) == sorted([held.to_addr, later.to_addr])
+    finally:
+        processes.stop_all()
