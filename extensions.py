@@ -16,5 +16,7 @@ htmx = HTMX()
 limiter = Limiter(key_func=get_remote_address, key_prefix="canal-limits", strategy="moving-window",
                   in_memory_fallback_enabled=True)
 login_manager = LoginManager()
+# Sends nothing (its Mail has no timeout setting: services.outbox sends with smtplib); its Message, which
+# builds the MIME message, reads this extension's state.
 mail = Mail()
 migrate = Migrate()

@@ -207,6 +207,7 @@ def deliver(email: OutboxEmail, smtp: smtplib.SMTP | None = None) -> None:
 def smtp_connection() -> smtplib.SMTP:
     """A connection to the configured SMTP server, TLS and login done."""
     config = current_app.config
+    # smtplib, not Flask-Mail's Mail.send: that has no timeout setting; a stalled SMTP server would hang the worker.
     smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"])
     try:
         if config["MAIL_USE_TLS"]:
