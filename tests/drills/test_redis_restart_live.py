@@ -2,6 +2,8 @@
 comes back: both processes wait and reconnect, the scheduler registers the periodic sweep again, and the
 imports and e-mails written during the outage each run once, with nobody restarting anything. A worker
 busy with a job when Redis goes away starts again too."""
+import os
+import signal
 from datetime import timedelta
 
 import pytest
@@ -134,3 +136,15 @@ def test_a_worker_busy_with_a_job_when_redis_goes_away_carries_on_once_it_is_bac
         assert sorted(m["To"] for m in slow_smtp.messages) == sorted([held.to_addr, later.to_addr])
     finally:
         processes.stop_all()
+
+
+def test_a_stop_signal_during_the_outage_still_ends_both(app, private_redis, processes):
+    scheduler = processes.start("scheduler")
+    worker = processes.start("worker")
+    wait_for(stack_ready, 60)
+    shutdown_nosave()
+    wait_for(lambda: "Redis" in processes.logs() and "retrying" in processes.logs(), 30)  # they noticed
+    for process in (scheduler, worker):
+        os.kill(process.pid, signal.SIGTERM)
+    for process in (scheduler, worker):
+        process.wait(20)  # they no longer wait for Redis once told to stop
