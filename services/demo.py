@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from models import Category, Customer, Product, ProductKind, Reseller, Role, User, Vendor, db
+from models import Category, Customer, Product, ProductKind, Reseller, Role, Vendor, db
 from services import accounts
 
 DEMO_PASSWORD = "demo1234"
@@ -124,8 +124,3 @@ def _product(row: tuple, vendors: dict, categories: dict) -> None:
         (f"{vendor} end-user license terms apply." if is_cloud else ""),
         max_quantity=extra.pop("max_quantity", 300 if is_cloud else 500), **extra))
     db.session.flush()
-
-
-def demo_users() -> list[User]:
-    emails = [email for email, _, _ in DEMO_LOGINS]
-    return list(db.session.scalars(sa.select(User).where(User.email.in_(emails)).order_by(User.id)))
