@@ -90,27 +90,20 @@ def availability_of(lines: dict[int, list[sa.Row]]) -> dict[int, tuple[int, int]
 def _lines_of(counting_licenses: bool) -> sa.Select:
     stmt = (sa.select(OrderLine.order_id, OrderLine.product_name, OrderLine.sku, OrderLine.quantity)
             .where(OrderLine.order_id.in_(sa.bindparam("order_ids", expanding=True))).order_by(OrderLine.id))
-    if not counting_licenses:
-        return stmt
+    return _counting_licenses(stmt) if counting_licenses else stmt
+
+
+def _counting_licenses(lines: sa.Select) -> sa.Select:
+    """`lines` (a select of order lines) with each line's AVAILABLE licenses and all its licenses: the one
+    "available of total" count, for the licenses list, the order page and availability()."""
     available = sa.func.coalesce(sa.func.sum(sa.case((License.status == LicenseStatus.AVAILABLE, 1), else_=0)), 0)
-    return (stmt.add_columns(available.label("available"), sa.func.count(License.id).label("licenses"))
+    return (lines.add_columns(available.label("available"), sa.func.count(License.id).label("licenses"))
             .outerjoin(License, License.order_line_id == OrderLine.id).group_by(OrderLine.id))
 
 
 def availability(order_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """(available, total) licenses per order, for a page of orders in one grouped query."""
-    if not order_ids:
-        return {}
-    rows = db.session.execute(_availability(), {"order_ids": list(order_ids)})
-    return {order_id: (int(avail or 0), total) for order_id, avail, total in rows}
-
-
-@cache
-def _availability() -> sa.Select:
-    available = sa.func.sum(sa.case((License.status == LicenseStatus.AVAILABLE, 1), else_=0))
-    return (sa.select(OrderLine.order_id, available, sa.func.count(License.id))
-            .join(License, License.order_line_id == OrderLine.id)
-            .where(OrderLine.order_id.in_(sa.bindparam("order_ids", expanding=True))).group_by(OrderLine.order_id))
+    """(available, total) licenses per order ((0, 0) for one without licenses), in one grouped query."""
+    return availability_of(lines_of(order_ids, counting_licenses=True))
 
 
 def order_lines(order: Order) -> list[tuple[OrderLine, int, int]]:
@@ -120,10 +113,8 @@ def order_lines(order: Order) -> list[tuple[OrderLine, int, int]]:
 
 @cache
 def _order_lines() -> sa.Select:
-    available = sa.func.coalesce(sa.func.sum(sa.case((License.status == LicenseStatus.AVAILABLE, 1), else_=0)), 0)
-    return (sa.select(OrderLine, available, sa.func.count(License.id))
-            .outerjoin(License, License.order_line_id == OrderLine.id)
-            .where(OrderLine.order_id == sa.bindparam("order_id")).group_by(OrderLine.id).order_by(OrderLine.id))
+    return _counting_licenses(sa.select(OrderLine).where(OrderLine.order_id == sa.bindparam("order_id"))
+                              .order_by(OrderLine.id))
 
 
 def order_licenses(order: Order, *, total: int, page: int = 1) -> Page:
