@@ -5,6 +5,7 @@ from flask import Flask, current_app, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RoutingException
 
 from blueprints import formatting, guards, template_helpers
 from blueprints.formatting import N_
@@ -78,6 +79,7 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.globals.update(navigation=navigation, get_locale=get_locale)
     app.after_request(_vary_on_htmx)
+    app.after_request(_keep_a_reloadable_url)
     app.register_error_handler(HTTPException, _http_error)
 
 
@@ -99,6 +101,27 @@ def _vary_on_htmx(response):
     # The same URL answers a page or a fragment depending on HX-Request, so caches must key on it.
     response.vary.add("HX-Request")
     return response
+
+
+def _keep_a_reloadable_url(response):
+    """The address bar always holds a URL a GET can show. htmx (hx-boost) would put a form's action there, and a
+    reload of a POST-only URL answers 405: so a refused form (a 4xx re-shows the page it was sent from) and any
+    page answered from a POST-only URL leave the address bar on the page the form was on. What was typed
+    survives the reload in the browser (static/canal.js, form drafts)."""
+    if (request.method in SAFE_METHODS or not htmx or 300 <= response.status_code < 400
+            or any(h in response.headers for h in ("HX-Push-Url", "HX-Replace-Url", "HX-Location", "HX-Redirect"))):
+        return response
+    if response.status_code >= 400 or not _answers_get(request.path):
+        response.headers["HX-Push-Url"] = "false"
+    return response
+
+
+def _answers_get(path: str) -> bool:
+    try:
+        current_app.create_url_adapter(request).match(path, method="GET")
+    except (HTTPException, RoutingException):
+        return False
+    return True
 
 
 def _http_error(error: HTTPException):

@@ -74,3 +74,118 @@ document.addEventListener("htmx:beforeRequest", function (event) {
     event.preventDefault();
   }
 });
+
+// A refused form keeps what was typed across a reload. The server leaves the address bar on the page the form
+// was sent from (blueprints/__init__.py, _keep_a_reloadable_url); the values wait in this tab's sessionStorage
+// until that page is reloaded (they are put back), the form is accepted, or the tab shows another page.
+// Passwords, files and hidden inputs (the CSRF token, one-time tokens) are never kept.
+var FORM_DRAFTS = "canal:form-drafts";
+
+function currentPage() { return location.pathname + location.search; }
+
+function readDrafts() {
+  var drafts = null;
+  try { drafts = JSON.parse(sessionStorage.getItem(FORM_DRAFTS) || "null"); } catch (e) { drafts = null; }
+  return drafts && drafts.page === currentPage() ? drafts : {page: currentPage(), forms: {}};
+}
+
+function writeDrafts(drafts) {
+  try {
+    if (Object.keys(drafts.forms).length) sessionStorage.setItem(FORM_DRAFTS, JSON.stringify(drafts));
+    else sessionStorage.removeItem(FORM_DRAFTS);
+  } catch (e) { /* storage disabled or full: nothing is kept */ }
+}
+
+function draftKey(form) { return form.getAttribute("action") || form.getAttribute("hx-post") || form.id || ""; }
+
+function draftFields(form) {
+  return Array.prototype.filter.call(form.elements, function (el) {
+    return el.name && el.name !== "csrf_token" && !/^(password|file|hidden|submit|button|reset|image)$/.test(el.type);
+  });
+}
+
+function draftOf(form) {
+  var values = {};
+  draftFields(form).forEach(function (el) {
+    var list = values[el.name] || (values[el.name] = []);
+    if (el.type === "checkbox" || el.type === "radio") {
+      if (el.checked) list.push(el.value);
+    } else if (el.type === "select-multiple") {
+      Array.prototype.forEach.call(el.selectedOptions, function (option) { list.push(option.value); });
+    } else {
+      list.push(el.value);
+    }
+  });
+  return values;
+}
+
+function restoreDraft(form, values) {
+  var seen = {};
+  draftFields(form).forEach(function (el) {
+    var list = values[el.name];
+    if (!list) return;
+    if (el.type === "checkbox" || el.type === "radio") {
+      el.checked = list.indexOf(el.value) !== -1;
+    } else if (el.type === "select-multiple") {
+      Array.prototype.forEach.call(el.options, function (option) { option.selected = list.indexOf(option.value) !== -1; });
+    } else {
+      var index = seen[el.name] || 0;
+      seen[el.name] = index + 1;
+      var value = list[index];
+      var offered = el.tagName !== "SELECT" || Array.prototype.some.call(el.options, function (o) { return o.value === value; });
+      if (value !== undefined && offered) el.value = value;
+    }
+  });
+  var details = form.closest("details");  // e.g. "Send to another address": show the form that was being filled
+  if (details) details.open = true;
+}
+
+function formOf(elt) {
+  if (!elt || !elt.tagName) return null;
+  return elt.tagName === "FORM" ? elt : (elt.form || elt.closest("form"));
+}
+
+document.addEventListener("htmx:beforeSwap", function (event) {
+  var config = event.detail.requestConfig || {};
+  var form = formOf(config.elt);
+  if (!form || !config.verb || config.verb.toLowerCase() === "get") return;
+  var drafts = readDrafts();
+  var status = event.detail.xhr.status;
+  if (status === 422) {
+    drafts.forms[draftKey(form)] = draftOf(form);
+  } else if (status < 400) {
+    delete drafts.forms[draftKey(form)];
+  } else {
+    return;
+  }
+  writeDrafts(drafts);
+});
+
+function updateDraft(event) {  // typing after the error: the latest values are what a reload brings back
+  var form = formOf(event.target);
+  if (!form) return;
+  var drafts = readDrafts();
+  if (!drafts.forms[draftKey(form)]) return;
+  drafts.forms[draftKey(form)] = draftOf(form);
+  writeDrafts(drafts);
+}
+document.addEventListener("input", updateDraft);
+document.addEventListener("change", updateDraft);
+
+function forgetOtherPagesDrafts() { writeDrafts(readDrafts()); }  // readDrafts() is empty for another page
+document.addEventListener("htmx:pushedIntoHistory", forgetOtherPagesDrafts);
+document.addEventListener("htmx:replacedInHistory", forgetOtherPagesDrafts);
+
+document.addEventListener("DOMContentLoaded", function () {
+  var navigation = performance.getEntriesByType ? performance.getEntriesByType("navigation")[0] : null;
+  var drafts = readDrafts();
+  if (!navigation || navigation.type !== "reload") {
+    drafts.forms = {};  // a new visit starts empty
+  } else {
+    Array.prototype.forEach.call(document.forms, function (form) {
+      var values = drafts.forms[draftKey(form)];
+      if (values) restoreDraft(form, values);
+    });
+  }
+  writeDrafts(drafts);
+});

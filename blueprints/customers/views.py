@@ -35,6 +35,7 @@ def new():
 
 
 @bp.post("/")
+@bp.post("/new")  # registered first: the form posts to its own URL, so a reload after an error shows the form
 def create():
     form = CustomerForm()
     customer = _save(form, None) if form.validate_on_submit() else None
