@@ -7,13 +7,20 @@ STAMP  := $(VENV)/.installed
 MO     := translations/es/LC_MESSAGES/messages.mo
 I18N_SOURCES := app.py config.py blueprints services models jobs devstack templates
 
-.PHONY: run test install bench clean translations
+.PHONY: run test install bench clean translations lock
 
-$(STAMP): pyproject.toml
+# Installs exactly the versions in requirements.lock (the ones the tests passed with), then Canal itself.
+$(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# After changing the dependencies in pyproject.toml: resolve them again into requirements.lock.
+lock: $(STAMP)
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 --no-header -o requirements.lock
 
 install: $(STAMP)
 
