@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from models import OutboxEmail, Reseller, ResellerStatus, Role, TeamRole, User, db
 from services import DomainError, accounts, audit, outbox, search
+from services.paging import Page, page_of
 
 EDITABLE_FIELDS = ("name", "tax_id", "country", "currency")
 
@@ -31,6 +32,22 @@ def search_resellers(query: str = "") -> sa.Select:
     if query:
         stmt = stmt.where(search.contains(query, Reseller.name, Reseller.tax_id))
     return stmt
+
+
+def resellers_page(query: str = "", page: int = 1, per_page: int = 25) -> Page:
+    """A page of search_resellers(query) for the admin list, as Reseller objects."""
+    matching = search_resellers(query)
+    count = sa.select(sa.func.count()).select_from(matching.order_by(None).subquery())
+    return page_of(matching, page, per_page, count=count)
+
+
+def user_counts(reseller_ids: list[int]) -> dict[int, int]:
+    """How many users each of these resellers has."""
+    if not reseller_ids:
+        return {}
+    counts = (sa.select(User.reseller_id, sa.func.count()).where(User.reseller_id.in_(reseller_ids))
+              .group_by(User.reseller_id))
+    return dict(db.session.execute(counts).all())
 
 
 def create_reseller(*, by: User, name: str, tax_id: str, country: str, currency: str) -> Reseller:
@@ -129,12 +146,14 @@ def is_active_admin(user: User) -> bool:
 def _keep_an_active_admin(user: User) -> None:
     """Refuse to take `user` away as an active admin if no other active admin of the reseller is left.
 
-    The reseller's row is locked first, so two admins demoting or disabling each other at the same moment
-    are taken one after the other, and the second one sees that the first one is gone (PostgreSQL; SQLite
-    writes one transaction at a time anyway). Staff are held to this too."""
+    Two admins demoting or disabling each other at the same moment are taken one after the other, and the
+    second one sees that the first one is gone: the reseller's row is written (a no-op UPDATE) before counting.
+    That locks the row on PostgreSQL, whose next statement then reads what the first one committed, and it
+    takes SQLite's one write lock (its driver begins a transaction only at the first write, so a SELECT ... FOR
+    UPDATE would lock nothing there). Staff are held to this too."""
     if not is_active_admin(user):
         return
-    db.session.execute(sa.select(Reseller.id).where(Reseller.id == user.reseller_id).with_for_update())
+    db.session.execute(sa.update(Reseller).where(Reseller.id == user.reseller_id).values(id=Reseller.id))
     others = db.session.scalar(sa.select(sa.func.count()).select_from(User).where(
         User.reseller_id == user.reseller_id, User.id != user.id, User.role == Role.RESELLER,
         User.team_role == TeamRole.ADMIN, User.enabled.is_(True),
