@@ -20,10 +20,11 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq import Worker, worker_registration
 from rq.exceptions import StopRequested
+from rq_scheduler import Scheduler
 from sqlalchemy.orm import configure_mappers
 
 from jobs import QUEUE_NAMES, get_redis
-from jobs.schedule import PunctualScheduler, register_missing_periodic, sync_schedule
+from jobs.schedule import register_missing_periodic, sync_schedule
 from jobs.worker import AppContextJob
 from models import db
 
@@ -59,7 +60,7 @@ class StopAwareWorker(Worker):
             worker_registration.register(self)
 
 
-class OutageProofScheduler(PunctualScheduler):
+class OutageProofScheduler(Scheduler):
     """A scheduler that keeps the periodic jobs registered and hears a stop signal during an outage.
 
     redis-py retries a command through a short outage, so a Redis that came back empty may raise nothing:
@@ -113,7 +114,7 @@ def worker(queues: tuple[str, ...], burst: bool) -> None:
     # The worker blocks on BLPOP for minutes: no socket timeout on its connection.
     redis = Redis.from_url(current_app.config["REDIS_URL"], socket_timeout=None)
     # As in gunicorn.conf.py: what is loaded now lives as long as the worker, so each work horse's full
-    # collections skip it (2-5 % less CPU in a due-imports run).
+    # collections skip it.
     gc.freeze()
     gc.set_threshold(20_000, 20, 20)
     while True:
@@ -134,7 +135,7 @@ def worker(queues: tuple[str, ...], burst: bool) -> None:
 
 @jobs_cli.command("scheduler")
 @click.option("--interval", default=1.0, show_default=True,
-              help="Longest sleep between checks; a job due sooner wakes the scheduler on time.")
+              help="Seconds between checks for due jobs.")
 def scheduler(interval: float) -> None:
     """Enqueue scheduled jobs when they are due and keep the periodic jobs registered."""
     # rq-scheduler calls crontab without default_utc; our times are aware UTC, so the notice is moot.

@@ -2,15 +2,14 @@
 import os
 import subprocess
 import sys
-from datetime import timedelta
 from pathlib import Path
 
 from rq_scheduler import Scheduler
 
 from jobs import LAST_SWEEP_KEY, get_queue, get_redis
-from jobs.schedule import PERIODIC, PunctualScheduler, periodic_job_id, sync_schedule
+from jobs.schedule import PERIODIC, periodic_job_id, sync_schedule
 from jobs.sweep import sweep
-from models import EmailStatus, OutboxEmail, db, utcnow
+from models import EmailStatus, OutboxEmail, db
 from services import outbox
 from tests.support import run_jobs
 
@@ -37,15 +36,6 @@ def test_sync_schedule_registers_each_periodic_job_once_and_drops_stale_ones():
     sync_schedule(scheduler)
     ids = sorted(job.id for job in scheduler.get_jobs())
     assert ids == sorted(periodic_job_id(name, cron) for name, cron, _, _ in PERIODIC)
-
-
-def test_the_scheduler_sleeps_only_until_the_next_job_is_due():
-    scheduler = PunctualScheduler(connection=get_redis(), queue_name="maintenance", interval=60)
-    assert scheduler._interval == 60  # nothing scheduled: the interval given
-    scheduler.enqueue_at(utcnow() + timedelta(seconds=5), "jobs.sweep.sweep")
-    assert 3 < scheduler._interval <= 5  # wakes when it is due, not a minute later
-    scheduler.enqueue_at(utcnow() - timedelta(seconds=1), "jobs.sweep.sweep")
-    assert scheduler._interval == PunctualScheduler.MIN_SLEEP  # due (another scheduler holds the lock): soon again
 
 
 def test_sweep_re_enqueues_mail_that_lost_its_job(smtp):
