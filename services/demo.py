@@ -5,16 +5,19 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from models import Category, Customer, Product, ProductKind, Reseller, Role, Vendor, db
+from models import Category, Customer, Product, ProductKind, Reseller, Role, TeamRole, Vendor, db
 from services import accounts
 
 DEMO_PASSWORD = "demo1234"
 DEMO_LOGINS = [
     ("reseller@demo.test", Role.RESELLER, "Andes Software S.A."),
     ("reseller2@demo.test", Role.RESELLER, "Rio de la Plata IT SRL"),
+    ("buyer@demo.test", Role.RESELLER, "Andes Software S.A."),
+    ("viewer@demo.test", Role.RESELLER, "Andes Software S.A."),
     ("staff@demo.test", Role.STAFF, None),
     ("ops@demo.test", Role.OPS, None),
 ]
+DEMO_TEAM_ROLES = {"buyer@demo.test": TeamRole.BUYER, "viewer@demo.test": TeamRole.VIEWER}  # others: admin
 RESELLERS = {
     "Andes Software S.A.": dict(tax_id="211234560018", country="UY", currency="USD"),
     "Rio de la Plata IT SRL": dict(tax_id="30-71234567-9", country="AR", currency="USD"),
@@ -75,8 +78,9 @@ def seed() -> None:
     resellers = {name: _reseller(name, **fields) for name, fields in RESELLERS.items()}
     for email, role, reseller_name in DEMO_LOGINS:
         if accounts.find_user(email) is None:
-            accounts.create_user(email, DEMO_PASSWORD, role, reseller=resellers.get(reseller_name),
-                                 name=email.split("@")[0].capitalize())
+            user = accounts.create_user(email, DEMO_PASSWORD, role, reseller=resellers.get(reseller_name),
+                                        name=email.split("@")[0].capitalize())
+            user.team_role = DEMO_TEAM_ROLES.get(email, TeamRole.ADMIN)
     vendors = {name: _get_or_add(Vendor, name=name, slug=_slug(name)) for name in VENDORS}
     categories = {name: _get_or_add(Category, name=name, slug=_slug(name)) for name in CATEGORIES}
     db.session.flush()

@@ -73,7 +73,11 @@ def test_demo_seed_is_idempotent_and_complete(runner):
     for _ in range(2):
         assert runner.invoke(args=["demo", "seed"]).exit_code == 0
     emails = set(db.session.scalars(db.select(User.email)))
-    assert emails == {"reseller@demo.test", "reseller2@demo.test", "staff@demo.test", "ops@demo.test"}
+    assert emails == {"reseller@demo.test", "reseller2@demo.test", "buyer@demo.test", "viewer@demo.test",
+                      "staff@demo.test", "ops@demo.test"}
+    andes = accounts.find_user("reseller@demo.test").reseller
+    team = {u.email: u.team_role.value for u in db.session.scalars(db.select(User).filter_by(reseller=andes))}
+    assert team == {"reseller@demo.test": "admin", "buyer@demo.test": "buyer", "viewer@demo.test": "viewer"}
     assert accounts.authenticate("reseller2@demo.test", "demo1234").reseller.name == "Rio de la Plata IT SRL"
     names = set(db.session.scalars(db.select(Product.name)))
     assert {"Windows 11 Pro", "Office Home & Business 2024", "Microsoft Organization tenant",
