@@ -111,20 +111,28 @@ def refuse_nul_characters():
         values += request.form.values()
         values += (upload.filename or "" for upload in request.files.values())
     elif request.is_json:
-        values += _json_strings(request.get_json(silent=True))
+        try:
+            document = request.get_json(silent=True)
+        except RecursionError:  # nested deeper than Python's json reads: no form's data either (was a 500)
+            abort(400)
+        values += _json_strings(document)
     if any("\x00" in value for value in values):
         abort(400)
 
 
-def _json_strings(value) -> list[str]:
-    """Every string in a parsed JSON document, keys included."""
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [*value.keys(), *(s for item in value.values() for s in _json_strings(item))]
-    if isinstance(value, list):
-        return [s for item in value for s in _json_strings(item)]
-    return []
+def _json_strings(document) -> list[str]:
+    """Every string in a parsed JSON document, keys included (a loop, not recursion: any depth is fine)."""
+    strings, pending = [], [document]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            strings.append(value)
+        elif isinstance(value, dict):
+            strings += value.keys()
+            pending += value.values()
+        elif isinstance(value, list):
+            pending += value
+    return strings
 
 
 def as_id(text: str) -> int | None:

@@ -108,3 +108,10 @@ def test_caught_mail_is_readable_by_its_owner_only(tmp_path):
     assert mode(directory) == 0o700
     assert [p.name for p in directory.iterdir()] == [name]
     assert mailbox.read_message(directory, name).subject == "invite"
+
+
+@pytest.mark.parametrize("depth", [600, 5_000])  # read and walked; deeper than Python's json reads
+def test_a_deeply_nested_json_body_is_checked_without_a_500(client, login, depth):
+    login(make_user())
+    body = '{"name": ' * depth + '"a\\u0000b"' + "}" * depth
+    assert client.post("/customers/", data=body, content_type="application/json").status_code == 400
