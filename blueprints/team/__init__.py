@@ -1,4 +1,4 @@
-"""A reseller's admins manage their own team: invite, change roles, disable and enable their users."""
+"""A reseller's admins manage their own team: invite, change roles, disable and enable their users, two-factor."""
 from flask import Blueprint
 
 from blueprints.guards import require_team_admin
@@ -6,4 +6,4 @@ from blueprints.guards import require_team_admin
 bp = Blueprint("team", __name__, url_prefix="/team")
 bp.before_request(require_team_admin)
 
-from blueprints.team import views  # noqa: F401
+from blueprints.team import two_factor, views  # noqa: F401

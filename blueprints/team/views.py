@@ -18,7 +18,8 @@ from models import TeamRole, User, db
 from services import DomainError, accounts, resellers
 
 MEMBERS = (User.id, User.email, User.name, User.team_role, User.enabled, User.last_login_at,
-           accounts.has_usable_password_clause().label("has_password"))
+           accounts.has_usable_password_clause().label("has_password"),
+           User.totp_secret.is_not(None).label("has_two_factor"))
 
 
 @bp.get("/")
@@ -46,7 +47,7 @@ def invite():
 
 @bp.post("/users/<int:user_id>/role")
 def change_role(user_id: int):
-    user = _member_or_404(user_id)
+    user = member_or_404(user_id)
     form = TeamRoleForm()
     if not form.validate_on_submit():
         flash(_("Choose a role."), "error")
@@ -59,21 +60,21 @@ def change_role(user_id: int):
 
 @bp.post("/users/<int:user_id>/disable")
 def disable(user_id: int):
-    user = _member_or_404(user_id)
+    user = member_or_404(user_id)
     _apply(resellers.disable_user, user, _("%(email)s is disabled and logged out.", email=user.email))
     return redirect(url_for("team.index"), 303)
 
 
 @bp.post("/users/<int:user_id>/enable")
 def enable(user_id: int):
-    user = _member_or_404(user_id)
+    user = member_or_404(user_id)
     _apply(resellers.enable_user, user, _("%(email)s is enabled.", email=user.email))
     return redirect(url_for("team.index"), 303)
 
 
 @bp.post("/users/<int:user_id>/resend")
 def resend(user_id: int):
-    user = _member_or_404(user_id)
+    user = member_or_404(user_id)
     _apply(resellers.send_password_reset, user, _("A set-password link was sent to %(email)s.", email=user.email))
     return redirect(url_for("team.index"), 303)
 
@@ -104,7 +105,7 @@ def _me() -> User:
     return current_user._get_current_object()
 
 
-def _member_or_404(user_id: int) -> User:
+def member_or_404(user_id: int) -> User:
     """A user of the admin's own reseller; anyone else's answers 404."""
     user = db.session.get(User, user_id)
     if user is None or user.reseller_id != current_user.reseller_id:

@@ -40,7 +40,8 @@ FILL = {
     "licenses.retry_email": {"email_id": "email"},
     **{f"licenses.{view}": {"order_id": "approved_order"} for view in ("order", "assign", "customer_options")},
     **{f"licenses.{view}": {"order_id": "pending_order"} for view in ("cancel_confirm", "cancel")},
-    **{f"team.{view}": {"user_id": "user"} for view in ("change_role", "disable", "enable", "resend")},
+    **{f"team.{view}": {"user_id": "user"} for view in ("change_role", "disable", "enable", "resend",
+                                                         "reset_two_factor")},
 }
 NOT_TENANT_SCOPED = {
     "catalog.product": "the catalog is the distributor's, the same for every reseller",
