@@ -2,7 +2,10 @@
 
 While impersonating, Flask-Login's user is the reseller user and session[IMPERSONATOR_KEY] holds the
 staff member's login id ("id:session_token"). Every request checks that login id is still valid, so
-the impersonation ends as soon as the staff member's own sessions end.
+the impersonation ends as soon as the staff member's own sessions end: logging out while impersonating ends
+them (services.impersonation.log_out), which ends every copy of the cookie. Meanwhile the audit log records
+what is done as the staff member's, on the user's behalf (services.audit.act_for), and blueprints/impersonating.py
+refuses what only the reseller's own people may do.
 """
 from __future__ import annotations
 
