@@ -8,7 +8,6 @@ from pathlib import Path
 from flask import Flask
 
 import config
-from blueprints.translated_templates import TranslatingEnvironment
 from extensions import babel, csrf, htmx, login_manager, mail, migrate
 from models import db
 
@@ -16,7 +15,6 @@ from models import db
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=os.environ.get("CANAL_INSTANCE_PATH"),
                 instance_relative_config=True)
-    app.jinja_environment = TranslatingEnvironment  # templates compiled once per language
     app.config.from_mapping(config.defaults(app.instance_path))
     app.config.update(config.from_environ())
     if test_config:

@@ -6,7 +6,7 @@ Use them everywhere a value is shown: {{ amount|money }}, {{ amount|money("EUR")
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, tzinfo
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from functools import lru_cache
 
@@ -29,7 +29,7 @@ from services.locales import regional_locale, translate_stored
 @dataclass(frozen=True)
 class Viewer:
     """Who reads: their language with their reseller's country conventions (es + UY: es_UY), the reseller's
-    currency and their time zone. Bound once per render (template_helpers) and read by the filters."""
+    currency, their time zone and their catalog. Made once per render (template_helpers) and read by the filters."""
     locale: Locale
     currency: str
     timezone: tzinfo
@@ -63,7 +63,7 @@ def money(context, value: Decimal | None, currency: str | None = None) -> str:
 
 @lru_cache(maxsize=4096)
 def _format_money(value: Decimal, currency: str, locale: Locale) -> str:
-    # Babel takes ~30 µs a call; pages repeat the same prices (equal Decimals format alike).
+    # Pages repeat the same prices (equal Decimals format alike).
     return babel_numbers.format_currency(value, currency, locale=locale)
 
 
@@ -82,36 +82,13 @@ def local_datetime(context, value: datetime | None, fmt: str = "medium") -> str:
     if value is None:
         return ""
     viewer = _viewer(context)
-    return format_local(value, fmt, viewer.timezone, viewer.locale)
-
-
-def format_local(value: datetime, fmt: str, zone: tzinfo, locale: Locale) -> str:
-    """babel.dates.format_datetime(value, fmt, tzinfo=zone, locale=locale), the same text, faster.
-
-    Babel spends ~40 µs on a date and time; a list of imports shows two per row. The "short" and
-    "medium" formats name no zone, so their date part depends only on the local date and their time
-    part only on the local time of day: both are cached (a page repeats dates; a day has few minutes).
-    """
-    if fmt not in ("short", "medium"):
-        return babel_dates.format_datetime(value, fmt, tzinfo=zone, locale=locale)
-    local = value.astimezone(zone)
-    return (_datetime_pattern(fmt, locale).replace("{0}", _time_part(local.time().replace(microsecond=0), fmt, locale))
-            .replace("{1}", _date_part(local.date(), fmt, locale)))
-
-
-@lru_cache(maxsize=64)
-def _datetime_pattern(fmt: str, locale: Locale) -> str:
-    return babel_dates.get_datetime_format(fmt, locale=locale).replace("'", "")
+    return _format_datetime(value, fmt, viewer.timezone, viewer.locale)
 
 
 @lru_cache(maxsize=8192)
-def _time_part(value: time, fmt: str, locale: Locale) -> str:
-    return babel_dates.format_time(value, fmt, locale=locale)
-
-
-@lru_cache(maxsize=8192)
-def _date_part(value: date, fmt: str, locale: Locale) -> str:
-    return babel_dates.format_date(value, fmt, locale=locale)
+def _format_datetime(value: datetime, fmt: str, zone: tzinfo, locale: Locale) -> str:
+    # Lists show the same rows' times on every view (measured with `make bench`: the licenses list).
+    return babel_dates.format_datetime(value, fmt, tzinfo=zone, locale=locale)
 
 
 def utc_datetime(value: datetime | None) -> str:
@@ -145,22 +122,9 @@ def status_label(value: str) -> str:
 
 @pass_context
 def status_label_filter(context, value: str) -> str:
-    """{{ status|status_label }}: translated with the render's catalog (a lazy string costs ~10 µs more)."""
+    """{{ status|status_label }}: a stored state in the viewer's language."""
     msgid = STATUS_MSGIDS.get(str(value))
     return _viewer(context).translations.ugettext(msgid) if msgid else value
-
-
-_translated: dict[tuple[int, str], tuple[dict, dict]] = {}
-
-
-def translated(labels: dict) -> dict:
-    """A constant dict of lazy labels, translated for a page that shows them on every row: once per language
-    and process (a lazy label costs ~10 µs each time it is read). Read the result, do not change it."""
-    key = (id(labels), str(get_locale()))
-    done = _translated.get(key)
-    if done is None or done[0] is not labels:  # `is`: another dict may have been given the same id since
-        done = _translated[key] = (labels, {key: str(label) for key, label in labels.items()})
-    return done[1]
 
 
 @pass_context
@@ -169,14 +133,9 @@ def utc_and_local(context, value: datetime | None) -> Markup:
     if value is None:
         return Markup("—")
     viewer = _viewer(context)
-    return _utc_and_local(value, viewer.timezone, viewer.locale)
-
-
-@lru_cache(maxsize=8192)
-def _utc_and_local(value: datetime, zone: tzinfo, locale: Locale) -> Markup:
-    # A list shows two per row, ~5 µs each; the same rows come back on every view and poll.
+    local = _format_datetime(value, "short", viewer.timezone, viewer.locale)
     return Markup(f'<time datetime="{escape(value.isoformat())}">{escape(utc_datetime(value))}</time> '
-                  f'<small class="muted local-time">{escape(format_local(value, "short", zone, locale))}</small>')
+                  f'<small class="muted local-time">{escape(local)}</small>')
 
 
 def init_app(app: Flask) -> None:

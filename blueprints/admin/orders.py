@@ -15,7 +15,6 @@ from blueprints.admin import bp
 from blueprints.admin.approvals import STAFF_LABELS
 from blueprints.admin.forms import FilterForm
 from blueprints.admin.paging import args_without, keyset_page
-from blueprints.formatting import translated
 from models import Order, OrderStatus, Reseller, db
 from services import orders
 from services.numbers import optional_id
@@ -70,4 +69,4 @@ def orders_index():
         stmt = stmt.where(Order.created_at < end)
     page = keyset_page(stmt, Order.id)
     return render("admin/orders.html", block="results", form=form, page=page, filters=args_without("before"),
-                  availability=orders.availability([o.id for o in page.items]), labels=translated(STAFF_LABELS))
+                  availability=orders.availability([o.id for o in page.items]), labels=STAFF_LABELS)

@@ -10,7 +10,6 @@ from blueprints import render
 from blueprints.admin import bp
 from blueprints.admin.forms import InviteUserForm, ResellerForm
 from blueprints.auth.forms import EmptyForm
-from blueprints.formatting import translated
 from blueprints.team.forms import TEAM_ROLE_LABELS, TeamRoleForm
 from models import Reseller, TeamRole, User, db
 from services import DomainError, accounts, resellers
@@ -147,7 +146,7 @@ def _show(reseller: Reseller, invite_form: InviteUserForm) -> str:
     users = db.session.scalars(sa.select(User).where(User.reseller_id == reseller.id).order_by(User.email)).all()
     return render("admin/resellers/show.html", block="content", reseller=reseller, users=users,
                   invite_form=invite_form, has_password=accounts.has_usable_password,
-                  role_labels=translated(TEAM_ROLE_LABELS))
+                  role_labels=TEAM_ROLE_LABELS)
 
 
 def _apply(operation, target, success: str) -> None:

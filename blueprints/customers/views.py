@@ -7,7 +7,6 @@ from blueprints import render
 from blueprints.auth.forms import EmptyForm
 from blueprints.customers import bp
 from blueprints.customers.forms import CustomerForm
-from blueprints.formatting import translated
 from models import BILLING_TYPES, Customer, db, utcnow
 from services import customers
 from services.customers import CustomerError
@@ -48,7 +47,7 @@ def create():
 def show(customer_id: int):
     customer = customer_or_404(customer_id)
     return render("customers/show.html", customer=customer, subscriptions=customers.subscriptions_of(customer),
-                  scheduled=customers.scheduled_imports(customer), billing_types=translated(BILLING_TYPES),
+                  scheduled=customers.scheduled_imports(customer), billing_types=BILLING_TYPES,
                   now=utcnow())
 
 

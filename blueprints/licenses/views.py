@@ -3,7 +3,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints import render
-from blueprints.formatting import translated
 from blueprints.licenses import bp
 from blueprints.licenses.forms import assignment_context
 from models import Order, db
@@ -23,7 +22,7 @@ def index():
                                   page=request.args.get("page", 1, type=page_number))
     lines = orders.lines_of([o.id for o in page.items], counting_licenses=True)
     return render("licenses/index.html", block="orders", orders=page, status=status if status in STATUS_FILTERS else "",
-                  lines=lines, availability=orders.availability_of(lines), labels=translated(STATUS_LABELS),
+                  lines=lines, availability=orders.availability_of(lines), labels=STATUS_LABELS,
                   filters=STATUS_FILTERS)
 
 
@@ -32,7 +31,7 @@ def show_order(order: Order, *, confirming: bool = False, block: str | None = "l
     available, total = sum(line[1] for line in lines), sum(line[2] for line in lines)
     licenses = orders.order_licenses(order, total=total, page=request.args.get("page", 1, type=page_number))
     return render("licenses/order.html", block=block, order=order, licenses=licenses, available=available,
-                  total=total, label=STATUS_LABELS[order.status], license_labels=translated(LICENSE_LABELS),
+                  total=total, label=STATUS_LABELS[order.status], license_labels=LICENSE_LABELS,
                   confirming=confirming, **assignment_context(order, lines, current_user.reseller_id, **forms))
 
 

@@ -11,7 +11,6 @@ from flask_login import current_user
 
 from blueprints import render
 from blueprints.auth.forms import EmptyForm
-from blueprints.formatting import translated
 from blueprints.team import bp
 from blueprints.team.forms import TEAM_ROLE_LABELS, InviteUserForm, TeamRoleForm
 from models import TeamRole, User, db
@@ -84,7 +83,7 @@ def _page(invite_form: InviteUserForm) -> str:
     members = db.session.execute(sa.select(*MEMBERS).where(User.reseller_id == me.reseller_id)
                                  .order_by(User.email)).all()
     return render("team/index.html", block="content", members=members, me=me, reseller=me.reseller,
-                  invite_form=invite_form, role_labels=translated(TEAM_ROLE_LABELS))
+                  invite_form=invite_form, role_labels=TEAM_ROLE_LABELS)
 
 
 def _apply(operation, target: User, success: str) -> None:

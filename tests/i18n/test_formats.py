@@ -4,17 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
-from babel import Locale
-from babel import dates as babel_dates
 from flask import render_template_string
 from flask_login import login_user
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from blueprints.formatting import format_local
 from models import Role, db
 from tests.factories import make_product, make_reseller, make_user
 
@@ -88,20 +82,6 @@ def test_a_uruguayan_reseller_sees_its_prices_in_spanish_on_the_catalog(client, 
     login(user)
     page = client.get("/catalog/?q=Office").text
     assert f"US${NBSP}253,00" in page or "US$&nbsp;253,00" in page
-
-
-# --- the cached fast paths give Babel's own text --------------------------------------------------------
-
-_ZONES = ["UTC", "Europe/Madrid", "America/Santiago", "America/Montevideo", "Asia/Kolkata", "Pacific/Chatham"]
-_LOCALES = ["en", "es", "es_UY", "es_ES", "en_GB"]
-
-
-@settings(max_examples=400, deadline=None)
-@given(moment=st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2060, 1, 1), timezones=st.just(UTC)),
-       zone=st.sampled_from(_ZONES), locale=st.sampled_from(_LOCALES), fmt=st.sampled_from(["short", "medium", "long"]))
-def test_local_datetimes_read_exactly_as_babel_formats_them(moment, zone, locale, fmt):
-    expected = babel_dates.format_datetime(moment, fmt, tzinfo=ZoneInfo(zone), locale=Locale.parse(locale))
-    assert format_local(moment, fmt, ZoneInfo(zone), Locale.parse(locale)) == expected
 
 
 def test_template_gettext_keeps_jinjas_newstyle_rules(app):
