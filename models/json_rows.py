@@ -1,9 +1,9 @@
 """Many rows as one JSON parameter, for a batch's bulk UPDATE … FROM and INSERT … SELECT.
 
 An executemany runs its statement once per row: on PostgreSQL a batch of 250 imports made 250 UPDATEs per
-table, 15 ms of the 18 ms its writes took. Here the rows travel as one JSON array that the database turns
+table. Here the rows travel as one JSON array that the database turns
 back into a table (`json_to_recordset` on PostgreSQL, `json_each` on SQLite), so a batch is one statement
-whatever its size, and the statement is the same text every time (built once, compiled once).
+whatever its size, and the statement is the same text every time (SQLAlchemy compiles it once).
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from models.base import db
 class JsonRows:
     """Rows with the names and types of some table columns, sent as the JSON parameter :rows.
 
-    `table()` is the FROM clause to build a statement on (build it once per database: the SQL differs);
+    `table()` is the FROM clause to build a statement on (for the database in use: the SQL differs);
     `param(rows)` is the value to bind to :rows, each row a mapping by column name.
     """
 

@@ -5,7 +5,6 @@ never both win, and a second click is refused without changing anything.
 """
 from __future__ import annotations
 
-from functools import cache
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -16,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from models import Customer, License, LicenseStatus, Order, OrderLine, OrderStatus, Reseller, User, db, utcnow
 from services import DomainError, audit, outbox
 from services.connectors import get_connector
-from services.paging import Page, offset_window, page_of
+from services.paging import Page, page_of
 
 PER_PAGE = 20
 LICENSES_PER_PAGE = 50
@@ -46,28 +45,16 @@ def public_url(endpoint: str, **values) -> str:
 
 def reseller_order(reseller_id: int | None, order_id: int) -> Order | None:
     """The order if it belongs to this reseller; None otherwise (the view answers 404)."""
-    return db.session.scalar(_reseller_order(), {"order_id": order_id, "reseller_id": reseller_id})
-
-
-@cache
-def _reseller_order() -> sa.Select:
-    return sa.select(Order).where(Order.id == sa.bindparam("order_id"),
-                                  Order.reseller_id == sa.bindparam("reseller_id"))
+    return db.session.scalar(sa.select(Order).where(Order.id == order_id, Order.reseller_id == reseller_id))
 
 
 def reseller_orders(reseller_id: int, *, status: OrderStatus | None = None, page: int = 1) -> Page:
     """A page of the reseller's orders, newest first, as rows of LISTED (their lines: lines_of())."""
-    items, count = _reseller_orders(status is not None)
-    return page_of(items, {"reseller_id": reseller_id, "status": status}, page, PER_PAGE, count=count)
-
-
-@cache
-def _reseller_orders(by_status: bool) -> tuple[sa.Select, sa.Select]:
-    where = [Order.reseller_id == sa.bindparam("reseller_id")]
-    if by_status:
-        where.append(Order.status == sa.bindparam("status", type_=Order.status.type))
+    where = [Order.reseller_id == reseller_id]
+    if status is not None:
+        where.append(Order.status == status)
     count = sa.select(sa.func.count()).select_from(Order).where(*where)
-    return offset_window(sa.select(*LISTED).where(*where).order_by(Order.id.desc()), count), count
+    return page_of(sa.select(*LISTED).where(*where).order_by(Order.id.desc()), page, PER_PAGE, count=count)
 
 
 def lines_of(order_ids: list[int], *, counting_licenses: bool = False) -> dict[int, list[sa.Row]]:
@@ -75,7 +62,9 @@ def lines_of(order_ids: list[int], *, counting_licenses: bool = False) -> dict[i
     `counting_licenses` (available, licenses): how many of the line's licenses are available, of how many."""
     lines: dict[int, list[sa.Row]] = {order_id: [] for order_id in order_ids}
     if order_ids:
-        for line in db.session.execute(_lines_of(counting_licenses), {"order_ids": list(order_ids)}):
+        stmt = (sa.select(OrderLine.order_id, OrderLine.product_name, OrderLine.sku, OrderLine.quantity)
+                .where(OrderLine.order_id.in_(list(order_ids))).order_by(OrderLine.id))
+        for line in db.session.execute(_counting_licenses(stmt) if counting_licenses else stmt):
             lines[line.order_id].append(line)
     return lines
 
@@ -84,13 +73,6 @@ def availability_of(lines: dict[int, list[sa.Row]]) -> dict[int, tuple[int, int]
     """(available, total) licenses per order, from lines_of(..., counting_licenses=True)."""
     return {order_id: (sum(line.available for line in rows), sum(line.licenses for line in rows))
             for order_id, rows in lines.items()}
-
-
-@cache
-def _lines_of(counting_licenses: bool) -> sa.Select:
-    stmt = (sa.select(OrderLine.order_id, OrderLine.product_name, OrderLine.sku, OrderLine.quantity)
-            .where(OrderLine.order_id.in_(sa.bindparam("order_ids", expanding=True))).order_by(OrderLine.id))
-    return _counting_licenses(stmt) if counting_licenses else stmt
 
 
 def _counting_licenses(lines: sa.Select) -> sa.Select:
@@ -108,41 +90,27 @@ def availability(order_ids: list[int]) -> dict[int, tuple[int, int]]:
 
 def order_lines(order: Order) -> list[tuple[OrderLine, int, int]]:
     """Each line of the order with its AVAILABLE and total licenses, in one grouped query."""
-    return [tuple(row) for row in db.session.execute(_order_lines(), {"order_id": order.id})]
-
-
-@cache
-def _order_lines() -> sa.Select:
-    return _counting_licenses(sa.select(OrderLine).where(OrderLine.order_id == sa.bindparam("order_id"))
-                              .order_by(OrderLine.id))
+    stmt = _counting_licenses(sa.select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.id))
+    return [tuple(row) for row in db.session.execute(stmt)]
 
 
 def order_licenses(order: Order, *, total: int, page: int = 1) -> Page:
     """A page of the order's licenses (of `total`), as rows of what the order page shows: product_name, sku,
     seq, key, status, customer_name."""
-    return page_of(_order_licenses(), {"order_id": order.id}, page, LICENSES_PER_PAGE, total=total)
-
-
-@cache
-def _order_licenses() -> sa.Select:
-    return offset_window(sa.select(OrderLine.product_name, OrderLine.sku, License.seq, License.key, License.status,
-                                   Customer.name.label("customer_name"))
-                         .join(License.order_line).outerjoin(Customer, Customer.id == License.customer_id)
-                         .where(OrderLine.order_id == sa.bindparam("order_id")).order_by(OrderLine.id, License.seq))
+    items = (sa.select(OrderLine.product_name, OrderLine.sku, License.seq, License.key, License.status,
+                       Customer.name.label("customer_name"))
+             .join(License.order_line).outerjoin(Customer, Customer.id == License.customer_id)
+             .where(OrderLine.order_id == order.id).order_by(OrderLine.id, License.seq))
+    return page_of(items, page, LICENSES_PER_PAGE, total=total)
 
 
 def pending_orders(*, page: int = 1) -> Page:
     """The approvals queue, oldest first, as rows of LISTED with reseller_name (their lines: lines_of())."""
-    items, count = _pending_orders()
-    return page_of(items, {"status": OrderStatus.PENDING}, page, PER_PAGE, count=count)
-
-
-@cache
-def _pending_orders() -> tuple[sa.Select, sa.Select]:
-    pending = Order.status == sa.bindparam("status", type_=Order.status.type)
+    pending = Order.status == OrderStatus.PENDING
     count = sa.select(sa.func.count()).select_from(Order).where(pending)
-    return offset_window(sa.select(*LISTED, Reseller.name.label("reseller_name")).join(Order.reseller)
-                         .where(pending).order_by(Order.id), count), count
+    items = (sa.select(*LISTED, Reseller.name.label("reseller_name")).join(Order.reseller)
+             .where(pending).order_by(Order.id))
+    return page_of(items, page, PER_PAGE, count=count)
 
 
 def pending_count() -> int:

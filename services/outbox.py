@@ -4,7 +4,6 @@ from __future__ import annotations
 import smtplib
 from collections.abc import Callable
 from datetime import timedelta
-from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -89,18 +88,13 @@ def encode_emails(messages: list[dict[str, Any]]) -> str:
 
 def queue_encoded_emails(rows: str) -> list[int]:
     """Insert the messages in one statement (a batch of imports' e-mails, no ORM objects); send after commit."""
-    ids = list(db.session.scalars(_insert_statement(db.engine.dialect.name), {"rows": rows}))
-    for email_id in ids:
+    table = OutboxEmail.__table__
+    insert = (sa.insert(table).from_select([c.name for c in _MESSAGES.columns], sa.select(_MESSAGES.table()))
+              .returning(table.c.id))
+    ids = list(db.session.scalars(insert, {"rows": rows}))
+    for email_id in ids:  # in any order: each gets its sending job
         _enqueue_send(email_id)
     return ids
-
-
-@cache
-def _insert_statement(dialect_name: str) -> sa.Insert:
-    table = OutboxEmail.__table__
-    columns = [c.name for c in _MESSAGES.columns]
-    # The ids come back in any order: each gets its sending job.
-    return sa.insert(table).from_select(columns, sa.select(_MESSAGES.table())).returning(table.c.id)
 
 
 def _enqueue_send(email_id: int) -> None:
@@ -142,7 +136,7 @@ def _render_optional(template: str, context: dict) -> str:
 
 
 def _email_templates() -> frozenset[str]:
-    """The e-mail templates, listed once per app: listing walks every template folder (~2 ms a message)."""
+    """The e-mail templates, listed once per app: listing walks every template folder."""
     names = current_app.extensions.get("canal_email_templates")
     if names is None:
         names = frozenset(current_app.jinja_env.list_templates(filter_func=lambda name: name.startswith("email/")))
@@ -153,7 +147,7 @@ def _email_templates() -> frozenset[str]:
 def without_waiting_for_disk() -> None:
     """This transaction's COMMIT returns before PostgreSQL flushes it to disk (SET LOCAL synchronous_commit).
 
-    For the sender's claim and mark: a commit waiting for its flush took ~4 ms, twice a message. Only a crash of
+    For the sender's claim and mark, two commits a message that need not wait for the disk. Only a crash of
     the database server itself can lose such a commit, and then the message is sent again (at least once, as
     when a worker dies mid-send); the message was queued with a normal commit, so it is never lost.
     """

@@ -6,7 +6,6 @@ pre-flight and again when the import runs.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -212,10 +211,6 @@ def encode_subscriptions(values: list[dict]) -> str:
 
 def insert_subscriptions(rows: str) -> None:
     """Insert the encoded subscriptions in one statement."""
-    db.session.execute(_insert_statement(db.engine.dialect.name), {"rows": rows})
-
-
-@cache
-def _insert_statement(dialect_name: str) -> sa.Insert:
-    rows = _SUBSCRIPTIONS.table()
-    return sa.insert(Subscription.__table__).from_select([c.name for c in _SUBSCRIPTIONS.columns], sa.select(rows))
+    insert = sa.insert(Subscription.__table__).from_select([c.name for c in _SUBSCRIPTIONS.columns],
+                                                           sa.select(_SUBSCRIPTIONS.table()))
+    db.session.execute(insert, {"rows": rows})

@@ -25,7 +25,8 @@ login_manager.login_message_category = "info"
 @cache
 def _user_with_reseller_and_cart() -> sa.Select:
     # The reseller and the cart badge's count come along: nearly every page shows the reseller's currency
-    # and formats, and the badge (one query, not three). Built once: every request runs it.
+    # and formats, and the badge (one query, not three). Built once: every request runs it, and building it
+    # took longer than running it (measured on both databases).
     return (sa.select(User).where(User.id == sa.bindparam("user_id"))
             .options(joinedload(User.reseller), with_expression(User.cart_units, carts.units_expression())))
 
