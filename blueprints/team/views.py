@@ -54,7 +54,8 @@ def change_role(user_id: int):
     role = TeamRole(form.team_role.data)
     message = _("%(email)s is now %(role)s.", email=user.email, role=TEAM_ROLE_LABELS[role.value])
     _apply(lambda target, by: resellers.change_team_role(target, role, by=by), user, message)
-    return redirect(url_for("team.index"), 303)
+    # An admin who made themselves buyer or viewer has no Team page any more.
+    return redirect(url_for("team.index") if current_user.is_team_admin else url_for("main.home"), 303)
 
 
 @bp.post("/users/<int:user_id>/disable")
