@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask, current_app, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user
+from jinja2_fragments.flask import render_block
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RoutingException
 
@@ -20,9 +21,7 @@ def render(template: str, block: str | None = None, **context) -> str:
     Boosted navigation and history restores need the full page, so they get it.
     """
     if block and htmx and not htmx.boosted and not htmx.history_restore_request:
-        tmpl = current_app.jinja_env.get_or_select_template(template)
-        current_app.update_template_context(context)
-        return "".join(tmpl.blocks[block](tmpl.new_context(context)))
+        return render_block(template, block, **context)  # jinja2-fragments
     return render_template(template, **context)
 
 

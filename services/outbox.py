@@ -11,8 +11,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_mail import Message
-from jinja2 import Template
-from jinja2.runtime import Context
+from jinja2_fragments import render_block
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -57,17 +56,13 @@ def renderer() -> Callable[..., dict[str, Any]]:
     """
     helpers: dict[str, Any] = {}
     current_app.update_template_context(helpers)
-    shared: dict[str, dict[str, Any]] = {}  # per template: its globals and the helpers, merged once
 
     def render(to: str, template: str, related: Any = None, **context: Any) -> dict[str, Any]:
-        text = current_app.jinja_env.get_template(f"email/{template}.txt")
-        if template not in shared:
-            shared[template] = {**text.globals, **helpers}
-        context = {**shared[template], **context}
-        text_context = text.new_context(context, shared=True)  # one context for both blocks, globals included
+        context = {**helpers, **context}
+        name = f"email/{template}.txt"  # its blocks subject and body (jinja2-fragments renders one block)
         return {"to_addr": clean_address(to),
-                "subject": " ".join(_render_block(text, "subject", text_context).split())[:255],
-                "body_text": _render_block(text, "body", text_context).strip() + "\n",
+                "subject": " ".join(render_block(current_app.jinja_env, name, "subject", context).split())[:255],
+                "body_text": render_block(current_app.jinja_env, name, "body", context).strip() + "\n",
                 "body_html": _render_optional(f"email/{template}.html", context),
                 "template": template,
                 "related_type": type(related).__name__ if related is not None else "",
@@ -123,10 +118,6 @@ def send_job_id(email_id: int, attempt: int | None = None) -> str:
 
 def send_batch_job_id(first_email_id: int) -> str:
     return f"send-emails-{first_email_id}"
-
-
-def _render_block(template: Template, block: str, context: Context) -> str:
-    return "".join(template.blocks[block](context))
 
 
 def _render_optional(template: str, context: dict) -> str:
