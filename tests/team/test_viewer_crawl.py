@@ -13,7 +13,7 @@ from flask import url_for
 
 from blueprints.guards import VIEWER_MAY_WRITE, VIEWER_MAY_WRITE_IN
 from blueprints.security import SAFE_METHODS
-from models import TeamRole, db
+from models import Role, TeamRole, db
 from tests.factories import make_user
 from tests.isolation.test_crawl import FILL, STAFF_AREAS
 from tests.isolation.world import changed_tables, reseller_a_world, snapshot
@@ -101,3 +101,14 @@ def test_control_buyers_and_admins_are_not_refused_on_the_same_urls(app, client,
         if client.open(url, method=method, data=FORM).status_code == 403:
             refused.append(f"{method} {url} ({endpoint})")
     assert not refused
+
+
+def test_staff_logged_in_as_a_viewer_read_only_and_can_hand_back(client, login):
+    login(make_user(Role.STAFF))
+    viewer = make_user(team_role=TeamRole.VIEWER)
+    db.session.commit()
+    assert client.post(f"/admin/resellers/{viewer.reseller_id}/users/{viewer.id}/impersonate").status_code == 303
+    assert client.post("/customers/", data={"code": "C-1", "name": "New"}).status_code == 403  # as the viewer
+    response = client.post("/admin/impersonation/stop")
+    assert response.status_code == 303 and response.headers["Location"] == f"/admin/resellers/{viewer.reseller_id}"
+    assert client.get("/admin/").status_code == 200  # staff again
