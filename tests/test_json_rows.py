@@ -2,11 +2,14 @@
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
 
 from models import Subscription, SubscriptionStatus, db
 from models.json_rows import JsonRows
 from tests.provisioning import cloud_setup
+
+pytestmark = pytest.mark.usefixtures("app")  # these tests use the database, Redis or mail through the app
 
 COLUMNS = [c for c in Subscription.__table__.c if c.name not in ("id", "import_item_id")]
 SUBSCRIPTIONS = JsonRows(*COLUMNS)

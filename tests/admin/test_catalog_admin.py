@@ -12,6 +12,8 @@ from tests.factories import make_category, make_product, make_reseller, make_use
 from tests.provisioning import make_cloud_product
 from tests.support import HX
 
+pytestmark = pytest.mark.usefixtures("app")  # these tests use the database, Redis or mail through the app
+
 
 def actions(obj) -> list[str]:
     return list(db.session.scalars(sa.select(AuditEvent.action).where(

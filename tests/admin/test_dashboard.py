@@ -9,6 +9,8 @@ from services import dashboard
 from tests.factories import make_order, make_product, make_user
 from tests.provisioning import cloud_setup, schedule
 
+pytestmark = pytest.mark.usefixtures("app")  # these tests use the database, Redis or mail through the app
+
 
 @pytest.fixture
 def staff(login):

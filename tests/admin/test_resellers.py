@@ -6,6 +6,8 @@ from services import resellers
 from tests.factories import make_reseller, make_user
 from tests.support import HX
 
+pytestmark = pytest.mark.usefixtures("app")  # these tests use the database, Redis or mail through the app
+
 
 def actions(obj) -> list[str]:
     return list(db.session.scalars(db.select(AuditEvent.action).where(

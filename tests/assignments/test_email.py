@@ -1,12 +1,15 @@
 """The activation e-mail as a real SMTP server receives it; SMTP down; resend; retry by hand; polling."""
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from jobs.mail import send_email
 from models import EmailStatus, OutboxEmail, db, utcnow
 from tests.assignments.support import assign, setup_pool
 from tests.support import HX, mail_text, run_jobs
+
+pytestmark = pytest.mark.usefixtures("app")  # these tests use the database, Redis or mail through the app
 
 
 def text(response) -> str:

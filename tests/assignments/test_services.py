@@ -11,6 +11,8 @@ from services.assignments import ActivationError, AssignmentError
 from tests.assignments.support import approved_order, assign, count, setup_pool
 from tests.factories import make_customer, make_order, make_product, make_user
 
+pytestmark = pytest.mark.usefixtures("app")  # these tests use the database, Redis or mail through the app
+
 
 def outbox_count() -> int:
     return db.session.scalar(sa.select(sa.func.count(OutboxEmail.id)))

@@ -1,9 +1,13 @@
 """The downloadable templates pass their own importer: every example row is valid (issue 23)."""
+import pytest
+
 from models import db
 from services.csv_import import parse_file, template_csv
 from services.csv_rows import validate_rows
 from tests.factories import make_customer, make_user
 from tests.provisioning import make_cloud_product
+
+pytestmark = pytest.mark.usefixtures("app")  # these tests use the database, Redis or mail through the app
 
 
 def rows_of(kind: str):

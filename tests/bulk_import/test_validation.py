@@ -9,6 +9,8 @@ from tests.bulk_import import TENANT
 from tests.factories import make_customer, make_product, make_reseller
 from tests.provisioning import cloud_setup, make_cloud_product
 
+pytestmark = pytest.mark.usefixtures("app")  # these tests use the database, Redis or mail through the app
+
 CUSTOMER_COLUMNS = ["code", "name", "email", "country", "currency", "language", "tenant_id"]
 SUBSCRIPTION_COLUMNS = ["customer_code", "sku", "quantity", "billing_type", "tenant_id", "schedule_at"]
 

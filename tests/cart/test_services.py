@@ -8,6 +8,8 @@ from models import Cart, CartLine, ProductKind, Role, db
 from services import cart as carts
 from tests.factories import make_product, make_user
 
+pytestmark = pytest.mark.usefixtures("app")  # these tests use the database, Redis or mail through the app
+
 
 @pytest.fixture
 def user():

@@ -1,8 +1,12 @@
 """Catalog queries: only what is for sale, search over name, SKU, brand and tags, pages."""
 from decimal import Decimal
 
+import pytest
+
 from services import catalog
 from tests.factories import make_category, make_product, make_vendor
+
+pytestmark = pytest.mark.usefixtures("app")  # these tests use the database, Redis or mail through the app
 
 
 def names(pagination) -> list[str]:

@@ -13,6 +13,8 @@ from tests.checkout.support import fill_cart
 from tests.factories import make_order, make_product, make_user
 from tests.support import mail_text, run_jobs
 
+pytestmark = pytest.mark.usefixtures("app")  # these tests use the database, Redis or mail through the app
+
 
 @pytest.fixture
 def buyer():

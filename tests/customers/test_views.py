@@ -11,6 +11,8 @@ from tests.factories import make_customer, make_user
 from tests.provisioning import cloud_setup, due_now
 from tests.support import HX, HX_BOOSTED
 
+pytestmark = pytest.mark.usefixtures("app")  # these tests use the database, Redis or mail through the app
+
 NEW = {"code": "C-100", "name": "Acme <b>Uruguay</b> S.A.", "email": "it@acme.com.uy", "domain": "acme.com.uy",
        "country": "uy", "language": "es", "currency": "usd", "tenant_id": ""}
 

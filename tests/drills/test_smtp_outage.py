@@ -3,6 +3,7 @@ delivered exactly once when it returns, whichever of the sweep and the scheduled
 from collections import Counter
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 from flask import current_app
 from rq_scheduler import Scheduler
@@ -13,6 +14,8 @@ from jobs.worker import AppContextJob
 from models import EmailStatus, OutboxEmail, db, utcnow
 from services import outbox
 from tests.support import run_jobs
+
+pytestmark = pytest.mark.usefixtures("app")  # these tests use the database, Redis or mail through the app
 
 RECIPIENTS = [f"outage{n}@example.com" for n in range(5)]
 

@@ -11,6 +11,8 @@ from services.imports import ImportStateError
 from tests.provisioning import cloud_setup, due_now, subscriptions_of
 from tests.support import run_jobs
 
+pytestmark = pytest.mark.usefixtures("app")  # these tests use the database, Redis or mail through the app
+
 
 def status_of(import_id: int) -> ImportStatus:
     db.session.expire_all()

@@ -1,6 +1,10 @@
 """Jobs reach Redis only when their transaction commits."""
+import pytest
+
 from jobs import enqueue_after_commit, enqueue_unique, get_queue
 from models import Reseller, db
+
+pytestmark = pytest.mark.usefixtures("app")  # these tests use the database, Redis or mail through the app
 
 
 def test_job_is_enqueued_after_commit_and_not_before():

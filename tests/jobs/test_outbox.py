@@ -12,6 +12,8 @@ from services.addresses import AddressError
 from tests.factories import make_user
 from tests.support import mail_text, run_jobs
 
+pytestmark = pytest.mark.usefixtures("app")  # these tests use the database, Redis or mail through the app
+
 
 def queue_test_email(to="ana@example.com") -> OutboxEmail:
     email = outbox.queue_email(to, "ops_test", sent_at="2026-11-22 10:00:00")

@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from rq_scheduler import Scheduler
 
 from jobs import LAST_SWEEP_KEY, get_queue, get_redis
@@ -12,6 +13,8 @@ from jobs.sweep import sweep
 from models import EmailStatus, OutboxEmail, db
 from services import outbox
 from tests.support import run_jobs
+
+pytestmark = pytest.mark.usefixtures("app")  # these tests use the database, Redis or mail through the app
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,9 +1,12 @@
 """"Available of total" licenses: one count, the same on the licenses list, the order page and the admin list."""
+import pytest
 import sqlalchemy as sa
 
 from models import License, LicenseStatus, OrderStatus, db
 from services import orders
 from tests.factories import make_order, make_product
+
+pytestmark = pytest.mark.usefixtures("app")  # these tests use the database, Redis or mail through the app
 
 
 def test_every_page_counts_the_same_available_of_total():

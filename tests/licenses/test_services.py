@@ -11,6 +11,8 @@ from services import orders
 from services.connectors.local import MICROSOFT_KEY_ALPHABET
 from tests.factories import make_order, make_product, make_user, make_vendor
 
+pytestmark = pytest.mark.usefixtures("app")  # these tests use the database, Redis or mail through the app
+
 
 @pytest.fixture
 def staff():

@@ -1,12 +1,15 @@
 """A due batch keeps its claim while its vendor calls go on: the heartbeat renews the one-minute lease, durably."""
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from jobs.provisioning import _Heartbeat
 from models import Import, ImportStatus, db, utcnow
 from services import imports
 from tests.provisioning import cloud_setup, due_now
+
+pytestmark = pytest.mark.usefixtures("app")  # these tests use the database, Redis or mail through the app
 
 
 def test_the_heartbeat_renews_the_lease_of_a_batch_mid_run_and_the_renewal_is_committed():

@@ -19,6 +19,8 @@ from services.connectors import get_connector
 from tests.provisioning import cloud_setup, due_now, make_cloud_product, subscriptions_of
 from tests.support import mail_text, run_jobs
 
+pytestmark = pytest.mark.usefixtures("app")  # these tests use the database, Redis or mail through the app
+
 
 def suspend_reseller(user, customer, product):
     user.reseller.status = ResellerStatus.SUSPENDED

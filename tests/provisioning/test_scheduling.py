@@ -18,6 +18,8 @@ from services.provisioning import ProvisioningError
 from tests.provisioning import cloud_setup, due_now, schedule, subscriptions_of
 from tests.support import mail_text, run_jobs
 
+pytestmark = pytest.mark.usefixtures("app")  # these tests use the database, Redis or mail through the app
+
 
 def scheduler() -> Scheduler:
     return Scheduler(connection=get_redis(), queue_name="default", job_class=AppContextJob)

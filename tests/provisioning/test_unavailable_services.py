@@ -14,6 +14,8 @@ from tests.factories import make_category, make_customer
 from tests.provisioning import TENANT, cloud_setup, due_now
 from tests.support import run_jobs
 
+pytestmark = pytest.mark.usefixtures("app")  # these tests use the database, Redis or mail through the app
+
 BRAND_REASON = "The service Azure plan is not offered: its brand Microsoft is inactive."
 CATEGORY_REASON = "The service Azure plan is not offered: its category Retired cloud is inactive."
 PRODUCT_REASON = "The service Azure plan is not active."

@@ -31,8 +31,9 @@ def db_writes(app):
 
 
 @pytest.fixture
-def make_app(app_config):
-    """Another app on the test database with some settings changed; its connections closed after."""
+def make_app(app_config, app):
+    """Another app on the test database with some settings changed; its connections closed after.
+    The test runs in `app`'s context, so its rows are deleted after it."""
     from app import create_app
 
     apps = []
