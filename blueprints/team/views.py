@@ -7,6 +7,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from blueprints import render
@@ -14,8 +15,17 @@ from blueprints.auth.forms import EmptyForm
 from blueprints.team import bp
 from blueprints.team.forms import TEAM_ROLE_LABELS, InviteUserForm, TeamRoleForm
 from models import TeamRole, User, db
-from services import DomainError, accounts, resellers
+from services import DomainError, accounts, resellers, team
 
+CHANGE_LABELS = {
+    "user.invite": _l("Invited"),
+    "user.role_change": _l("Role changed"),
+    "user.disable": _l("Disabled"),
+    "user.enable": _l("Enabled"),
+    "user.password_reset": _l("Set-password link sent"),
+    "two_factor.reset": _l("Two-factor login reset"),
+    "reseller.two_factor_required": _l("Two-factor requirement changed"),
+}
 MEMBERS = (User.id, User.email, User.name, User.team_role, User.enabled, User.last_login_at,
            accounts.has_usable_password_clause().label("has_password"),
            User.totp_secret.is_not(None).label("has_two_factor"))
@@ -84,7 +94,8 @@ def _page(invite_form: InviteUserForm) -> str:
     members = db.session.execute(sa.select(*MEMBERS).where(User.reseller_id == me.reseller_id)
                                  .order_by(User.email)).all()
     return render("team/index.html", block="content", members=members, me=me, reseller=me.reseller,
-                  invite_form=invite_form, role_labels=TEAM_ROLE_LABELS)
+                  invite_form=invite_form, role_labels=TEAM_ROLE_LABELS, changes=team.recent_changes(me.reseller_id),
+                  change_labels=CHANGE_LABELS)
 
 
 def _apply(operation, target: User, success: str) -> None:

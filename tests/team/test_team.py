@@ -187,3 +187,24 @@ def test_users_from_before_team_roles_are_admins(app):
         {"reseller_id": reseller.id, "now": utcnow()})
     db.session.commit()
     assert accounts.find_user("old@example.com").team_role is TeamRole.ADMIN
+
+
+def test_the_team_page_shows_recent_changes_by_admins_and_staff(client, login):
+    staff = make_user(Role.STAFF, email="sofia@distri.test")
+    admin = login(make_user(email="ada@example.com"))
+    other_admin = make_user(reseller=admin.reseller, email="otto@example.com")
+    invited = resellers.invite_user(admin.reseller, by=admin, email="ines@example.com", team_role=TeamRole.BUYER)
+    resellers.change_team_role(invited, TeamRole.VIEWER, by=staff)
+    resellers.disable_user(other_admin, by=admin)
+    other = make_user(email="elsewhere@example.com", team_role=TeamRole.BUYER)
+    resellers.change_team_role(other, TeamRole.VIEWER, by=staff)  # another reseller's team: not shown
+    db.session.commit()
+    html = client.get("/team/").get_data(as_text=True)
+    section = html[html.index('id="team-changes"'):]
+    rows = re.findall(r"<tr>\s*<td>.*?</td>\s*<td>(.*?)</td>\s*<td>(.*?)</td>\s*<td>(.*?)</td>", section, re.S)
+    assert [(by, " ".join(what.split()), user) for by, what, user in rows] == [
+        ("ada@example.com", "Disabled", "otto@example.com"),
+        ("sofia@distri.test", "Role changed: Buyer → Viewer", "ines@example.com"),
+        ("ada@example.com", "Invited (Buyer)", "ines@example.com"),
+    ]
+    assert "elsewhere@example.com" not in html

@@ -82,3 +82,13 @@ def test_buyers_and_viewers_cannot_touch_two_factor_of_the_team(client, login):
         assert client.post(f"/team/users/{admin.id}/reset-two-factor").status_code == 403
     db.session.expire_all()
     assert two_factor.is_enabled(db.session.get(User, admin.id)) and not admin.reseller.two_factor_required
+
+
+def test_the_requirement_shows_in_the_recent_changes(client, login):
+    admin = login(make_user(email="ada@example.com"))
+    assert "No changes to the team yet." in client.get("/team/").get_data(as_text=True)
+    client.post("/team/two-factor/require")
+    enrol(admin)  # required of the admin too, before any other page
+    section = client.get("/team/").get_data(as_text=True).split('id="team-changes"')[1]
+    assert "Two-factor requirement changed: required" in " ".join(section.split())
+    assert admin.email in section
