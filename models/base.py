@@ -111,3 +111,12 @@ money = Annotated[Decimal, mapped_column(sa.Numeric(14, 2))]
 
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def insert_ignoring_duplicates(model: type, conflict: list[str], **values) -> None:
+    """INSERT unless a row with the same unique key (`conflict`, its columns) exists: a get-or-create that
+    cannot race (ON CONFLICT DO NOTHING, PostgreSQL and SQLite)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[db.session.get_bind().dialect.name]
+    db.session.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict))

@@ -31,7 +31,7 @@ from models import (
     utcnow,
 )
 from services import DomainError, audit, outbox, search
-from services.orders import public_url
+from services.outbox import public_url
 
 LINK_DAYS = 30  # default validity of an activation link; config ACTIVATION_LINK_DAYS overrides
 SEARCH_LIMIT = 50

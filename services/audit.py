@@ -6,11 +6,16 @@ beside them (`on_behalf_of`), so the log says who really did it.
 """
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from flask import g, has_request_context, request
+from sqlalchemy.orm import joinedload
 
 from models import AuditEvent, User, db
+from services import search
+from services.paging import KeysetPage, keyset_page
 
 
 def act_for(staff: User, user: User) -> None:
@@ -36,3 +41,28 @@ def record(actor: User | None, action: str, obj: Any = None, **details: Any) -> 
     )
     db.session.add(event)
     return event
+
+
+def filtered_events(actor: str = "", object_type: str = "", object_id: str = "", since: date | None = None,
+                    until: date | None = None) -> sa.Select:
+    """The events (with their actor and on_behalf_of) whose actor's or on-behalf-of user's e-mail contains `actor`,
+    of `object_type` (any case) and `object_id`, on the days since..until (UTC, both included). Unordered."""
+    stmt = sa.select(AuditEvent).options(joinedload(AuditEvent.actor), joinedload(AuditEvent.on_behalf_of))
+    if actor:  # who did it, or the user staff were logged in as when they did it
+        pattern = search.like_pattern(actor.lower())
+        stmt = stmt.where(sa.or_(AuditEvent.actor.has(User.email.like(pattern, escape="\\")),
+                                 AuditEvent.on_behalf_of.has(User.email.like(pattern, escape="\\"))))
+    if object_type:
+        stmt = stmt.where(sa.func.lower(AuditEvent.object_type) == object_type.lower())
+    if object_id:
+        stmt = stmt.where(AuditEvent.object_id == object_id)
+    if since:
+        stmt = stmt.where(AuditEvent.at >= datetime.combine(since, time.min, UTC))
+    if until:
+        stmt = stmt.where(AuditEvent.at < datetime.combine(until + timedelta(days=1), time.min, UTC))
+    return stmt
+
+
+def events_page(filtered: sa.Select, older_than: str | None = None) -> KeysetPage:
+    """A page of filtered_events(), newest first, 50 a page (services.paging keyset: `older_than` is the cursor)."""
+    return keyset_page(filtered, AuditEvent.id, after=older_than)

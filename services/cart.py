@@ -8,10 +8,10 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
 from models import Cart, CartLine, Product, ProductKind, User, db
+from models.base import insert_ignoring_duplicates
 from services import DomainError, catalog
 
 CENT = Decimal("0.01")
@@ -27,13 +27,6 @@ class Totals:
     tax_rate: Decimal
     tax: Decimal
     total: Decimal
-
-
-def insert_ignoring_duplicates(model: type, conflict: list[str], **values) -> None:
-    """INSERT unless a row with the same unique key exists: a get-or-create that cannot race."""
-    dialect = db.session.get_bind().dialect.name
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
-    db.session.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict))
 
 
 def get_cart(user: User) -> Cart | None:

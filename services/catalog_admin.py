@@ -13,9 +13,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
 from models import Category, Product, ProductKind, ProductPrice, User, Vendor, db, utcnow
 from services import DomainError, audit, catalog
+from services.paging import Page, page_of
 
 PRODUCT_FIELDS = ("sku", "name", "description", "vendor_id", "category_id", "kind", "price", "cost", "currency",
                   "billing_types", "terms_text", "once_per_account", "prerequisite_id", "tags", "max_quantity",
@@ -103,6 +105,25 @@ def search_products(query: str = "") -> sa.Select:
     for term in query.split()[:8]:
         stmt = stmt.where(catalog.product_matches(term[:100]))
     return stmt
+
+
+def products_page(query: str = "", page: int = 1, per_page: int = 25) -> Page:
+    """A page of search_products(query) for the admin list, as Product objects with their vendor and category."""
+    matching = search_products(query)
+    count = sa.select(sa.func.count()).select_from(matching.order_by(None).subquery())
+    return page_of(matching.options(joinedload(Product.vendor), joinedload(Product.category)), page, per_page,
+                   count=count)
+
+
+def groups_page(model: type[Vendor] | type[Category], page: int = 1, per_page: int = 25) -> tuple[Page, dict[int, int]]:
+    """A page of the vendors or the categories by name, and how many products each has (by id)."""
+    count = sa.select(sa.func.count()).select_from(model)
+    groups = page_of(sa.select(model).order_by(model.name), page, per_page, count=count)
+    column = Product.vendor_id if model is Vendor else Product.category_id
+    ids = [group.id for group in groups.items]
+    products = dict(db.session.execute(sa.select(column, sa.func.count()).where(column.in_(ids))
+                                       .group_by(column)).all()) if ids else {}
+    return groups, products
 
 
 def create_product(*, by: User, **values: Any) -> Product:

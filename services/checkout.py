@@ -20,10 +20,11 @@ from models import (
     User,
     db,
 )
+from models.base import insert_ignoring_duplicates
 from services import DomainError, audit, outbox
 from services import cart as carts
 from services.addresses import AddressError, clean_address
-from services.orders import public_url
+from services.outbox import public_url
 
 STEPS = ("details", "delivery", "amount", "review")
 
@@ -44,7 +45,7 @@ def checkout_for(user: User) -> Checkout:
     """The user's checkout in progress, started with their e-mail as the confirmation address."""
     checkout = get_checkout(user)
     if checkout is None:
-        carts.insert_ignoring_duplicates(Checkout, ["user_id"], user_id=user.id, confirmation_email=user.email)
+        insert_ignoring_duplicates(Checkout, ["user_id"], user_id=user.id, confirmation_email=user.email)
         checkout = get_checkout(user)
     return checkout
 

@@ -1,10 +1,6 @@
 """A reseller's end customers: search, create, edit, deactivate."""
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-from functools import cache
-from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,6 +9,7 @@ from flask_babel import gettext as _
 from models import Customer, CustomerStatus, Import, ImportItem, ImportStatus, Product, Reseller, Subscription, User, db
 from services import DomainError, audit, search
 from services.addresses import AddressError, clean_address
+from services.paging import Page, page_of
 
 PER_PAGE = 20
 EDITABLE = ("code", "name", "email", "domain", "tax_id", "country", "city", "address", "zip_code",
@@ -25,63 +22,40 @@ class CustomerError(DomainError):
         self.field = field
 
 
-@dataclass
-class Page:
-    items: list[Any]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-
 def search_customers(reseller_id: int, q: str = "", page: int = 1, per_page: int = PER_PAGE) -> Page:
-    """One page of the reseller's customers by code; `q` matches code, name, e-mail or domain."""
+    """One page of the reseller's customers by code (past the end: the last page); `q` matches code, name,
+    e-mail or domain."""
     where = [Customer.reseller_id == reseller_id]
     if q:
         where.append(search.contains(q, Customer.code, Customer.name, Customer.email, Customer.domain))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(Customer).where(*where)) or 0
-    page = min(max(page, 1), max(1, math.ceil(total / per_page)))
-    rows = db.session.scalars(sa.select(Customer).where(*where).order_by(Customer.code)
-                              .limit(per_page).offset((page - 1) * per_page))
-    return Page(list(rows), page, per_page, total)
+    count = sa.select(sa.func.count()).select_from(Customer).where(*where)
+    return page_of(sa.select(Customer).where(*where).order_by(Customer.code), page, per_page, count=count,
+                   last_when_past_end=True)
 
 
 def get_customer(reseller_id: int, customer_id: int) -> Customer | None:
     """The customer if it belongs to this reseller (tenant isolation), else None."""
-    return db.session.scalar(_statements().customer, {"customer_id": customer_id, "reseller_id": reseller_id})
+    return db.session.scalar(sa.select(Customer).where(Customer.id == customer_id,
+                                                       Customer.reseller_id == reseller_id))
 
 
 def subscriptions_of(customer: Customer) -> list[sa.Row]:
     """The customer's subscriptions, newest first, as rows of what its page shows (with product_name and
     product_sku)."""
-    return list(db.session.execute(_statements().subscriptions, {"customer_id": customer.id}))
+    return list(db.session.execute(
+        sa.select(Subscription.name, Subscription.quantity, Subscription.billing_type, Subscription.status,
+                  Subscription.created_at, Subscription.cancellable_until,
+                  Product.name.label("product_name"), Product.sku.label("product_sku"))
+        .join(Subscription.product).where(Subscription.customer_id == customer.id)
+        .order_by(Subscription.created_at.desc())))
 
 
 def scheduled_imports(customer: Customer, limit: int = 20) -> list[Import]:
     """Provisioning waiting or running for this customer (its subscription appears once it completes)."""
-    return list(db.session.scalars(_statements().scheduled, {"customer_id": customer.id, "limit": limit}))
-
-
-@cache
-def _statements() -> SimpleNamespace:
-    """The customer page's queries, built once (docs/CONVENTIONS.md, "Statements built once")."""
-    customer_id = sa.bindparam("customer_id")
-    return SimpleNamespace(
-        customer=sa.select(Customer).where(Customer.id == customer_id,
-                                           Customer.reseller_id == sa.bindparam("reseller_id")),
-        subscriptions=(sa.select(Subscription.name, Subscription.quantity, Subscription.billing_type,
-                                 Subscription.status, Subscription.created_at, Subscription.cancellable_until,
-                                 Product.name.label("product_name"), Product.sku.label("product_sku"))
-                       .join(Subscription.product).where(Subscription.customer_id == customer_id)
-                       .order_by(Subscription.created_at.desc())),
-        scheduled=(sa.select(Import).join(ImportItem)
-                   .where(ImportItem.customer_id == customer_id,
-                          Import.status.in_((ImportStatus.PENDING, ImportStatus.RUNNING)))
-                   .order_by(Import.run_at).limit(sa.bindparam("limit"))),
-    )
+    return list(db.session.scalars(
+        sa.select(Import).join(ImportItem)
+        .where(ImportItem.customer_id == customer.id, Import.status.in_((ImportStatus.PENDING, ImportStatus.RUNNING)))
+        .order_by(Import.run_at).limit(limit)))
 
 
 def create_customer(reseller: Reseller, actor: User, **fields: Any) -> Customer:

@@ -15,7 +15,7 @@ import logging
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from itertools import groupby
 
@@ -41,8 +41,9 @@ from models.json_rows import JsonRows
 from services import DomainError, audit, import_batch, outbox, provisioning
 from services import provisioning_rules as rules
 from services.connectors import get_connector
+from services.dashboard import DUE_SOON
 from services.import_batch import BatchImport, BatchItem
-from services.numbers import parse_int
+from services.paging import KeysetPage, keyset_page
 
 log = logging.getLogger(__name__)
 
@@ -381,88 +382,59 @@ def any_due(now: datetime | None = None) -> bool:
 # --- My imports ----------------------------------------------------------------------------------
 
 @dataclass
-class ImportPage:
-    items: list[sa.Row]  # what a row of My imports shows: LISTED's columns
+class ImportPage(KeysetPage):
     sort: str
     direction: str
     per_page: int
-    next_cursor: str | None   # ?after= for the following page
-    prev_cursor: str | None   # ?before= for the preceding page
-    active: bool              # any of the reseller's imports (on this page or not) is pending or running
+    active: bool  # any of the reseller's imports (on this page or not) is pending or running
 
 
 def list_imports(reseller_id: int, sort: str = "created", direction: str = "desc", per_page: int = 10,
                  after: str | None = None, before: str | None = None) -> ImportPage:
-    """A keyset page of the reseller's imports (index seek, no OFFSET) as rows, each creator's name and e-mail
-    in the same query."""
+    """A keyset page of the reseller's imports (services.paging: an index seek, no OFFSET) as rows of LISTED, each
+    creator's name and e-mail in the same query; ?after= and ?before= carry the cursors."""
     sort = sort if sort in SORTS else "created"
     direction = direction if direction in ("asc", "desc") else "desc"
     per_page = per_page if per_page in PER_PAGE_CHOICES else PER_PAGE_CHOICES[0]
-    backwards = before is not None and after is None
-    cursor = _decode(before if backwards else after, sort)
-    ascending = (direction == "asc") != backwards
-    params = {"reseller_id": reseller_id, "limit": per_page + 1}
-    if cursor is not None:
-        params.update(cursor_key=cursor[0], cursor_id=cursor[1])
-    rows = list(db.session.execute(_page_statement(sort, ascending, cursor is not None), params))
-    more = len(rows) > per_page
-    rows = rows[:per_page]
-    if backwards:
-        rows.reverse()
-    has_next = more if not backwards else True
-    has_prev = (cursor is not None) if not backwards else more
-    return ImportPage(rows, sort, direction, per_page,
-                      _encode(rows[-1], sort) if rows and has_next else None,
-                      _encode(rows[0], sort) if rows and has_prev else None,
-                      rows[0].any_active if rows else has_active(reseller_id))
-
-
-@cache
-def _page_statement(sort: str, ascending: bool, after_cursor: bool) -> sa.Select:
-    """One of the eight shapes of a My imports page query, built once (docs/CONVENTIONS.md)."""
-    active = _active_statement().exists().correlate(None).label("any_active")  # has_active(), in the same query
+    active = _active_statement(reseller_id).exists().correlate(None).label("any_active")  # has_active(), here
     stmt = (sa.select(*LISTED, User.name.label("creator_name"), User.email.label("creator_email"), active)
-            .join(User, User.id == Import.created_by_id).where(Import.reseller_id == sa.bindparam("reseller_id")))
-    if after_cursor:
-        key = sa.tuple_(SORTS[sort], Import.id)
-        cursor = sa.tuple_(sa.bindparam("cursor_key", type_=SORTS[sort].type), sa.bindparam("cursor_id"))
-        stmt = stmt.where(key > cursor if ascending else key < cursor)
-    order = (SORTS[sort].asc(), Import.id.asc()) if ascending else (SORTS[sort].desc(), Import.id.desc())
-    return stmt.order_by(*order).limit(sa.bindparam("limit"))
-
-
-def _encode(imp: sa.Row, sort: str) -> str:
-    if sort == "created":
-        return str(imp.id)
-    return f"{imp.run_at.strftime('%Y%m%d%H%M%S%f')}-{imp.id}"
-
-
-def _decode(cursor: str | None, sort: str) -> tuple | None:
-    """The (sort key, id) of an ?after=/?before= cursor; a mangled one (or an id beyond the database's range)
-    shows the first page rather than an error."""
-    if cursor is None:
-        return None
-    stamp, _, id_text = ("", "", cursor) if sort == "created" else cursor.partition("-")
-    id_ = parse_int(id_text, 1)
-    if id_ is None:
-        return None
-    if sort == "created":
-        return (id_, id_)
-    try:
-        return (datetime.strptime(stamp, "%Y%m%d%H%M%S%f").replace(tzinfo=UTC), id_)
-    except ValueError:
-        return None
+            .join(User, User.id == Import.created_by_id).where(Import.reseller_id == reseller_id))
+    page = keyset_page(stmt, Import.id, sort_column=SORTS[sort], descending=direction == "desc", per_page=per_page,
+                       after=after, before=before)
+    return ImportPage(page.items, page.next_cursor, page.prev_cursor, page.is_first, sort, direction, per_page,
+                      page.items[0].any_active if page.items else has_active(reseller_id))
 
 
 def has_active(reseller_id: int) -> bool:
     """Anything PENDING or RUNNING: the My imports page keeps polling only while this is true."""
-    return db.session.scalar(_active_statement(), {"reseller_id": reseller_id}) is not None
+    return db.session.scalar(_active_statement(reseller_id)) is not None
 
 
-@cache
-def _active_statement() -> sa.Select:
-    return sa.select(Import.id).where(Import.reseller_id == sa.bindparam("reseller_id"),
+def _active_statement(reseller_id: int) -> sa.Select:
+    return sa.select(Import.id).where(Import.reseller_id == reseller_id,
                                       Import.status.in_((ImportStatus.PENDING, ImportStatus.RUNNING))).limit(1)
+
+
+def staff_imports(*, reseller_id: int | None = None, status: ImportStatus | None = None, start: datetime | None = None,
+                  end: datetime | None = None, due: str = "", older_than: str | None = None) -> KeysetPage:
+    """Every reseller's imports for staff, newest first, 50 a page (keyset: `older_than` is the cursor), with their
+    reseller and creator: run in [start, end) when given; `due` "24h" (pending, due within DUE_SOON) or "overdue"
+    (pending, due and not run)."""
+    stmt = sa.select(Import).options(joinedload(Import.reseller), joinedload(Import.created_by))
+    if reseller_id:
+        stmt = stmt.where(Import.reseller_id == reseller_id)
+    if status:
+        stmt = stmt.where(Import.status == status)
+    if start:
+        stmt = stmt.where(Import.run_at >= start)
+    if end:
+        stmt = stmt.where(Import.run_at < end)
+    now = utcnow()
+    if due == "24h":
+        stmt = stmt.where(Import.status == ImportStatus.PENDING, Import.run_at >= now, Import.run_at <= now + DUE_SOON)
+    elif due == "overdue":
+        stmt = stmt.where(Import.status == ImportStatus.PENDING, Import.run_at < now)
+    return keyset_page(stmt, Import.id, after=older_than)
 
 
 def get_import(reseller_id: int, import_id: int) -> Import | None:

@@ -5,17 +5,18 @@ never both win, and a second click is refused without changing anything.
 """
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from models import Customer, License, LicenseStatus, Order, OrderLine, OrderStatus, Reseller, User, db, utcnow
 from services import DomainError, audit, outbox
 from services.connectors import get_connector
-from services.paging import Page, page_of
+from services.outbox import public_url
+from services.paging import KeysetPage, Page, keyset_page, page_of
 
 PER_PAGE = 20
 LICENSES_PER_PAGE = 50
@@ -36,13 +37,6 @@ class OrderError(DomainError):
     pass
 
 
-def public_url(endpoint: str, **values) -> str:
-    """An absolute link under PUBLIC_URL, for e-mails (works in jobs too, without a request)."""
-    parts = urlsplit(current_app.config["PUBLIC_URL"])
-    adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme)
-    return adapter.build(endpoint, values, force_external=True)
-
-
 def reseller_order(reseller_id: int | None, order_id: int) -> Order | None:
     """The order if it belongs to this reseller; None otherwise (the view answers 404)."""
     return db.session.scalar(sa.select(Order).where(Order.id == order_id, Order.reseller_id == reseller_id))
@@ -55,6 +49,22 @@ def reseller_orders(reseller_id: int, *, status: OrderStatus | None = None, page
         where.append(Order.status == status)
     count = sa.select(sa.func.count()).select_from(Order).where(*where)
     return page_of(sa.select(*LISTED).where(*where).order_by(Order.id.desc()), page, PER_PAGE, count=count)
+
+
+def staff_orders(*, reseller_id: int | None = None, status: OrderStatus | None = None, start: datetime | None = None,
+                 end: datetime | None = None, older_than: str | None = None) -> KeysetPage:
+    """Every reseller's orders for staff, newest first, 50 a page (services.paging keyset: `older_than` is the
+    cursor), with their reseller; created in [start, end) when given."""
+    stmt = sa.select(Order).options(joinedload(Order.reseller))
+    if reseller_id:
+        stmt = stmt.where(Order.reseller_id == reseller_id)
+    if status:
+        stmt = stmt.where(Order.status == status)
+    if start:
+        stmt = stmt.where(Order.created_at >= start)
+    if end:
+        stmt = stmt.where(Order.created_at < end)
+    return keyset_page(stmt, Order.id, after=older_than)
 
 
 def lines_of(order_ids: list[int], *, counting_licenses: bool = False) -> dict[int, list[sa.Row]]:

@@ -5,6 +5,7 @@ import smtplib
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
@@ -21,6 +22,7 @@ from models.json_rows import JsonRows
 from services import DomainError
 from services.addresses import clean_address
 from services.locales import regional_locale
+from services.paging import KeysetPage, keyset_page
 
 SEND_JOB = "jobs.mail.send_email"
 SEND_BATCH_JOB = "jobs.mail.send_emails"
@@ -29,6 +31,21 @@ SEND_BATCH_SIZE = 50  # messages per job: one fork and one SMTP connection for a
 
 class OutboxError(DomainError):
     pass
+
+
+def public_url(endpoint: str, **values) -> str:
+    """An absolute link under PUBLIC_URL, for e-mails (works in jobs too, without a request)."""
+    parts = urlsplit(current_app.config["PUBLIC_URL"])
+    adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme)
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def emails_page(status: EmailStatus | None = None, older_than: str | None = None) -> KeysetPage:
+    """The outbox for staff, newest first, 50 a page (services.paging keyset: `older_than` is the cursor)."""
+    stmt = sa.select(OutboxEmail)
+    if status:
+        stmt = stmt.where(OutboxEmail.status == status)
+    return keyset_page(stmt, OutboxEmail.id, after=older_than)
 
 
 def in_language_of(recipient: Any):

@@ -1,17 +1,25 @@
-"""Numbered pages of a list: the caller writes the items select (and, for a total, its count); page_of()
-adds the window. A `Page` answers what templates/catalog/_pagination.html asks of Flask-SQLAlchemy's
-Pagination.
+"""Every list's pages: numbered pages (`page_of`) and keyset pages (`keyset_page`).
+
+Numbered pages (catalog, orders, licenses, customers, approvals, admin resellers and catalog): the caller writes
+the items select (and, for a total, its count); page_of() adds the window. A `Page` answers what the pager
+(templates/_partials/pager.html, `numbered`) asks of it. Not `db.paginate()`: one more query, and a second way.
+
+Keyset pages (My imports, the admin lists of orders, imports, audit events and e-mails): the rows after (or
+before) a cursor in the order of (sort key, id), an index seek however deep the page, no OFFSET. The cursor in
+the URL is the id, or the sort key and the id ("20261207013000123456-42" for a time); a mangled one shows the
+first page rather than an error. The pager's `keyset` macro links the pages.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from models import db
-from services.numbers import MAX_PAGE
+from services.numbers import MAX_PAGE, parse_int
 
 
 @dataclass
@@ -52,17 +60,93 @@ class Page:
 
 
 def page_of(items: sa.Select, page: int, per_page: int, *, total: int | None = None,
-            count: sa.Select | None = None) -> Page:
-    """Page `page` (from 1; past the end it is empty) of `items`, as rows. The total is the caller's `total`, or
+            count: sa.Select | None = None, last_when_past_end: bool = False) -> Page:
+    """Page `page` (from 1; past the end it is empty, or with `last_when_past_end` the last one) of `items`, as
+    rows (objects for a select of one entity, `sa.select(Product)`). The total is the caller's `total`, or
     `count`'s: each row carries it (as `page_total`), so a page is one query, and `count` runs on its own only
     for a page past the end."""
     page = min(max(page, 1), MAX_PAGE)  # a huge page number is an empty page, not an OFFSET out of range
-    if count is not None:
-        items = items.add_columns(count.correlate(None).scalar_subquery().label("page_total"))
-    rows = list(db.session.execute(items.limit(per_page).offset((page - 1) * per_page)))
+    entity = _selects_one_entity(items)
+    window = items if count is None else items.add_columns(count.correlate(None).scalar_subquery().label("page_total"))
+    rows = list(db.session.execute(window.limit(per_page).offset((page - 1) * per_page)))
     if total is None:
         if rows:
             total = rows[0].page_total
         else:
             total = (db.session.scalar(count) or 0) if page > 1 and count is not None else 0
-    return Page(rows, page, per_page, total)
+    if not rows and last_when_past_end and total and page > 1:
+        return page_of(items, math.ceil(total / per_page), per_page, total=total)
+    return Page([row[0] for row in rows] if entity else rows, page, per_page, total)
+
+
+# --- keyset pages --------------------------------------------------------------------------------
+
+@dataclass
+class KeysetPage:
+    items: list[Any]
+    next_cursor: str | None  # for the page after this one (older, newest first)
+    prev_cursor: str | None  # for the page before this one
+    is_first: bool           # nothing comes before this page
+
+
+def keyset_page(stmt: sa.Select, id_column: Any, *, sort_column: Any = None, descending: bool = True,
+                per_page: int = 50, after: str | None = None, before: str | None = None) -> KeysetPage:
+    """The `per_page` rows of `stmt` after the cursor `after` (or those just before `before`) in the order of
+    (sort_column, id_column), descending or not; `sort_column` defaults to the id. Rows for a select of
+    columns, objects for a select of one entity (`sa.select(Order)`)."""
+    sort_column = id_column if sort_column is None else sort_column
+    by_id = sort_column is id_column
+    backwards = before is not None and after is None
+    cursor = decode_cursor(before if backwards else after, sort_column, id_column)
+    ascending = descending == backwards
+    if cursor is not None:
+        key = id_column if by_id else sa.tuple_(sort_column, id_column)
+        bound = (sa.literal(cursor[1], id_column.type) if by_id else
+                 sa.tuple_(sa.literal(cursor[0], sort_column.type), sa.literal(cursor[1], id_column.type)))
+        stmt = stmt.where(key > bound if ascending else key < bound)
+    order = [id_column] if by_id else [sort_column, id_column]
+    stmt = stmt.order_by(*(c.asc() if ascending else c.desc() for c in order)).limit(per_page + 1)
+    result = db.session.execute(stmt)
+    rows = list(result.scalars() if _selects_one_entity(stmt) else result)
+    more = len(rows) > per_page
+    rows = rows[:per_page]
+    if backwards:
+        rows.reverse()
+    has_next = more if not backwards else True
+    has_prev = (cursor is not None) if not backwards else more
+    return KeysetPage(rows, encode_cursor(rows[-1], sort_column, id_column) if rows and has_next else None,
+                      encode_cursor(rows[0], sort_column, id_column) if rows and has_prev else None,
+                      not has_prev)
+
+
+def encode_cursor(row: Any, sort_column: Any, id_column: Any) -> str:
+    id_ = getattr(row, id_column.key)
+    if sort_column is id_column:
+        return str(id_)
+    value = getattr(row, sort_column.key)
+    return f"{value.strftime('%Y%m%d%H%M%S%f') if isinstance(value, datetime) else value}-{id_}"
+
+
+def decode_cursor(cursor: str | None, sort_column: Any, id_column: Any) -> tuple | None:
+    """The (sort key, id) of a cursor; None (the first page) for a mangled one or an id beyond the database's."""
+    if cursor is None:
+        return None
+    if sort_column is id_column:
+        id_ = parse_int(cursor, 1)
+        return None if id_ is None else (id_, id_)
+    key_text, _, id_text = cursor.rpartition("-")
+    id_ = parse_int(id_text, 1)
+    if id_ is None:
+        return None
+    if isinstance(getattr(sort_column.type, "impl", sort_column.type), sa.DateTime):
+        try:
+            return (datetime.strptime(key_text, "%Y%m%d%H%M%S%f").replace(tzinfo=UTC), id_)
+        except ValueError:
+            return None
+    key = parse_int(key_text)
+    return None if key is None else (key, id_)
+
+
+def _selects_one_entity(stmt: sa.Select) -> bool:
+    described = stmt.column_descriptions
+    return len(described) == 1 and described[0]["entity"] is not None and described[0]["expr"] is described[0]["entity"]

@@ -1,6 +1,9 @@
-"""services.paging: numbered pages from statements built once (what _pagination.html reads of a page)."""
-from models import OrderStatus, Role, db
+"""services.paging: numbered pages (what the pager reads of a page) and keyset pages."""
+import sqlalchemy as sa
+
+from models import Order, OrderStatus, Role, db
 from services import orders
+from services.paging import keyset_page, page_of
 from tests.factories import make_order, make_product, make_user
 
 
@@ -37,3 +40,40 @@ def test_a_filtered_page_counts_only_what_it_shows(app):
     assert [(line.product_name, line.quantity) for line in lines[pending.id]] == [(product.name, 2)]
     assert orders.availability_of(lines) == {pending.id: (0, 2), approved.id: (4, 4)}
     assert [line.quantity for line in orders.lines_of([approved.id])[approved.id]] == [1, 3]
+
+
+def test_keyset_pages_onward_back_and_from_a_mangled_cursor(app):
+    buyer = make_user(Role.RESELLER)
+    product = make_product()
+    newest_first = [make_order(buyer, lines=[(product, 1)]) for _ in range(5)][::-1]
+    db.session.commit()
+    ids = [o.id for o in newest_first]
+
+    def page(**cursor):
+        return keyset_page(sa.select(Order).where(Order.reseller_id == buyer.reseller_id), Order.id, per_page=2,
+                           **cursor)
+
+    first = page()
+    assert all(isinstance(o, Order) for o in first.items)  # a select of one entity pages its objects
+    assert [o.id for o in first.items] == ids[:2] and first.is_first and first.prev_cursor is None
+    second = page(after=first.next_cursor)
+    assert [o.id for o in second.items] == ids[2:4] and not second.is_first
+    last = page(after=second.next_cursor)
+    assert [o.id for o in last.items] == ids[4:] and last.next_cursor is None
+    back = page(before=last.prev_cursor)
+    assert [o.id for o in back.items] == ids[2:4] and back.next_cursor and back.prev_cursor
+    assert [o.id for o in page(before=back.prev_cursor).items] == ids[:2]
+    for mangled in ("x", "-1", "²", "9" * 30, ""):
+        assert [o.id for o in page(after=mangled).items] == ids[:2]
+
+
+def test_a_numbered_page_of_objects_and_the_last_page_for_one_past_the_end(app):
+    buyer = make_user(Role.RESELLER)
+    product = make_product()
+    made = [make_order(buyer, lines=[(product, 1)]) for _ in range(5)]
+    db.session.commit()
+    orders_ = sa.select(Order).where(Order.reseller_id == buyer.reseller_id).order_by(Order.id)
+    count = sa.select(sa.func.count()).select_from(Order).where(Order.reseller_id == buyer.reseller_id)
+    page = page_of(orders_, 9, 2, count=count, last_when_past_end=True)
+    assert (page.page, page.total, [o.id for o in page.items]) == (3, 5, [made[4].id])
+    assert page_of(orders_, 9, 2, count=count).items == []

@@ -18,6 +18,11 @@ def require_staff():
         abort(403)
 
 
+def args_without(*keys: str) -> dict[str, str]:
+    """The current query string minus `keys` (and empty values), for links that keep a list's filters."""
+    return {k: v for k, v in request.args.items() if k not in keys and v != ""}
+
+
 from blueprints.admin import (  # noqa: F401
     approvals,
     audit,

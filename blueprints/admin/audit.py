@@ -4,18 +4,16 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask import Response, request, stream_with_context
-from sqlalchemy.orm import joinedload
 
 from blueprints import reads_in_one_transaction, render
-from blueprints.admin import bp
+from blueprints.admin import args_without, bp
 from blueprints.admin.forms import AuditFilterForm
-from blueprints.admin.paging import args_without, keyset_page
-from models import AuditEvent, User, db
-from services import search
+from models import AuditEvent, db
+from services import audit
 
 CSV_COLUMNS = ("id", "at_utc", "actor", "on_behalf_of", "action", "object_type", "object_id", "details", "ip")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -26,7 +24,7 @@ def audit_index():
     form = AuditFilterForm(formdata=request.args)
     if not form.validate():
         return render("admin/audit/index.html", block="results", form=form, page=None, filters={}), 422
-    page = keyset_page(filtered_events(form), AuditEvent.id)
+    page = audit.events_page(filtered_events(form), request.args.get("before"))
     return render("admin/audit/index.html", block="results", form=form, page=page, filters=args_without("before"))
 
 
@@ -44,20 +42,8 @@ def audit_export():
 
 
 def filtered_events(form: AuditFilterForm) -> sa.Select:
-    stmt = sa.select(AuditEvent).options(joinedload(AuditEvent.actor), joinedload(AuditEvent.on_behalf_of))
-    if form.actor.data:  # who did it, or the user staff were logged in as when they did it
-        pattern = search.like_pattern(form.actor.data.lower())
-        stmt = stmt.where(sa.or_(AuditEvent.actor.has(User.email.like(pattern, escape="\\")),
-                                 AuditEvent.on_behalf_of.has(User.email.like(pattern, escape="\\"))))
-    if form.object_type.data:
-        stmt = stmt.where(sa.func.lower(AuditEvent.object_type) == form.object_type.data.lower())
-    if form.object_id.data:
-        stmt = stmt.where(AuditEvent.object_id == form.object_id.data)
-    if form.since.data:
-        stmt = stmt.where(AuditEvent.at >= datetime.combine(form.since.data, time.min, UTC))
-    if form.until.data:
-        stmt = stmt.where(AuditEvent.at < datetime.combine(form.until.data + timedelta(days=1), time.min, UTC))
-    return stmt
+    return audit.filtered_events(form.actor.data or "", form.object_type.data or "", form.object_id.data or "",
+                                 form.since.data, form.until.data)
 
 
 def csv_rows(stmt: sa.Select, batch: int = 500) -> Iterator[str]:

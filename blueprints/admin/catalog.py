@@ -5,7 +5,6 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
 
 from blueprints import render
 from blueprints.admin import bp
@@ -27,8 +26,7 @@ SINGULAR = {"vendors": "vendor", "categories": "category"}
 def catalog_products():
     form = ProductSearchForm(formdata=request.args)
     query = (form.q.data or "") if form.validate() else ""
-    stmt = catalog_admin.search_products(query).options(joinedload(Product.vendor), joinedload(Product.category))
-    page = db.paginate(stmt, page=request.args.get("page", 1, type=page_number), per_page=PER_PAGE, error_out=False)
+    page = catalog_admin.products_page(query, request.args.get("page", 1, type=page_number), PER_PAGE)
     return render("admin/catalog/products.html", block="results", form=form, page=page, query=query)
 
 
@@ -180,13 +178,7 @@ def catalog_category_reactivate(category_id: int):
 
 
 def _groups(plural: str) -> str:
-    model = GROUPS[plural]
-    page = db.paginate(sa.select(model).order_by(model.name), page=request.args.get("page", 1, type=page_number),
-                       per_page=PER_PAGE, error_out=False)
-    column = Product.vendor_id if model is Vendor else Product.category_id
-    ids = [group.id for group in page.items]
-    counts = dict(db.session.execute(sa.select(column, sa.func.count()).where(column.in_(ids))
-                                     .group_by(column)).all()) if ids else {}
+    page, counts = catalog_admin.groups_page(GROUPS[plural], request.args.get("page", 1, type=page_number), PER_PAGE)
     return render("admin/catalog/groups.html", plural=plural, singular=SINGULAR[plural], page=page, counts=counts)
 
 

@@ -1,23 +1,20 @@
 """Imports of every reseller: filter by reseller, status and run date; retry a FAILED one, cancel a PENDING one."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice, SelectField
 from wtforms.validators import Optional
 
 from blueprints import render
-from blueprints.admin import bp
+from blueprints.admin import args_without, bp
 from blueprints.admin.orders import DatedFilterForm, day_range
-from blueprints.admin.paging import args_without, keyset_page
 from blueprints.auth.forms import EmptyForm
 from blueprints.formatting import status_label
-from models import Import, ImportStatus, db, utcnow
-from services import DomainError, dashboard, imports
+from models import Import, ImportStatus, db
+from services import DomainError, imports
 
 DUE_CHOICES = {"24h": _l("Due in the next 24 hours"), "overdue": _l("Due and not run yet")}
 
@@ -35,30 +32,13 @@ def imports_index():
     form = ImportFilterForm(formdata=request.args)
     if not form.validate():
         return render("admin/imports.html", block="results", form=form, page=None, filters={}), 422
-    page = keyset_page(_filtered(form), Import.id)
+    start, end = day_range(form.since.data, form.until.data)
+    status = ImportStatus(form.status.data) if form.status.data else None
+    page = imports.staff_imports(reseller_id=form.reseller.data, status=status, start=start, end=end,
+                                 due=form.due.data or "", older_than=request.args.get("before"))
     failed_ids = [imp.id for imp in page.items if imp.status is ImportStatus.FAILED]
     return render("admin/imports.html", block="results", form=form, page=page, filters=args_without("before"),
                   items=imports.items_by_import(failed_ids))
-
-
-def _filtered(form: ImportFilterForm) -> sa.Select:
-    stmt = sa.select(Import).options(joinedload(Import.reseller), joinedload(Import.created_by))
-    if form.reseller.data:
-        stmt = stmt.where(Import.reseller_id == form.reseller.data)
-    if form.status.data:
-        stmt = stmt.where(Import.status == ImportStatus(form.status.data))
-    start, end = day_range(form.since.data, form.until.data)
-    if start:
-        stmt = stmt.where(Import.run_at >= start)
-    if end:
-        stmt = stmt.where(Import.run_at < end)
-    now = utcnow()
-    if form.due.data == "24h":
-        stmt = stmt.where(Import.status == ImportStatus.PENDING, Import.run_at >= now,
-                          Import.run_at <= now + dashboard.DUE_SOON)
-    elif form.due.data == "overdue":
-        stmt = stmt.where(Import.status == ImportStatus.PENDING, Import.run_at < now)
-    return stmt
 
 
 @bp.post("/imports/<int:import_id>/retry")

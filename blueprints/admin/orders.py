@@ -6,16 +6,14 @@ from datetime import UTC, date, datetime, time, timedelta
 import sqlalchemy as sa
 from flask import request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload
 from wtforms import DateField, SelectChoice, SelectField
 from wtforms.validators import Optional, ValidationError
 
 from blueprints import render
-from blueprints.admin import bp
+from blueprints.admin import args_without, bp
 from blueprints.admin.approvals import STAFF_LABELS
 from blueprints.admin.forms import FilterForm
-from blueprints.admin.paging import args_without, keyset_page
-from models import Order, OrderStatus, Reseller, db
+from models import OrderStatus, Reseller, db
 from services import orders
 from services.numbers import optional_id
 
@@ -57,16 +55,9 @@ def orders_index():
     form = OrderFilterForm(formdata=request.args)
     if not form.validate():
         return render("admin/orders.html", block="results", form=form, page=None, filters={}), 422
-    stmt = sa.select(Order).options(joinedload(Order.reseller))
-    if form.reseller.data:
-        stmt = stmt.where(Order.reseller_id == form.reseller.data)
-    if form.status.data:
-        stmt = stmt.where(Order.status == OrderStatus(form.status.data))
     start, end = day_range(form.since.data, form.until.data)
-    if start:
-        stmt = stmt.where(Order.created_at >= start)
-    if end:
-        stmt = stmt.where(Order.created_at < end)
-    page = keyset_page(stmt, Order.id)
+    status = OrderStatus(form.status.data) if form.status.data else None
+    page = orders.staff_orders(reseller_id=form.reseller.data, status=status, start=start, end=end,
+                               older_than=request.args.get("before"))
     return render("admin/orders.html", block="results", form=form, page=page, filters=args_without("before"),
                   availability=orders.availability([o.id for o in page.items]), labels=STAFF_LABELS)

@@ -1,15 +1,13 @@
 """The e-mail outbox as staff see it: every message, its delivery state, and a retry for failures."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints import render
-from blueprints.admin import bp
+from blueprints.admin import args_without, bp
 from blueprints.admin.forms import OutboxFilterForm
-from blueprints.admin.paging import args_without, keyset_page
 from blueprints.auth.forms import EmptyForm
 from models import EmailStatus, OutboxEmail, db
 from services import audit, mail_secrets, outbox
@@ -20,10 +18,7 @@ def outbox_index():
     form = OutboxFilterForm(formdata=request.args)
     if not form.validate():
         return render("admin/outbox/index.html", block="results", form=form, page=None, filters={}), 422
-    stmt = sa.select(OutboxEmail)
-    if form.status.data:
-        stmt = stmt.where(OutboxEmail.status == EmailStatus(form.status.data))
-    page = keyset_page(stmt, OutboxEmail.id)
+    page = outbox.emails_page(EmailStatus(form.status.data) if form.status.data else None, request.args.get("before"))
     return render("admin/outbox/index.html", block="results", form=form, page=page, filters=args_without("before"))
 
 

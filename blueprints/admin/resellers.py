@@ -22,9 +22,8 @@ PER_PAGE = 25
 @bp.get("/resellers/")
 def resellers_index():
     query = request.args.get("q", "")[:100]
-    page = db.paginate(resellers.search_resellers(query), page=request.args.get("page", 1, type=page_number),
-                       per_page=PER_PAGE, error_out=False)
-    counts = _user_counts([r.id for r in page.items])
+    page = resellers.resellers_page(query, request.args.get("page", 1, type=page_number), PER_PAGE)
+    counts = resellers.user_counts([r.id for r in page.items])
     return render("admin/resellers/index.html", block="results", page=page, query=query, counts=counts)
 
 
@@ -185,11 +184,3 @@ def reseller_user_or_404(reseller_id: int, user_id: int) -> User:
     if user is None or user.reseller_id != reseller_id:
         abort(404)
     return user
-
-
-def _user_counts(reseller_ids: list[int]) -> dict[int, int]:
-    if not reseller_ids:
-        return {}
-    rows = db.session.execute(sa.select(User.reseller_id, sa.func.count()).where(
-        User.reseller_id.in_(reseller_ids)).group_by(User.reseller_id))
-    return dict(rows.all())
