@@ -123,11 +123,6 @@ def pending_orders(*, page: int = 1) -> Page:
     return page_of(items, page, PER_PAGE, count=count)
 
 
-def pending_count() -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Order)
-                             .where(Order.status == OrderStatus.PENDING))
-
-
 def approve_order(order: Order, staff: User) -> Order:
     """Issue the keys through the vendor connector and make every license AVAILABLE."""
     _decide(order, OrderStatus.APPROVED, decided_at=utcnow(), decided_by_id=staff.id)

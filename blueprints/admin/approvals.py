@@ -25,11 +25,6 @@ class RejectForm(FlaskForm):
         Length(max=REASON_MAX, message=_l("At most %(max)d characters."))])
 
 
-@bp.app_template_global()
-def pending_approvals_count() -> int:
-    return orders.pending_count()
-
-
 def order_or_404(order_id: int) -> Order:
     return db.session.get(Order, order_id) or abort(404)
 

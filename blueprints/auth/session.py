@@ -6,7 +6,7 @@ from functools import cache
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import current_app, flash, has_request_context, redirect, request, session, url_for
+from flask import current_app, flash, g, has_request_context, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, user_logged_in
@@ -45,6 +45,7 @@ def load_user(user_id: str) -> User | None:
         session.clear()
         flash(_("Your session has expired. Please log in again."), "info")
         return None
+    g.cart_units = user.cart_units  # the header badge's number as loaded (a rollback would forget it)
     return user
 
 

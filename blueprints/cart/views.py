@@ -14,15 +14,9 @@ from services import cart as carts
 from services.checkout import line_problems
 
 
-@bp.app_template_global()
-def cart_item_count() -> int:
-    """The header badge's number: units in the current reseller user's cart."""
-    if not current_user.is_authenticated or not current_user.is_reseller:
-        return 0
-    # Loaded with the user (blueprints.auth.session). A GET never changes the cart; after a POST that may
-    # have, count again.
-    if request.method == "GET" and current_user.cart_units is not None:
-        return current_user.cart_units
+def cart_units() -> int:
+    """The header badge's number after this request may have changed the cart: counted again. Other pages show
+    the number loaded with the user (blueprints.auth.session, `g.cart_units`)."""
     return carts.item_count(current_user)
 
 
@@ -30,19 +24,21 @@ def targeted() -> bool:
     return bool(htmx) and not htmx.boosted
 
 
-def with_badge(html: str) -> str:
-    """A targeted response also refreshes the header badge, out of band."""
+def with_badge(html: str, units: int | None = None) -> str:
+    """A targeted response also refreshes the header badge, out of band (`units`: the cart's, when known)."""
     if not targeted():
         return html
-    return html + render_template("_partials/cart_badge.html", oob=True)
+    return html + render_template("_partials/cart_badge.html", oob=True,
+                                  cart_units=cart_units() if units is None else units)
 
 
 def show_cart(status: int = 200, errors: dict | None = None, typed: dict | None = None):
     cart = carts.get_cart(current_user)
     lines = list(cart.lines) if cart is not None else []
+    units = sum(line.quantity for line in lines)
     html = render("cart/show.html", block="cart", lines=lines, totals=carts.cart_totals(cart),
-                  problems=line_problems(lines), errors=errors or {}, typed=typed or {})
-    return with_badge(html), status
+                  problems=line_problems(lines), errors=errors or {}, typed=typed or {}, cart_units=units)
+    return with_badge(html, units), status
 
 
 @bp.get("/")

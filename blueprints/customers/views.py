@@ -8,7 +8,7 @@ from blueprints.auth.forms import EmptyForm
 from blueprints.customers import bp
 from blueprints.customers.forms import CustomerForm
 from models import BILLING_TYPES, Customer, db, utcnow
-from services import customers
+from services import assignments, customers
 from services.customers import CustomerError
 from services.numbers import page_number
 
@@ -48,7 +48,7 @@ def show(customer_id: int):
     customer = customer_or_404(customer_id)
     return render("customers/show.html", customer=customer, subscriptions=customers.subscriptions_of(customer),
                   scheduled=customers.scheduled_imports(customer), billing_types=BILLING_TYPES,
-                  now=utcnow())
+                  assigned_licenses=assignments.customer_licenses(customer), now=utcnow())
 
 
 @bp.get("/<int:customer_id>/edit")

@@ -157,9 +157,3 @@ def export():
 def _attachment(filename: str) -> str:
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in filename)
     return f'attachment; filename="{safe}"'
-
-
-@bp.app_template_global()
-def assigned_licenses(customer: Customer) -> tuple[list, int]:
-    """For the customer page's licenses section (templates/licenses/_assigned_to_customer.html)."""
-    return assignments.customer_licenses(customer)

@@ -4,9 +4,9 @@ from flask_login import current_user
 
 from blueprints import render
 from blueprints.licenses import bp
-from blueprints.licenses.forms import assignment_context
-from models import Order, db
-from services import orders
+from blueprints.licenses.forms import AssignForm, SendToForm
+from models import Order, OrderLine, OrderStatus, db
+from services import assignments, orders
 from services.numbers import page_number
 from services.orders import LICENSE_LABELS, STATUS_FILTERS, STATUS_LABELS, OrderError
 
@@ -57,3 +57,17 @@ def cancel(order_id: int):
         db.session.commit()
         flash(_("Order %(number)s was cancelled.", number=order.number), "success")
     return redirect(url_for("licenses.order", order_id=order_id), 303)
+
+
+def assignment_context(order: Order, lines: list[tuple[OrderLine, int, int]], reseller_id: int,
+                       assign_form: AssignForm | None = None, send_form: SendToForm | None = None,
+                       send_for: int | None = None) -> dict:
+    """What the order page needs for "Assign" and the assignments table (forms kept on a 422); `lines`: each
+    line with its available and total licenses (services.orders.order_lines)."""
+    approved = order.status is OrderStatus.APPROVED  # only then the page shows assignments and the form
+    lines = [(line, available) for line, available, _total in lines] if approved else []
+    return {"assign_form": assign_form or AssignForm(formdata=None),
+            "rows": assignments.order_assignments(order) if approved else [], "lines": lines,
+            "customers": assignments.active_customers(reseller_id) if any(n for _, n in lines) else [],
+            "in_flight": assignments.in_flight,
+            "send_form": send_form, "send_for": send_for}  # a send form only to show its errors again

@@ -45,6 +45,14 @@ def test_every_page_shows_the_units_loaded_with_the_user_and_a_post_counts_again
     assert ">7</span>" in badge(client.get("/licenses/").get_data(as_text=True))
 
 
+def test_a_refused_form_elsewhere_still_shows_the_units(client, buyer, product):
+    db.session.commit()
+    client.post("/cart/lines", data={"product_id": product.id, "quantity": "3"}, headers=HX)
+    # the customer form is refused and its view rolls back, which expires the user loaded with the count
+    response = client.post("/customers/new", data={"code": "", "name": ""})
+    assert response.status_code == 422 and ">3</span>" in badge(response.get_data(as_text=True))
+
+
 def test_add_without_htmx_redirects_to_the_cart(client, buyer, product):
     db.session.commit()
     response = client.post("/cart/lines", data={"product_id": product.id, "quantity": "2"})
