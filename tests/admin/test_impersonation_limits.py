@@ -77,6 +77,8 @@ def test_accepting_terms_for_the_company_is_refused(client, staff):
     act_as(client, user)
     wizard = f"/customers/{customer.id}/services/new"
     assert client.post(f"{wizard}/select", data={"product_id": product.id}).headers["Location"].endswith("/terms")
+    page = html.unescape(client.get(f"{wizard}/terms").text)
+    assert TERMS in page and 'name="accept"' not in page  # said up front, no checkbox to tick
     response = client.post(f"{wizard}/terms", data={"accept": "y"}, headers={"Referer": f"http://localhost{wizard}/terms"})
     assert response.headers["Location"] == f"{wizard}/terms"
     assert TERMS in followed(client, response)
