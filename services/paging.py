@@ -66,7 +66,6 @@ def page_of(items: sa.Select, page: int, per_page: int, *, total: int | None = N
     `count`'s: each row carries it (as `page_total`), so a page is one query, and `count` runs on its own only
     for a page past the end."""
     page = min(max(page, 1), MAX_PAGE)  # a huge page number is an empty page, not an OFFSET out of range
-    entity = _selects_one_entity(items)
     window = items if count is None else items.add_columns(count.correlate(None).scalar_subquery().label("page_total"))
     rows = list(db.session.execute(window.limit(per_page).offset((page - 1) * per_page)))
     if total is None:
@@ -76,7 +75,7 @@ def page_of(items: sa.Select, page: int, per_page: int, *, total: int | None = N
             total = (db.session.scalar(count) or 0) if page > 1 and count is not None else 0
     if not rows and last_when_past_end and total and page > 1:
         return page_of(items, math.ceil(total / per_page), per_page, total=total)
-    return Page([row[0] for row in rows] if entity else rows, page, per_page, total)
+    return Page(_objects_or_rows(rows, 1 if count is None else 2), page, per_page, total)
 
 
 # --- keyset pages --------------------------------------------------------------------------------
@@ -106,8 +105,7 @@ def keyset_page(stmt: sa.Select, id_column: Any, *, sort_column: Any = None, des
         stmt = stmt.where(key > bound if ascending else key < bound)
     order = [id_column] if by_id else [sort_column, id_column]
     stmt = stmt.order_by(*(c.asc() if ascending else c.desc() for c in order)).limit(per_page + 1)
-    result = db.session.execute(stmt)
-    rows = list(result.scalars() if _selects_one_entity(stmt) else result)
+    rows = _objects_or_rows(list(db.session.execute(stmt)), 1)
     more = len(rows) > per_page
     rows = rows[:per_page]
     if backwards:
@@ -147,6 +145,9 @@ def decode_cursor(cursor: str | None, sort_column: Any, id_column: Any) -> tuple
     return None if key is None else (key, id_)
 
 
-def _selects_one_entity(stmt: sa.Select) -> bool:
-    described = stmt.column_descriptions
-    return len(described) == 1 and described[0]["entity"] is not None and described[0]["expr"] is described[0]["entity"]
+def _objects_or_rows(rows: list[sa.Row], width: int) -> list[Any]:
+    """The objects of a select of one entity (its rows are `width` wide: the object, and page_total if counted),
+    else the rows. Told from a row, not from the select: Select.column_descriptions costs ~0.15 ms."""
+    if rows and len(rows[0]) == width and isinstance(rows[0][0], db.Model):
+        return [row[0] for row in rows]
+    return rows
