@@ -46,14 +46,14 @@ def subscriptions_of(customer: Customer) -> list[sa.Row]:
         sa.select(Subscription.name, Subscription.quantity, Subscription.billing_type, Subscription.status,
                   Subscription.created_at, Subscription.cancellable_until,
                   Product.name.label("product_name"), Product.sku.label("product_sku"))
-        .join(Subscription.product).where(Subscription.customer_id == customer.id)
+        .join(Product, Product.id == Subscription.product_id).where(Subscription.customer_id == customer.id)
         .order_by(Subscription.created_at.desc())))
 
 
 def scheduled_imports(customer: Customer, limit: int = 20) -> list[Import]:
     """Provisioning waiting or running for this customer (its subscription appears once it completes)."""
     return list(db.session.scalars(
-        sa.select(Import).join(ImportItem)
+        sa.select(Import).join(ImportItem, ImportItem.import_id == Import.id)
         .where(ImportItem.customer_id == customer.id, Import.status.in_((ImportStatus.PENDING, ImportStatus.RUNNING)))
         .order_by(Import.run_at).limit(limit)))
 
