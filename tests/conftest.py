@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import tempfile
 import threading
 from pathlib import Path
@@ -34,7 +33,7 @@ from app import create_app
 from devstack import redis_server
 from devstack.mailcatcher import CatchingHandler
 from models import db
-from tests.support import parse_mail, wait_for
+from tests.support import free_port, parse_mail, wait_for
 
 IN_CI = bool(os.environ.get("CI"))
 XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1"... under pytest-xdist
@@ -51,12 +50,6 @@ def pytest_xdist_auto_num_workers(config):
     if config.args and all(Path(arg.split("::")[0]).is_file() for arg in config.args):
         return 0
     return min(2 * (os.cpu_count() or 1), 8)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # --- Redis -----------------------------------------------------------------------------------------

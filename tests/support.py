@@ -1,6 +1,7 @@
 """Helpers shared by the tests: htmx header sets, a mail parser, running queued jobs."""
 from __future__ import annotations
 
+import socket
 import time
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -33,6 +34,12 @@ def run_jobs(*queues: str) -> None:
     names = list(queues) or list(QUEUE_NAMES)
     worker = BurstWorker([get_queue(n) for n in names], connection=get_redis(), job_class=AppContextJob)
     worker.work(burst=True)  # RQ 3 counts finished jobs in Redis only: assert on the state the jobs left
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def parse_mail(raw: bytes) -> EmailMessage:

@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 from devstack import mailbox
-from tests.conftest import free_port
-from tests.support import wait_for
+from tests.support import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow

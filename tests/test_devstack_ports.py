@@ -4,7 +4,7 @@ import socket
 from flask import Flask
 
 from devstack.supervisor import Supervisor
-from tests.conftest import free_port
+from tests.support import free_port
 
 
 def occupy() -> socket.socket:

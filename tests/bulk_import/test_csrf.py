@@ -7,13 +7,12 @@ import sqlalchemy as sa
 
 from models import Import, ImportUpload, db
 from tests.bulk_import import CUSTOMER_HEADER, csv_bytes, customer_rows
-from tests.conftest import test_config as base_config
 from tests.factories import make_user
 
 
 @pytest.fixture
-def app_config(migrated_database, redis_url, smtp):
-    return {**base_config(migrated_database, redis_url, smtp.port), "WTF_CSRF_ENABLED": True}
+def app_config(app_config):
+    return {**app_config, "WTF_CSRF_ENABLED": True}
 
 
 def token(html: str) -> str:

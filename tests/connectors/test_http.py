@@ -9,8 +9,8 @@ from jobs.provisioning import run_due_imports
 from models import Import, ImportStatus, db
 from services.connectors import ConnectorError, ProvisionRequest, get_connector
 from services.connectors.http import HttpConnector, sign, signature_valid
-from tests.conftest import free_port
 from tests.provisioning import TENANT, cloud_setup, due_now, subscriptions_of
+from tests.support import free_port
 
 SECRET = "bridge-secret"
 

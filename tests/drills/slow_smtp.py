@@ -8,8 +8,7 @@ import threading
 from aiosmtpd.controller import Controller
 
 from devstack.mailcatcher import CatchingHandler
-from tests.conftest import free_port
-from tests.support import parse_mail
+from tests.support import free_port, parse_mail
 
 
 class HoldingHandler(CatchingHandler):

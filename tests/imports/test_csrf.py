@@ -5,13 +5,12 @@ from datetime import timedelta
 import pytest
 
 from models import Import, ImportStatus, db, utcnow
-from tests.conftest import test_config as base_config
 from tests.provisioning import cloud_setup, schedule
 
 
 @pytest.fixture
-def app_config(migrated_database, redis_url, smtp):
-    return {**base_config(migrated_database, redis_url, smtp.port), "WTF_CSRF_ENABLED": True}
+def app_config(app_config):
+    return {**app_config, "WTF_CSRF_ENABLED": True}
 
 
 def test_cancel_needs_the_forms_token(client, login):
