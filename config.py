@@ -2,15 +2,46 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from pathlib import Path
 from urllib.parse import urlsplit
 
-ENV_VARS = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME",
-            "MAIL_PASSWORD", "MAIL_USE_TLS", "MAIL_DEFAULT_SENDER", "PORT", "CANAL_ENV", "PUBLIC_URL",
-            "TAX_RATE", "SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS", "LOGIN_LIMIT_PER_IP",
-            "LOGIN_LIMIT_PER_ACCOUNT", "PROXY_COUNT", "IMPORT_LEASE_SECONDS", "LOGIN_LIMIT_PER_CODE",
-            "LOGIN_LIMIT_PER_ACCOUNT_ANYWHERE")
+from environs import Env
+
+# The environment variables an operator sets (README, Configuration), each with the environs parser that
+# reads it into the config key of the same name (DATABASE_URL: SQLALCHEMY_DATABASE_URI). Unset or empty, the
+# default stays; an empty TWO_FACTOR_REQUIRED_ROLES means nobody. A value that does not parse stops the
+# start with an error naming the variable (environs.EnvError).
+ENVIRONMENT = {
+    "SECRET_KEY": "str",
+    "DATABASE_URL": "database_url",
+    "REDIS_URL": "str",
+    "MAIL_SERVER": "str",
+    "MAIL_PORT": "int",
+    "MAIL_USERNAME": "str",
+    "MAIL_PASSWORD": "str",
+    "MAIL_USE_TLS": "bool",
+    "MAIL_DEFAULT_SENDER": "str",
+    "CANAL_ENV": "str",
+    "PUBLIC_URL": "str",
+    "TRUSTED_HOSTS": "names",
+    "TAX_RATE": "str",  # a decimal string, read with Decimal where used
+    "SESSION_IDLE_MINUTES": "int",
+    "SESSION_MAX_HOURS": "int",
+    "LOGIN_LIMIT_PER_IP": "str",
+    "LOGIN_LIMIT_PER_ACCOUNT": "str",
+    "LOGIN_LIMIT_PER_ACCOUNT_ANYWHERE": "str",
+    "LOGIN_LIMIT_PER_CODE": "str",
+    "TWO_FACTOR_REQUIRED_ROLES": "roles",
+    "PROXY_COUNT": "int",
+    "IMPORT_LEASE_SECONDS": "int",
+    "CONNECTOR": "str",
+    "CONNECTOR_URL": "str",
+    "CONNECTOR_SECRET": "str",
+}
+CONFIG_KEYS = {"DATABASE_URL": "SQLALCHEMY_DATABASE_URI"}
+EMPTY_MEANS_NONE = {"TWO_FACTOR_REQUIRED_ROLES"}
 
 
 class ConfigError(RuntimeError):
@@ -19,7 +50,7 @@ class ConfigError(RuntimeError):
 
 def defaults(instance_path: str) -> dict:
     instance = Path(instance_path)
-    port = int(os.environ.get("PORT", "5000"))
+    port = Env().int("PORT", 5000)
     return {
         "CANAL_ENV": "development",
         "SECRET_KEY": None,
@@ -39,9 +70,9 @@ def defaults(instance_path: str) -> dict:
         "MAIL_CATCHER_DIR": str(instance / "mail"),
         "PUBLIC_URL": f"http://127.0.0.1:{port}",
         "TAX_RATE": "0",
-        "CONNECTOR": os.environ.get("CONNECTOR", "local"),  # or "http" with CONNECTOR_URL and CONNECTOR_SECRET
-        "CONNECTOR_URL": os.environ.get("CONNECTOR_URL", ""),        # the http connector POSTs signed JSON here
-        "CONNECTOR_SECRET": os.environ.get("CONNECTOR_SECRET", ""),  # HMAC-SHA256 key of the signature
+        "CONNECTOR": "local",  # or "http" with CONNECTOR_URL and CONNECTOR_SECRET
+        "CONNECTOR_URL": "",     # the http connector POSTs signed JSON here
+        "CONNECTOR_SECRET": "",  # HMAC-SHA256 key of the signature
         "CONNECTOR_TIMEOUT": 10,
         "IMPORT_HELPER_JOBS": 1,  # extra due-import jobs queued when a batch comes back full (workers - 1)
         # A claimed import is renewed as its run goes on (each batch, each chunk of a file); a dead run's work
@@ -79,33 +110,20 @@ def defaults(instance_path: str) -> dict:
 
 def from_environ() -> dict:
     """The settings given as environment variables, under their config keys."""
-    env = {k: os.environ[k] for k in ENV_VARS if os.environ.get(k)}
-    config: dict = {}
-    for key in ("SECRET_KEY", "REDIS_URL", "MAIL_SERVER", "MAIL_USERNAME", "MAIL_PASSWORD",
-                "MAIL_DEFAULT_SENDER", "CANAL_ENV", "PUBLIC_URL", "TAX_RATE"):
-        if key in env:
-            config[key] = env[key]
-    if "DATABASE_URL" in env:
-        config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(env["DATABASE_URL"])
-    for key in ("SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS", "PROXY_COUNT", "IMPORT_LEASE_SECONDS"):
-        if key in env:
-            config[key] = int(env[key])
-    for key in ("LOGIN_LIMIT_PER_IP", "LOGIN_LIMIT_PER_ACCOUNT", "LOGIN_LIMIT_PER_ACCOUNT_ANYWHERE",
-                "LOGIN_LIMIT_PER_CODE"):
-        if key in env:
-            config[key] = env[key]
-    if "TWO_FACTOR_REQUIRED_ROLES" in os.environ:  # an empty value is meaningful: nobody is required
-        roles = os.environ["TWO_FACTOR_REQUIRED_ROLES"].replace(",", " ").split()
-        config["TWO_FACTOR_REQUIRED_ROLES"] = tuple(role.lower() for role in roles)
-    if "MAIL_PORT" in env:
-        config["MAIL_PORT"] = int(env["MAIL_PORT"])
-    if "MAIL_USE_TLS" in env:
-        config["MAIL_USE_TLS"] = env["MAIL_USE_TLS"].lower() in ("1", "true", "yes", "on")
-    if "MAIL_SERVER" in env:
+    env = Env()
+    env.add_parser("database_url", normalise_database_url)
+    env.add_parser("names", _names)  # TRUSTED_HOSTS="canal.example.com, .canal.internal"
+    env.add_parser("roles", lambda value: tuple(name.lower() for name in _names(value)))
+    config = {CONFIG_KEYS.get(name, name): getattr(env, parser)(name) for name, parser in ENVIRONMENT.items()
+              if os.environ.get(name) or (name in EMPTY_MEANS_NONE and name in os.environ)}
+    if "MAIL_SERVER" in config:
         config["MAIL_CATCHER_DIR"] = None  # a real mail server: no catcher, no /ops/mail
-    if os.environ.get("TRUSTED_HOSTS"):  # host names this app answers to, comma-separated
-        config["TRUSTED_HOSTS"] = [h.strip() for h in os.environ["TRUSTED_HOSTS"].split(",") if h.strip()]
     return config
+
+
+def _names(value: str) -> list[str]:
+    """Names separated by commas or spaces."""
+    return [name for name in re.split(r"[,\s]+", value) if name]
 
 
 def normalise_database_url(url: str) -> str:
