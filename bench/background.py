@@ -50,7 +50,7 @@ def job_processes(backend: Backend, log_dir: Path, workers: int = 2, scheduler: 
 def _wait_for_workers(count: int, timeout: float = 60) -> None:
     from rq import Worker
 
-    from jobs import get_redis
+    from queues import get_redis
 
     deadline = time.monotonic() + timeout
     while len(Worker.all(connection=get_redis())) < count:
@@ -60,7 +60,7 @@ def _wait_for_workers(count: int, timeout: float = 60) -> None:
 
 
 def _flush_redis() -> None:
-    from jobs import get_redis
+    from queues import get_redis
 
     get_redis().flushdb()
 
@@ -69,8 +69,8 @@ def _flush_redis() -> None:
 
 def due_imports(backend: Backend, log_dir: Path, count: int = DUE_IMPORTS, lead: float = 12.0) -> dict:
     """Schedule `count` imports for one second (one rq-scheduler job, as the wizard does), then wait."""
-    from jobs import schedule_at
     from models import utcnow
+    from queues import schedule_at
     from services import provisioning
 
     with app_context(backend.env):

@@ -109,7 +109,7 @@ def _worker(env: dict[str, str], log_dir: Path):
     """One real `flask jobs worker default` (forking, as in production), ready when the block starts."""
     from rq import Worker
 
-    from jobs import get_redis
+    from queues import get_redis
 
     with open(log_dir / "worker.log", "ab") as log:
         process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "jobs", "worker", "default"],

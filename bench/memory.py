@@ -89,7 +89,7 @@ def _children(pid: int) -> list[int]:
 def _rq_worker_pid() -> int:
     from rq import Worker
 
-    from jobs import get_redis
+    from queues import get_redis
 
     return Worker.all(connection=get_redis())[0].pid
 
@@ -163,8 +163,8 @@ def _mixed_load(base: str, duration: int) -> dict:
 
 def _due_imports(count: int) -> None:
     """`count` imports due now and their run (as rq-scheduler would enqueue it)."""
-    from jobs import enqueue_unique
     from models import utcnow
+    from queues import enqueue_unique
     from services import provisioning
 
     run_at = utcnow().replace(microsecond=0) - timedelta(seconds=1)

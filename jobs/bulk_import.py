@@ -9,8 +9,8 @@ import logging
 import sqlalchemy as sa
 from flask_babel import force_locale
 
-from jobs import enqueue_unique
 from models import Import, ImportSource, ImportStatus, db
+from queues import enqueue_unique
 from services import bulk_import, imports
 
 log = logging.getLogger(__name__)

@@ -23,10 +23,9 @@ from rq.exceptions import StopRequested
 from rq_scheduler import Scheduler
 from sqlalchemy.orm import configure_mappers
 
-from jobs import QUEUE_NAMES, get_redis
 from jobs.schedule import register_missing_periodic, sync_schedule
-from jobs.worker import AppContextJob
 from models import db
+from queues import QUEUE_NAMES, AppContextJob, get_redis
 
 log = logging.getLogger(__name__)
 jobs_cli = AppGroup("jobs", help="Run the background machinery.")

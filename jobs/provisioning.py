@@ -17,8 +17,8 @@ from collections.abc import Sequence
 
 from flask import current_app
 
-from jobs import enqueue_unique
 from models import db
+from queues import enqueue_unique
 from services import imports, provisioning
 
 log = logging.getLogger(__name__)

@@ -1,10 +1,10 @@
 """The sweep: every minute, re-enqueue whatever is due but may have lost its job."""
 from __future__ import annotations
 
-from jobs import LAST_SWEEP_KEY, enqueue_unique, get_redis
 from jobs.bulk_import import sweep_file_imports
 from jobs.provisioning import sweep_imports
 from models import utcnow
+from queues import LAST_SWEEP_KEY, enqueue_unique, get_redis
 from services import outbox
 
 

@@ -17,7 +17,6 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
 
-from jobs import enqueue_after_commit
 from models import (
     Customer,
     Import,
@@ -30,6 +29,7 @@ from models import (
     db,
     utcnow,
 )
+from queues import enqueue_after_commit
 from services import DomainError, audit, csv_import, csv_rows, locales, outbox, provisioning
 from services import provisioning_rules as rules
 from services.connectors import get_connector

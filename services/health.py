@@ -7,8 +7,8 @@ import sqlalchemy as sa
 from redis.exceptions import RedisError
 from rq import Queue, Worker
 
-from jobs import LAST_SWEEP_KEY, QUEUE_NAMES, get_redis
 from models import EmailStatus, Import, ImportStatus, OutboxEmail, db, utcnow
+from queues import LAST_SWEEP_KEY, QUEUE_NAMES, get_redis
 
 SCHEDULER_KEY_PATTERN = "rq:scheduler_instance:*"
 

@@ -26,7 +26,6 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
-from jobs import enqueue_after_commit
 from models import (
     Import,
     ImportItem,
@@ -38,6 +37,7 @@ from models import (
     utcnow,
 )
 from models.json_rows import JsonRows
+from queues import enqueue_after_commit
 from services import DomainError, audit, import_batch, outbox, provisioning
 from services import provisioning_rules as rules
 from services.connectors import get_connector

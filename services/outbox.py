@@ -16,9 +16,9 @@ from jinja2_fragments import render_block
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from jobs import enqueue_after_commit
 from models import EmailStatus, OutboxEmail, db, utcnow
 from models.json_rows import JsonRows
+from queues import enqueue_after_commit
 from services import DomainError
 from services.addresses import clean_address
 from services.locales import regional_locale

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from jobs import enqueue_after_commit
 from models import (
     CANCELLATION_WINDOW,
     Customer,
@@ -30,6 +29,7 @@ from models import (
     utcnow,
 )
 from models.json_rows import JsonRows
+from queues import enqueue_after_commit
 from services import DomainError, audit
 from services import provisioning_rules as rules
 from services.connectors import Connector, ConnectorError

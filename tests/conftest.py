@@ -216,7 +216,7 @@ def shared_app(migrated_database, redis_url, smtp_server):
     yield app, config, cleaner
     with app.app_context():
         db.engine.dispose()
-        from jobs import get_redis
+        from queues import get_redis
 
         get_redis().close()
     app.redis_conn.close()  # rq-dashboard's own connection
@@ -227,7 +227,7 @@ def app(app_config, shared_app):
     """The shared app (a test module with its own `app_config` gets a new app), in an app context.
 
     After the test: every table emptied, Redis flushed before the next, app.config as it was."""
-    from jobs import get_redis
+    from queues import get_redis
 
     shared, config, cleaner = shared_app
     own = app_config != config

@@ -8,8 +8,7 @@ from email.message import EmailMessage
 
 from rq import SimpleWorker
 
-from jobs import QUEUE_NAMES, get_queue, get_redis
-from jobs.worker import AppContextJob
+from queues import QUEUE_NAMES, AppContextJob, get_queue, get_redis
 
 HX = {"HX-Request": "true"}                                  # a targeted htmx request
 HX_BOOSTED = {"HX-Request": "true", "HX-Boosted": "true"}   # boosted navigation: wants the page

@@ -7,9 +7,9 @@ import sqlalchemy as sa
 from rq.job import Job
 from rq_scheduler import Scheduler
 
-from jobs import get_redis
 from jobs.provisioning import run_due_imports
 from models import AuditEvent, ImportStatus, ItemStatus, OrderStatus, Role, db, utcnow
+from queues import get_redis
 from tests.factories import make_order, make_product, make_reseller, make_user
 from tests.provisioning import cloud_setup, due_now, schedule, subscriptions_of
 from tests.support import HX, run_jobs

@@ -3,8 +3,8 @@ from datetime import timedelta
 
 import pytest
 
-from jobs import get_queue
 from models import AuditEvent, EmailStatus, OutboxEmail, Role, db, utcnow
+from queues import get_queue
 from tests.factories import make_user
 from tests.support import HX, run_jobs
 

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from jobs import get_queue, get_redis
 from jobs.bulk_import import run_file_import, sweep_file_imports
 from models import Customer, Import, ImportItem, ImportSource, ImportStatus, ItemStatus, Subscription, db, utcnow
+from queues import get_queue, get_redis
 from services import bulk_import, imports
 from tests.bulk_import import CUSTOMER_HEADER, csv_bytes, customer_rows, run, upload, upload_id
 from tests.factories import make_customer, make_user

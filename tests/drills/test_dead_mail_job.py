@@ -9,10 +9,9 @@ import sqlalchemy as sa
 from rq import Worker
 from rq.utils import utcformat
 
-from jobs import enqueue_unique, get_queue, get_redis
 from jobs.sweep import sweep
-from jobs.worker import AppContextJob
 from models import EmailStatus, OutboxEmail, db, utcnow
+from queues import AppContextJob, enqueue_unique, get_queue, get_redis
 from services import outbox
 from tests import conftest
 from tests.drills.slow_smtp import HoldingSMTP

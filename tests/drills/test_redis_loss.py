@@ -7,9 +7,9 @@ import pytest
 import redis
 from rq_scheduler import Scheduler
 
-from jobs import get_redis
 from jobs.sweep import sweep
 from models import db, utcnow
+from queues import get_redis
 from services import imports
 from tests import conftest
 from tests.drills.support import completion_mails, items_of, outbox_for, statuses, subscriptions_per_item

@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from rq import Worker
 from rq_scheduler import Scheduler
 
-from jobs import get_redis
 from jobs.schedule import PERIODIC, periodic_job_id
 from models import EmailStatus, Import, OutboxEmail, db, utcnow
+from queues import get_redis
 from services import outbox
 from tests import conftest
 from tests.drills.slow_smtp import HoldingSMTP

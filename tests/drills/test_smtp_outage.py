@@ -8,10 +8,9 @@ import sqlalchemy as sa
 from flask import current_app
 from rq_scheduler import Scheduler
 
-from jobs import get_redis
 from jobs.sweep import sweep
-from jobs.worker import AppContextJob
 from models import EmailStatus, OutboxEmail, db, utcnow
+from queues import AppContextJob, get_redis
 from services import outbox
 from tests.support import run_jobs
 

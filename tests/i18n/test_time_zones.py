@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 from rq_scheduler import Scheduler
 
-from jobs import get_redis
 from models import Import, db, utcnow
+from queues import get_redis
 from services import provisioning
 from services.provisioning import AmbiguousTimeError, ProvisioningError
 from tests.provisioning.test_wizard import configured, url

@@ -1,8 +1,8 @@
 """Jobs reach Redis only when their transaction commits."""
 import pytest
 
-from jobs import enqueue_after_commit, enqueue_unique, get_queue
 from models import Reseller, db
+from queues import enqueue_after_commit, enqueue_unique, get_queue
 
 pytestmark = pytest.mark.usefixtures("app")  # these tests use the database, Redis or mail through the app
 

@@ -17,9 +17,9 @@ import pytest
 from jobs.schedule import PERIODIC
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = ["app.py", "blueprints", "services", "models", "jobs", "devstack", "bench"]
+SOURCES = ["app.py", "queues.py", "blueprints", "services", "models", "jobs", "devstack", "bench"]
 HELPERS = {"enqueue_after_commit": 1, "enqueue_unique": 1, "schedule_at": 2}  # name -> index of `func`
-DEFINING_MODULE = "jobs"  # passes its own `func` parameter through: nothing to resolve there
+DEFINING_MODULE = "queues"  # passes its own `func` parameter through: nothing to resolve there
 
 
 def resolve(path: str):
@@ -112,7 +112,7 @@ def test_a_misspelt_job_path_is_reported_with_its_line(tmp_path):
     package.mkdir()
     (package / "__init__.py").write_text("")
     (package / "enqueues.py").write_text(
-        "from jobs import enqueue_after_commit, enqueue_unique\n"
+        "from queues import enqueue_after_commit, enqueue_unique\n"
         "SEND = 'jobs.mail.send_emails'\n"
         "def queue_them():\n"
         "    enqueue_after_commit('mail', 'jobs.mail.send_emials', 1, job_id='x')\n"

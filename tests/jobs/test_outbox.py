@@ -4,9 +4,9 @@ from datetime import timedelta
 import pytest
 from rq_scheduler import Scheduler
 
-from jobs import get_queue, get_redis
 from jobs.mail import send_email
 from models import EmailStatus, OutboxEmail, Role, db, utcnow
+from queues import get_queue, get_redis
 from services import outbox
 from services.addresses import AddressError
 from tests.factories import make_user

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from rq_scheduler import Scheduler
 
-from jobs import LAST_SWEEP_KEY, get_queue, get_redis
 from jobs.schedule import PERIODIC, periodic_job_id, sync_schedule
 from jobs.sweep import sweep
 from models import EmailStatus, OutboxEmail, db
+from queues import LAST_SWEEP_KEY, get_queue, get_redis
 from services import outbox
 from tests.support import run_jobs
 

@@ -4,8 +4,8 @@ from datetime import timedelta
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from jobs import LAST_SWEEP_KEY, get_redis
 from models import Import, ImportSource, Role, db, utcnow
+from queues import LAST_SWEEP_KEY, get_redis
 from services import outbox
 from tests.factories import make_user
 

@@ -8,11 +8,10 @@ import sqlalchemy as sa
 from rq_scheduler import Scheduler
 from sqlalchemy.exc import IntegrityError
 
-from jobs import get_queue, get_redis
 from jobs.provisioning import run_due_imports, run_import
 from jobs.sweep import sweep
-from jobs.worker import AppContextJob
 from models import Import, ImportStatus, ItemStatus, OutboxEmail, Subscription, db, utcnow
+from queues import AppContextJob, get_queue, get_redis
 from services import provisioning
 from services.provisioning import ProvisioningError
 from tests.provisioning import cloud_setup, due_now, schedule, subscriptions_of

@@ -4,8 +4,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from jobs import get_queue
 from models import Import, ImportStatus, Role, ServiceDraft, TermsAcceptance, db, utcnow
+from queues import get_queue
 from services import provisioning
 from tests.factories import make_customer, make_user
 from tests.provisioning import TENANT, cloud_setup, make_cloud_product

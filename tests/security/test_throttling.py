@@ -4,8 +4,8 @@ import pyotp
 import pytest
 
 from extensions import limiter
-from jobs import get_redis
 from models import AuditEvent, Role, db
+from queues import get_redis
 from services import two_factor
 from tests.factories import PASSWORD, make_user
 from tests.support import HX
