@@ -4,7 +4,7 @@ that the formatting filters read, `_`, `gettext` and `ngettext` bound to the vie
 
 The bound `_` follows Jinja's newstyle gettext (Flask-Babel's, which macros imported without context use):
 autoescaped, and always a format string ("%%" is "%"). It looks the catalog up once per render instead of
-on every call, the one template mechanism `make bench` showed to matter (see docs/CONVENTIONS.md).
+on every call, which `make bench` showed to matter (see docs/CONVENTIONS.md, Speed).
 force_locale() around a render still works: the context processor runs inside it.
 """
 from __future__ import annotations
@@ -44,8 +44,12 @@ def render_helpers() -> dict:
 def csrf_field() -> Markup:
     """{{ csrf_field() }} in a POST form: Flask-WTF's token as a hidden input. A global, so a macro imported
     without context and a block rendered alone (blueprints.render) have it too; no id, so a table may have
-    one form per row."""
-    return Markup('<input name="csrf_token" type="hidden" value="%s">') % generate_csrf()
+    one form per row. Made once per request (measured with `make bench` on the pages with a form per row:
+    the cart, admin approvals)."""
+    field = g.get("canal_csrf_field")
+    if field is None:
+        field = g.canal_csrf_field = Markup('<input name="csrf_token" type="hidden" value="%s">') % generate_csrf()
+    return field
 
 
 def init_app(app: Flask) -> None:
