@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 import config
-from extensions import babel, csrf, htmx, login_manager, mail, migrate
+from extensions import babel, csrf, htmx, login_manager, migrate
 from models import db
 
 
@@ -45,7 +45,6 @@ def register_extensions(app: Flask) -> None:
                     compare_type=True)
     csrf.init_app(app)
     htmx.init_app(app)
-    mail.init_app(app)
     login_manager.init_app(app)
     from blueprints.auth.session import select_locale, select_timezone
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone,

@@ -4,7 +4,6 @@ from flask_htmx import HTMX
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 
@@ -16,7 +15,4 @@ htmx = HTMX()
 limiter = Limiter(key_func=get_remote_address, key_prefix="canal-limits", strategy="moving-window",
                   in_memory_fallback_enabled=True)
 login_manager = LoginManager()
-# Sends nothing (its Mail has no timeout setting: services.outbox sends with smtplib); its Message, which
-# builds the MIME message, reads this extension's state.
-mail = Mail()
 migrate = Migrate()

@@ -4,6 +4,9 @@ from __future__ import annotations
 import smtplib
 from collections.abc import Callable
 from datetime import timedelta
+from email import policy
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid, parseaddr
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -11,7 +14,6 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_mail import Message
 from jinja2_fragments import render_block
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -197,13 +199,29 @@ def renew_claim(connection: sa.Connection, email_id: int, attempts: int, length:
 
 def deliver(email: OutboxEmail, smtp: smtplib.SMTP | None = None) -> None:
     """Hand the message to the SMTP server, on `smtp` if given (raises smtplib.SMTPException or OSError)."""
-    message = Message(subject=email.subject, recipients=[email.to_addr], body=email.body_text,
-                      html=email.body_html or None, sender=current_app.config["MAIL_DEFAULT_SENDER"])
+    sender = current_app.config["MAIL_DEFAULT_SENDER"]
+    raw = mime_message(email, sender).as_bytes(policy=policy.SMTP)
     if smtp is not None:
-        smtp.sendmail(message.sender, [email.to_addr], message.as_bytes())
+        smtp.sendmail(sender, [email.to_addr], raw)
         return
     with smtp_connection() as smtp:
-        smtp.sendmail(message.sender, [email.to_addr], message.as_bytes())
+        smtp.sendmail(sender, [email.to_addr], raw)
+
+
+def mime_message(email: OutboxEmail, sender: str) -> EmailMessage:
+    """The message: the text, with the HTML as its alternative if there is one; UTF-8 headers are encoded
+    (RFC 2047). Both parts are UTF-8 in base64: the text arrives exactly as written, however long its lines
+    (links), where an 8bit or quoted-printable body's line ends would come out as CRLF."""
+    message = EmailMessage()
+    message["Subject"] = email.subject
+    message["From"] = sender
+    message["To"] = email.to_addr
+    message["Date"] = formatdate(localtime=True)
+    message["Message-ID"] = make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2] or "canal.localhost")
+    message.set_content(email.body_text, cte="base64")
+    if email.body_html:
+        message.add_alternative(email.body_html, subtype="html", cte="base64")
+    return message
 
 
 def smtp_connection() -> smtplib.SMTP:

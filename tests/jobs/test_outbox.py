@@ -110,3 +110,23 @@ def test_ops_can_send_a_test_email_to_themselves(client, login, smtp):
     run_jobs("mail")
     [message] = smtp.wait_for_messages(1)
     assert message["To"] == user.email
+
+
+def test_a_spanish_subject_and_an_html_part_arrive_intact(app, smtp):
+    app.config["MAIL_DEFAULT_SENDER"] = "Canal Señal <no-reply@canal.localhost>"
+    link = "https://canal.example.com/activación/" + "x" * 120  # longer than an SMTP line: the body is encoded
+    email = OutboxEmail(to_addr="jose@example.com", template="ops_test",
+                        subject="Su pedido está listo: ¿año nuevo, contraseña nueva?",
+                        body_text=f"Hola José,\nÁbrala aquí: {link}\n",
+                        body_html=f'<p>Hola José,</p><p><a href="{link}">Ábrala aquí</a> — ñandú</p>')
+    db.session.add(email)
+    db.session.commit()
+    assert send_email(email.id) == "sent"
+    [message] = smtp.wait_for_messages(1)
+    assert message["Subject"] == "Su pedido está listo: ¿año nuevo, contraseña nueva?"
+    assert (message["From"].addresses[0].display_name, message["To"]) == ("Canal Señal", "jose@example.com")
+    assert message["Message-ID"].endswith("@canal.localhost>") and message["Date"].datetime is not None
+    assert message.get_content_type() == "multipart/alternative"
+    assert mail_text(message) == f"Hola José,\nÁbrala aquí: {link}\n"
+    html = message.get_body(preferencelist=("html",))
+    assert html.get_content() == f'<p>Hola José,</p><p><a href="{link}">Ábrala aquí</a> — ñandú</p>\n'
