@@ -100,7 +100,7 @@ def defaults(instance_path: str) -> dict:
         "LOGIN_LIMIT_PER_ACCOUNT_ANYWHERE": "100 per hour",
         # Wrong two-factor codes of one account, from anywhere (a code has only a million values).
         "LOGIN_LIMIT_PER_CODE": "5 per 15 minutes",
-        # Roles that must log in with a second factor (services/two_factor.py); reseller users when their
+        # Roles that must log in with a second factor (services/accounts/two_factor.py); reseller users when their
         # reseller requires it. Environment: TWO_FACTOR_REQUIRED_ROLES="staff,ops" ("" for none).
         "TWO_FACTOR_REQUIRED_ROLES": ("staff", "ops"),
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none).

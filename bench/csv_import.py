@@ -86,7 +86,7 @@ def _csrf(html: str) -> str:
 def _bench_user():
     """The bench user of the dataset (bench@reseller1.test), or a reseller and user made for this run."""
     from models import Reseller, Role, User, db
-    from services.passwords import hash_password
+    from services.accounts.passwords import hash_password
 
     user = db.session.scalar(sa.select(User).where(User.email == "bench@reseller1.test"))
     if user is None:

@@ -34,8 +34,8 @@ from models import (
     db,
     utcnow,
 )
+from services.accounts.passwords import hash_password
 from services.demo import DEMO_PASSWORD
-from services.passwords import hash_password
 
 CHUNK = 5000
 SIZES = {

@@ -38,7 +38,7 @@ class Reseller(TimestampMixin, db.Model):
     country: Mapped[str] = mapped_column(sa.String(2), default="UY")
     currency: Mapped[str] = mapped_column(sa.String(3), default="USD")
     status: Mapped[ResellerStatus] = enum_column(ResellerStatus, default=ResellerStatus.ACTIVE)
-    # Every user of this reseller must log in with a second factor (services/two_factor.py).
+    # Every user of this reseller must log in with a second factor (services/accounts/two_factor.py).
     two_factor_required: Mapped[bool] = mapped_column(default=False, server_default=sa.text("false"))
 
     users: Mapped[list[User]] = relationship(back_populates="reseller")
@@ -69,7 +69,7 @@ class User(UserMixin, TimestampMixin, db.Model):
     timezone: Mapped[str | None] = mapped_column(sa.String(64))    # IANA name; None: set at first login
     # Part of every set-password link: a new link, a password set or a login replaces it (older links void).
     password_link_nonce: Mapped[str | None] = mapped_column(sa.String(32))
-    # Two-factor login (services/two_factor.py): the TOTP secret (None: not enrolled) and the last step used.
+    # Two-factor login (services/accounts/two_factor.py): the TOTP secret (None: not enrolled) and the last step used.
     totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 

@@ -1,6 +1,6 @@
 """The audit log: one row per decision or sensitive action.
 
-While staff are logged in as a reseller user (services/impersonation.py), the request is marked with
+While staff are logged in as a reseller user (services/accounts/impersonation.py), the request is marked with
 act_for(staff, user): events whose actor is that user are recorded as the staff member's, with the user
 beside them (`on_behalf_of`), so the log says who really did it.
 """

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from models import Reseller, Role, db
-from services import accounts
+from services.accounts import accounts
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 
@@ -39,7 +39,7 @@ def create(email: str, role: str, reseller_name: str | None, name: str, password
 def reset_two_factor(email: str) -> None:
     """Clear the two-factor login of the user with EMAIL (a lost phone); audited. For staff and ops, who have
     no staff page of their own; reseller users are reset from their reseller's admin page."""
-    from services import two_factor
+    from services.accounts import two_factor
 
     user = accounts.find_user(email)
     if user is None:

@@ -6,7 +6,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from models import Category, Customer, Product, ProductKind, Reseller, Role, TeamRole, Vendor, db
-from services import accounts
+from services.accounts import accounts
 
 DEMO_PASSWORD = "demo1234"
 DEMO_LOGINS = [

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from models import Category, Customer, Product, ProductKind, Reseller, Role, User, Vendor, db
 from models.orders import DeliveryMethod, License, LicenseStatus, Order, OrderLine, OrderStatus, new_token
-from services.passwords import hash_password
+from services.accounts.passwords import hash_password
 
 PASSWORD = "correct horse 42"
 _PASSWORD_HASH = hash_password(PASSWORD)  # hashed once: argon2id is slow on purpose

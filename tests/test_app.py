@@ -5,7 +5,7 @@ from alembic.migration import MigrationContext
 import config
 from app import create_app
 from models import Customer, Product, Role, User, db
-from services import accounts
+from services.accounts import accounts
 
 
 def test_production_refuses_to_start_without_secret_key(monkeypatch):

@@ -3,7 +3,7 @@
 While impersonating, Flask-Login's user is the reseller user and session[IMPERSONATOR_KEY] holds the
 staff member's login id ("id:session_token"). Every request checks that login id is still valid, so
 the impersonation ends as soon as the staff member's own sessions end: logging out while impersonating ends
-them (services.impersonation.log_out), which ends every copy of the cookie. Meanwhile the audit log records
+them (services.accounts.impersonation.log_out), which ends every copy of the cookie. Meanwhile the audit log records
 what is done as the staff member's, on the user's behalf (services.audit.act_for), and blueprints/impersonating.py
 refuses what only the reseller's own people may do.
 """
@@ -18,7 +18,8 @@ from blueprints.admin.resellers import reseller_user_or_404
 from blueprints.auth.forms import EmptyForm
 from blueprints.auth.session import load_user
 from models import User, db
-from services import audit, impersonation
+from services import audit
+from services.accounts import impersonation
 
 
 @bp.post("/resellers/<int:reseller_id>/users/<int:user_id>/impersonate")

@@ -12,9 +12,10 @@ from blueprints.admin.forms import InviteUserForm, ResellerForm
 from blueprints.auth.forms import EmptyForm
 from blueprints.team.forms import TEAM_ROLE_LABELS, TeamRoleForm
 from models import Reseller, TeamRole, User, db
-from services import DomainError, accounts, resellers
+from services import DomainError
+from services.accounts import accounts, resellers
+from services.accounts.resellers import EDITABLE_FIELDS
 from services.numbers import page_number
-from services.resellers import EDITABLE_FIELDS
 
 PER_PAGE = 25
 

@@ -9,7 +9,7 @@ from blueprints.admin import bp
 from blueprints.admin.resellers import reseller_user_or_404
 from blueprints.auth.forms import EmptyForm
 from models import Reseller, db
-from services import two_factor
+from services.accounts import two_factor
 
 
 @bp.post("/resellers/<int:reseller_id>/two-factor/require")

@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
-from services.accounts import MIN_PASSWORD_LENGTH
+from services.accounts.accounts import MIN_PASSWORD_LENGTH
 
 
 class LoginForm(FlaskForm):

@@ -10,7 +10,8 @@ from blueprints.auth.forms import ChangePasswordForm
 from blueprints.impersonating import own_people_only
 from extensions import limiter
 from models import db
-from services import accounts, audit
+from services import audit
+from services.accounts import accounts
 
 OWN_PASSWORD = _l("Only the user can change their own password, not staff logged in as them.")
 

@@ -10,7 +10,8 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from blueprints import render
 from blueprints.auth import bp, second_step
 from models import db
-from services import accounts, audit, two_factor
+from services import audit
+from services.accounts import accounts, two_factor
 
 
 class SetPasswordForm(FlaskForm):

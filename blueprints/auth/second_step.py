@@ -18,7 +18,8 @@ from blueprints.auth import bp, throttle
 from blueprints.auth.forms import CodeForm
 from extensions import htmx, limiter
 from models import User, db
-from services import accounts, audit, two_factor
+from services import audit
+from services.accounts import accounts, two_factor
 
 PENDING_KEY = "login_pending"
 PENDING_SECONDS = 10 * 60

@@ -23,7 +23,7 @@ from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter, RateLimiter
 
 from extensions import limiter
-from services import accounts, two_factor
+from services.accounts import accounts, two_factor
 
 log = logging.getLogger(__name__)
 

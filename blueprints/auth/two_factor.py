@@ -11,7 +11,7 @@ from blueprints.auth import bp, throttle
 from blueprints.auth.forms import CodeForm
 from blueprints.auth.second_step import throttled_page
 from models import User, db
-from services import two_factor as factors
+from services.accounts import two_factor as factors
 
 SECRET_KEY = "totp_enrolment"  # the session key of the secret being set up
 

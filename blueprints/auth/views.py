@@ -9,7 +9,7 @@ from blueprints.auth.session import safe_next
 from blueprints.impersonating import acting_staff
 from extensions import limiter
 from models import db
-from services import accounts, impersonation
+from services.accounts import accounts, impersonation
 
 
 @bp.get("/login")

@@ -10,7 +10,7 @@ from blueprints.impersonating import own_people_only
 from blueprints.main import bp
 from blueprints.main.forms import PreferencesForm
 from models import db
-from services import accounts
+from services.accounts import accounts
 
 OWN_PREFERENCES = _l("Only the user can change their own preferences, not staff logged in as them.")
 

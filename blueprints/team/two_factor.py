@@ -1,4 +1,4 @@
-"""A reseller's admin and two-factor login (services/two_factor.py): require it of the whole team, and reset a
+"""A reseller's admin and two-factor login (services/accounts/two_factor.py): require it of the whole team, and reset a
 teammate's after a lost phone. The same service functions as the staff's (admin/two_factor.py); both audited."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from blueprints.auth.forms import EmptyForm
 from blueprints.team import bp
 from blueprints.team.views import member_or_404
 from models import db
-from services import two_factor
+from services.accounts import two_factor
 
 
 @bp.post("/two-factor/require")

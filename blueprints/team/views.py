@@ -1,6 +1,6 @@
 """The Team page: a reseller's admins list, invite, re-role, disable and enable their own users.
 
-The same service functions as the staff's reseller page (services.resellers), so every change is audited and
+The same service functions as the staff's reseller page (services.accounts.resellers), so every change is audited and
 the reseller's last active admin is kept there. A team is a handful of people: one page, no paging."""
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from blueprints.auth.forms import EmptyForm
 from blueprints.team import bp
 from blueprints.team.forms import TEAM_ROLE_LABELS, InviteUserForm, TeamRoleForm
 from models import TeamRole, User, db
-from services import DomainError, accounts, resellers, team
+from services import DomainError
+from services.accounts import accounts, resellers, team
 
 CHANGE_LABELS = {
     "user.invite": _l("Invited"),

@@ -70,7 +70,7 @@ def test_staff_and_ops_cannot_be_impersonated(client, staff):
 
 
 def test_the_service_refuses_non_reseller_and_disabled_targets(staff):
-    from services import impersonation
+    from services.accounts import impersonation
 
     with pytest.raises(impersonation.ImpersonationError, match="cannot be impersonated"):
         impersonation.start(staff, make_user(Role.OPS))

@@ -5,7 +5,7 @@ import pytest
 from itsdangerous.timed import TimestampSigner
 
 from models import AuditEvent, OutboxEmail, Role, TeamRole, User, db
-from services import accounts, resellers
+from services.accounts import accounts, resellers
 from tests.factories import PASSWORD, make_reseller, make_user
 from tests.support import mail_text, run_jobs
 

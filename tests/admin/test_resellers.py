@@ -2,7 +2,7 @@
 import pytest
 
 from models import AuditEvent, Reseller, ResellerStatus, Role, db
-from services import resellers
+from services.accounts import resellers
 from tests.factories import make_reseller, make_user
 from tests.support import HX
 

@@ -1,7 +1,7 @@
 """Set-password links (issue 18, finding 6): only the newest link works, and setting the password or
 logging in voids every link still out there ("used or replaced by a newer one" is then true)."""
 from models import Role, db
-from services import accounts, resellers
+from services.accounts import accounts, resellers
 from tests.factories import PASSWORD, make_user
 
 REPLACED = "This link has already been used or replaced by a newer one."

@@ -11,7 +11,7 @@ import pyotp
 import pytest
 
 from models import AuditEvent, RecoveryCode, Role, User, db
-from services import accounts, two_factor
+from services.accounts import accounts, two_factor
 from tests.factories import PASSWORD, make_user
 from tests.support import HX
 

@@ -2,7 +2,7 @@
 import pytest
 
 from models import AuditEvent, Role, User, db
-from services.accounts import authenticate
+from services.accounts.accounts import authenticate
 from tests.factories import PASSWORD, make_user
 from tests.support import HX
 

@@ -6,7 +6,7 @@ import pytest
 from extensions import limiter
 from models import AuditEvent, Role, db
 from queues import get_redis
-from services import two_factor
+from services.accounts import two_factor
 from tests.factories import PASSWORD, make_user
 from tests.support import HX
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from models import TeamRole, User, db
-from services import resellers
+from services.accounts import resellers
 from tests.factories import make_user
 from tests.support import wait_for
 

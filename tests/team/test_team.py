@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import AuditEvent, OutboxEmail, ResellerStatus, Role, TeamRole, User, db, utcnow
-from services import accounts, resellers
+from services.accounts import accounts, resellers
 from tests.factories import PASSWORD, make_reseller, make_user
 from tests.support import mail_text, run_jobs
 

@@ -1,11 +1,11 @@
 """The Team page and two-factor login: an admin requires it of the whole team, and resets a teammate's lost phone
-(services/two_factor.py, the functions staff use too); both audited."""
+(services/accounts/two_factor.py, the functions staff use too); both audited."""
 import time
 
 import pyotp
 
 from models import AuditEvent, TeamRole, User, db
-from services import two_factor
+from services.accounts import two_factor
 from tests.factories import make_user
 
 

@@ -1,5 +1,6 @@
 """What changed in a reseller's team, newest first, for its admins (the Team page): the audit events of the
-changes made through services.resellers and services.two_factor, by the reseller's admins or by staff."""
+changes made through services.accounts.resellers and services.accounts.two_factor, by the reseller's admins
+or by staff."""
 from __future__ import annotations
 
 import sqlalchemy as sa

@@ -1,0 +1,1 @@
+"""Users, resellers, their teams, passwords, two-factor login and impersonation."""
