@@ -12,7 +12,8 @@ from sqlalchemy.orm import joinedload
 
 from models import Cart, CartLine, Product, ProductKind, User, db
 from models.base import insert_ignoring_duplicates
-from services import DomainError, catalog
+from services import DomainError
+from services.catalog import catalog
 
 CENT = Decimal("0.01")
 

@@ -11,8 +11,9 @@ from blueprints.admin import bp
 from blueprints.admin.catalog_forms import GroupForm, ProductForm, ProductSearchForm
 from blueprints.auth.forms import EmptyForm
 from models import Category, Product, User, Vendor, db
-from services import DomainError, catalog_admin
-from services.catalog_admin import CatalogError
+from services import DomainError
+from services.catalog import catalog_admin
+from services.catalog.catalog_admin import CatalogError
 from services.numbers import page_number
 
 PER_PAGE = 25

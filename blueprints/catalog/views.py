@@ -4,7 +4,7 @@ from blueprints import render
 from blueprints.catalog import bp
 from blueprints.catalog.forms import AddToCartForm
 from models import Product
-from services import catalog
+from services.catalog import catalog
 from services.numbers import page_number
 
 

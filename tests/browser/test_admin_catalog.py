@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from models import License, LicenseStatus, OrderStatus, Role, db
-from services import catalog_admin
+from services.catalog import catalog_admin
 from tests.factories import PASSWORD, make_category, make_order, make_product, make_reseller, make_user, make_vendor
 
 pytestmark = pytest.mark.browser

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from services import catalog
+from services.catalog import catalog
 from tests.factories import make_category, make_product, make_vendor
 
 pytestmark = pytest.mark.usefixtures("app")  # these tests use the database, Redis or mail through the app

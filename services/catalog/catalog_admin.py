@@ -16,7 +16,8 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from models import Category, Product, ProductKind, ProductPrice, User, Vendor, db, utcnow
-from services import DomainError, audit, catalog
+from services import DomainError, audit
+from services.catalog import catalog
 from services.paging import Page, page_of
 
 PRODUCT_FIELDS = ("sku", "name", "description", "vendor_id", "category_id", "kind", "price", "cost", "currency",

@@ -1,0 +1,1 @@
+"""The catalog: browsing it (resellers) and managing it (staff)."""
