@@ -154,7 +154,7 @@ def _p99(values: list[float]) -> float:
 
 def assignment_and_emails(backend: Backend, log_dir: Path, handler) -> dict:
     from models import Customer, Order, User, db
-    from services import assignments
+    from services.orders import assignments
 
     with app_context(backend.env):
         _flush_redis()

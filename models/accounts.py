@@ -74,7 +74,7 @@ class User(UserMixin, TimestampMixin, db.Model):
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     reseller: Mapped[Reseller | None] = relationship(back_populates="users")
-    # Units in the user's cart, when the loader asked for them (services.cart.units_expression); else None.
+    # Units in the user's cart, when the loader asked for them (services.orders.cart.units_expression); else None.
     cart_units: Mapped[int | None] = query_expression()
 
     def get_id(self) -> str:

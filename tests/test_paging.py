@@ -2,7 +2,7 @@
 import sqlalchemy as sa
 
 from models import Order, OrderStatus, Role, db
-from services import orders
+from services.orders import orders
 from services.paging import keyset_page, page_of
 from tests.factories import make_order, make_product, make_user
 

@@ -4,8 +4,8 @@ from flask_babel import force_locale
 from blueprints.activation import bp
 from blueprints.auth.forms import EmptyForm
 from models import db
-from services import assignments
-from services.assignments import ActivationError
+from services.orders import assignments
+from services.orders.assignments import ActivationError
 
 STATUS = {"open": 200, "activated": 200, "expired": 410}
 

@@ -11,8 +11,9 @@ from blueprints import render
 from blueprints.admin import bp
 from models import Order, OrderStatus, db
 from models.orders import REASON_MAX
-from services import DomainError, orders
+from services import DomainError
 from services.numbers import page_number
+from services.orders import orders
 
 # Staff read the decision itself (resellers see an approved order as "Done").
 STAFF_LABELS = {OrderStatus.PENDING: _l("Pending"), OrderStatus.APPROVED: _l("Approved"),

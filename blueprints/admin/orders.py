@@ -14,8 +14,8 @@ from blueprints.admin import args_without, bp
 from blueprints.admin.approvals import STAFF_LABELS
 from blueprints.admin.forms import FilterForm
 from models import OrderStatus, Reseller, db
-from services import orders
 from services.numbers import optional_id
+from services.orders import orders
 
 
 def reseller_choices() -> list[SelectChoice]:

@@ -14,8 +14,8 @@ from sqlalchemy.orm import joinedload, with_expression
 
 from extensions import htmx, login_manager
 from models import User, db
-from services import cart as carts
 from services.numbers import parse_int
+from services.orders import cart as carts
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = _l("Please log in to see this page.")

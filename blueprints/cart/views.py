@@ -10,8 +10,8 @@ from blueprints.catalog.views import buy_box
 from blueprints.security import as_id
 from extensions import htmx
 from models import Product, db
-from services import cart as carts
-from services.checkout import line_problems
+from services.orders import cart as carts
+from services.orders.checkout import line_problems
 
 
 def cart_units() -> int:

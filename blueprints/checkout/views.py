@@ -10,10 +10,10 @@ from blueprints.checkout import bp
 from blueprints.checkout.forms import DELIVERY_LABELS, AmountForm, DeliveryForm, DetailsForm, ReviewForm
 from extensions import htmx
 from models import Cart, CartLine, Checkout, db
-from services import cart as carts
-from services import checkout as checkouts
-from services import orders
-from services.checkout import STEPS, CheckoutError
+from services.orders import cart as carts
+from services.orders import checkout as checkouts
+from services.orders import orders
+from services.orders.checkout import STEPS, CheckoutError
 
 FORMS = {"details": DetailsForm, "delivery": DeliveryForm, "amount": AmountForm, "review": ReviewForm}
 

@@ -8,9 +8,10 @@ from blueprints.auth.forms import EmptyForm
 from blueprints.customers import bp
 from blueprints.customers.forms import CustomerForm
 from models import BILLING_TYPES, Customer, db, utcnow
-from services import assignments, customers
+from services import customers
 from services.customers import CustomerError
 from services.numbers import page_number
+from services.orders import assignments
 
 
 def customer_or_404(customer_id: int) -> Customer:

@@ -6,9 +6,9 @@ from blueprints import render
 from blueprints.licenses import bp
 from blueprints.licenses.forms import AssignForm, SendToForm
 from models import Order, OrderLine, OrderStatus, db
-from services import assignments, orders
 from services.numbers import page_number
-from services.orders import LICENSE_LABELS, STATUS_FILTERS, STATUS_LABELS, OrderError
+from services.orders import assignments, orders
+from services.orders.orders import LICENSE_LABELS, STATUS_FILTERS, STATUS_LABELS, OrderError
 
 
 def own_order(order_id: int) -> Order:
@@ -63,7 +63,7 @@ def assignment_context(order: Order, lines: list[tuple[OrderLine, int, int]], re
                        assign_form: AssignForm | None = None, send_form: SendToForm | None = None,
                        send_for: int | None = None) -> dict:
     """What the order page needs for "Assign" and the assignments table (forms kept on a 422); `lines`: each
-    line with its available and total licenses (services.orders.order_lines)."""
+    line with its available and total licenses (services.orders.orders.order_lines)."""
     approved = order.status is OrderStatus.APPROVED  # only then the page shows assignments and the form
     lines = [(line, available) for line, available, _total in lines] if approved else []
     return {"assign_form": assign_form or AssignForm(formdata=None),

@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import AuditEvent, OrderStatus, Role, db
-from services import orders
+from services.orders import orders
 from tests.factories import make_order, make_product, make_reseller, make_user
 from tests.support import HX, mail_text, run_jobs
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 
 from models import Assignment, License, LicenseStatus, Order, OrderStatus, Role, User, db
-from services import assignments
+from services.orders import assignments
 from tests.factories import make_customer, make_order, make_product, make_user
 
 

@@ -7,8 +7,8 @@ import pytest
 import sqlalchemy as sa
 
 from models import Assignment, Customer, License, LicenseStatus, Order, OutboxEmail, User, db
-from services import assignments
-from services.assignments import AssignmentError
+from services.orders import assignments
+from services.orders.assignments import AssignmentError
 from tests.assignments.support import count, race, setup_pool
 
 REFUSALS = ("No licenses of this product are available.", "Only 1 license is available.")

@@ -5,7 +5,7 @@ import io
 import pytest
 
 from models import Role, db
-from services.license_export import safe_cell
+from services.orders.license_export import safe_cell
 from tests.assignments.support import approved_order, assign, setup_pool
 from tests.factories import make_customer, make_user
 

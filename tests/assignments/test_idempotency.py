@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import Assignment, LicenseStatus, OutboxEmail, Role, db
-from services import assignments
+from services.orders import assignments
 from tests.assignments.support import approved_order, count, race, setup_pool
 from tests.factories import make_customer, make_user
 from tests.support import mail_text, run_jobs, wait_for

@@ -1,13 +1,13 @@
-"""services.assignments: the pool moves atomically, refusals change nothing, activation is once."""
+"""services.orders.assignments: the pool moves atomically, refusals change nothing, activation is once."""
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from models import Assignment, AuditEvent, CustomerStatus, License, LicenseStatus, OutboxEmail, Role, db, utcnow
-from services import assignments
 from services.addresses import AddressError
-from services.assignments import ActivationError, AssignmentError
+from services.orders import assignments
+from services.orders.assignments import ActivationError, AssignmentError
 from tests.assignments.support import approved_order, assign, count, setup_pool
 from tests.factories import make_customer, make_order, make_product, make_user
 

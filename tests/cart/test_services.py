@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import Cart, CartLine, ProductKind, Role, db
-from services import cart as carts
+from services.orders import cart as carts
 from tests.factories import make_product, make_user
 
 pytestmark = pytest.mark.usefixtures("app")  # these tests use the database, Redis or mail through the app

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import CartLine, Role, db
-from services import cart as carts
+from services.orders import cart as carts
 from tests.factories import make_product, make_user
 from tests.support import HX, HX_BOOSTED
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from models import Product, User, db
-from services import cart as carts
+from services.orders import cart as carts
 
 
 def fill_cart(user: User, *items: tuple[Product, int]) -> None:

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import AuditEvent, License, LicenseStatus, Order, OrderStatus, Role, db
-from services import orders
+from services.orders import orders
 from tests.checkout.support import fill_cart, review_fields, walk_to_review
 from tests.factories import make_order, make_product, make_user
 

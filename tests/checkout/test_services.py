@@ -7,8 +7,8 @@ from sqlalchemy.exc import IntegrityError
 
 from models import AuditEvent, License, LicenseStatus, Order, OrderStatus, ResellerStatus, Role, db
 from models.orders import DeliveryMethod
-from services import cart as carts
-from services import checkout
+from services.orders import cart as carts
+from services.orders import checkout
 from tests.checkout.support import fill_cart
 from tests.factories import make_order, make_product, make_user
 from tests.support import mail_text, run_jobs

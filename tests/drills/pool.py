@@ -6,8 +6,8 @@ def assign_repeatedly(config: dict, ids: tuple[int, int, int, int], attempts: in
     """Each attempt is one request's worth of work: assign 3, 2 or 1 licenses, commit or roll back."""
     from app import create_app
     from models import Customer, Order, User, db
-    from services import assignments
-    from services.assignments import AssignmentError
+    from services.orders import assignments
+    from services.orders.assignments import AssignmentError
 
     user_id, order_id, line_id, customer_id = ids
     app = create_app(config)

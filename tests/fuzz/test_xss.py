@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import Customer, Order, OrderStatus, Role, db
-from services import assignments
+from services.orders import assignments
 from tests.checkout.support import confirm, fill_cart, walk_to_review
 from tests.factories import make_order, make_product, make_reseller, make_user
 from tests.support import HX, run_jobs

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from models import OrderStatus, Role, db
-from services import orders
+from services.orders import orders
 from tests.assignments.support import assign, setup_pool
 from tests.factories import make_order, make_product, make_user
 from tests.support import mail_text, run_jobs

@@ -3,7 +3,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import License, LicenseStatus, OrderStatus, db
-from services import orders
+from services.orders import orders
 from tests.factories import make_order, make_product
 
 pytestmark = pytest.mark.usefixtures("app")  # these tests use the database, Redis or mail through the app

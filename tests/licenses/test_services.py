@@ -7,8 +7,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from models import AuditEvent, License, LicenseStatus, OrderStatus, OutboxEmail, Role, db
-from services import orders
 from services.connectors.local import MICROSOFT_KEY_ALPHABET
+from services.orders import orders
 from tests.factories import make_order, make_product, make_user, make_vendor
 
 pytestmark = pytest.mark.usefixtures("app")  # these tests use the database, Redis or mail through the app

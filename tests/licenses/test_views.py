@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from models import AuditEvent, LicenseStatus, OrderStatus, Role, db
-from services import orders
+from services.orders import orders
 from tests.factories import make_order, make_product, make_user
 from tests.support import HX, HX_BOOSTED
 

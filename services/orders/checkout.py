@@ -22,8 +22,8 @@ from models import (
 )
 from models.base import insert_ignoring_duplicates
 from services import DomainError, audit, outbox
-from services import cart as carts
 from services.addresses import AddressError, clean_address
+from services.orders import cart as carts
 from services.outbox import public_url
 
 STEPS = ("details", "delivery", "amount", "review")

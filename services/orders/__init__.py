@@ -1,0 +1,1 @@
+"""Buying licenses: the cart, checkout, placed orders, license assignment and export."""
