@@ -11,7 +11,7 @@ from flask_babel import force_locale
 
 from models import Import, ImportSource, ImportStatus, db
 from queues import enqueue_unique
-from services import bulk_import, imports
+from services.imports import bulk_import, imports
 
 log = logging.getLogger(__name__)
 

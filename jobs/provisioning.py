@@ -19,7 +19,8 @@ from flask import current_app
 
 from models import db
 from queues import enqueue_unique
-from services import imports, provisioning
+from services import provisioning
+from services.imports import imports
 
 log = logging.getLogger(__name__)
 

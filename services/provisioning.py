@@ -33,7 +33,7 @@ from queues import enqueue_after_commit
 from services import DomainError, audit
 from services import provisioning_rules as rules
 from services.connectors import Connector, ConnectorError
-from services.import_batch import BatchImport, BatchItem
+from services.imports.import_batch import BatchImport, BatchItem
 
 MIN_LEAD = timedelta(minutes=1)
 MAX_LEAD = timedelta(days=365)

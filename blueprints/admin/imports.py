@@ -14,7 +14,8 @@ from blueprints.admin.orders import DatedFilterForm, day_range
 from blueprints.auth.forms import EmptyForm
 from blueprints.formatting import status_label
 from models import Import, ImportStatus, db
-from services import DomainError, imports
+from services import DomainError
+from services.imports import imports
 
 DUE_CHOICES = {"24h": _l("Due in the next 24 hours"), "overdue": _l("Due and not run yet")}
 

@@ -16,9 +16,10 @@ from blueprints.auth.forms import EmptyForm
 from blueprints.imports import bp
 from extensions import htmx
 from models import ImportSource, db
-from services import bulk_import, csv_import, imports, locales, uploads
-from services.bulk_import import UploadError
-from services.csv_import import CsvImportError
+from services import locales
+from services.imports import bulk_import, csv_import, imports, uploads
+from services.imports.bulk_import import UploadError
+from services.imports.csv_import import CsvImportError
 from services.numbers import page_number
 
 

@@ -7,8 +7,8 @@ from blueprints.auth.forms import EmptyForm
 from blueprints.imports import bp
 from extensions import htmx
 from models import db
-from services import imports
-from services.imports import ImportStateError
+from services.imports import imports
+from services.imports.imports import ImportStateError
 from services.numbers import parse_int, query_id
 
 

@@ -3,7 +3,7 @@ each error on the cell it is about, on screen without scrolling sideways (issue 
 import pytest
 
 from models import db
-from services.csv_import import template_csv
+from services.imports.csv_import import template_csv
 from tests.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.browser

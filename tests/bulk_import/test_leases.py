@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from jobs.sweep import sweep
 from models import Import, ImportItem, ImportStatus, ImportUpload, ItemStatus, OutboxEmail, Role, db, utcnow
-from services import bulk_import, imports
+from services.imports import bulk_import, imports
 from tests.bulk_import import CUSTOMER_HEADER, csv_bytes, customer_rows, run, upload, upload_id
 from tests.factories import make_user
 from tests.support import run_jobs

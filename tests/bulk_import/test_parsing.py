@@ -3,7 +3,7 @@ import codecs
 
 import pytest
 
-from services.csv_import import CsvImportError, parse_file, safe_cell, template_csv
+from services.imports.csv_import import CsvImportError, parse_file, safe_cell, template_csv
 from tests.bulk_import import CUSTOMER_HEADER, csv_bytes
 
 MAX = 5 * 1024 * 1024

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from jobs.bulk_import import run_file_import, sweep_file_imports
 from models import Customer, Import, ImportItem, ImportSource, ImportStatus, ItemStatus, Subscription, db, utcnow
 from queues import get_queue, get_redis
-from services import bulk_import, imports
+from services.imports import bulk_import, imports
 from tests.bulk_import import CUSTOMER_HEADER, csv_bytes, customer_rows, run, upload, upload_id
 from tests.factories import make_customer, make_user
 from tests.provisioning import cloud_setup

@@ -2,8 +2,8 @@
 import pytest
 
 from models import db
-from services.csv_import import parse_file, template_csv
-from services.csv_rows import validate_rows
+from services.imports.csv_import import parse_file, template_csv
+from services.imports.csv_rows import validate_rows
 from tests.factories import make_customer, make_user
 from tests.provisioning import make_cloud_product
 

@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 
 from models import db, utcnow
-from services.csv_rows import validate_rows
+from services.imports.csv_rows import validate_rows
 from tests.bulk_import import TENANT
 from tests.factories import make_customer, make_product, make_reseller
 from tests.provisioning import cloud_setup, make_cloud_product

@@ -7,8 +7,8 @@ import sqlalchemy as sa
 
 from jobs.provisioning import run_import
 from models import Import, ImportStatus, OutboxEmail, db
-from services import imports
-from services.imports import ImportStateError
+from services.imports import imports
+from services.imports.imports import ImportStateError
 from tests.drills.support import subscriptions_per_item
 from tests.provisioning import cloud_setup, due_now
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from jobs.sweep import sweep
 from models import Import, ImportItem, ImportStatus, db, utcnow
-from services import bulk_import
+from services.imports import bulk_import
 from tests.bulk_import import csv_bytes, run, upload, upload_id
 from tests.drills.support import HoldingBridge, Processes, children, kill_session, process_env, subscriptions_per_item
 from tests.factories import make_customer

@@ -10,7 +10,7 @@ from rq_scheduler import Scheduler
 from jobs.sweep import sweep
 from models import db, utcnow
 from queues import get_redis
-from services import imports
+from services.imports import imports
 from tests import conftest
 from tests.drills.support import completion_mails, items_of, outbox_for, statuses, subscriptions_per_item
 from tests.provisioning import cloud_setup, schedule

@@ -6,8 +6,8 @@ import sqlalchemy as sa
 
 from jobs.provisioning import run_due_imports, run_import
 from models import Import, ImportStatus, ItemStatus, OutboxEmail, db
-from services import imports
-from services.imports import ImportStateError
+from services.imports import imports
+from services.imports.imports import ImportStateError
 from tests.provisioning import cloud_setup, due_now, subscriptions_of
 from tests.support import run_jobs
 

@@ -1,7 +1,7 @@
-"""A claimed batch is read as plain objects (services.import_batch): the rules, the subscription and the
+"""A claimed batch is read as plain objects (services.imports.import_batch): the rules, the subscription and the
 completion e-mail find on them what they read on the models."""
 from models import CustomerStatus, Import, ImportSource, ImportStatus, ItemStatus, ResellerStatus, db, utcnow
-from services.import_batch import load_batch
+from services.imports.import_batch import load_batch
 from tests.provisioning import TENANT, cloud_setup, due_now
 
 

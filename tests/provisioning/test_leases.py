@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from jobs.provisioning import _Heartbeat
 from models import Import, ImportStatus, db, utcnow
-from services import imports
+from services.imports import imports
 from tests.provisioning import cloud_setup, due_now
 
 pytestmark = pytest.mark.usefixtures("app")  # these tests use the database, Redis or mail through the app

@@ -132,7 +132,7 @@ def test_redis_flushed_after_scheduling_still_completes_through_the_sweep():
 
 
 def test_a_run_whose_worker_died_is_recovered_by_the_sweep_and_completes_once():
-    from services import imports
+    from services.imports import imports
 
     user, customer, product = cloud_setup()
     imp = due_now(user, customer, product)
@@ -153,7 +153,7 @@ def test_a_run_whose_worker_died_is_recovered_by_the_sweep_and_completes_once():
 
 
 def test_a_late_batch_writes_only_the_imports_it_still_owns():
-    from services import imports
+    from services.imports import imports
 
     user, customer, product = cloud_setup()
     lost, kept = due_now(user, customer, product), due_now(user, customer, product)
@@ -175,7 +175,7 @@ def test_a_late_batch_writes_only_the_imports_it_still_owns():
 
 
 def test_an_import_whose_worker_dies_on_every_attempt_ends_failed_with_the_reason(app):
-    from services import imports
+    from services.imports import imports
 
     user, customer, product = cloud_setup()
     imp = due_now(user, customer, product)
@@ -198,7 +198,7 @@ def test_an_import_whose_worker_dies_on_every_attempt_ends_failed_with_the_reaso
 
 
 def test_many_due_imports_run_in_batches_and_call_a_helper_job(app, monkeypatch):
-    from services import imports
+    from services.imports import imports
 
     monkeypatch.setattr(imports, "BATCH_SIZE", 4)
     user, customer, product = cloud_setup()
@@ -215,7 +215,7 @@ def test_many_due_imports_run_in_batches_and_call_a_helper_job(app, monkeypatch)
 
 def test_a_batch_claims_the_next_one_in_its_own_transaction(monkeypatch):
     """One commit a batch (plus the first claim): on SQLite the other worker waits half as often for the lock."""
-    from services import imports
+    from services.imports import imports
 
     monkeypatch.setattr(imports, "BATCH_SIZE", 4)
     user, customer, product = cloud_setup()
@@ -234,7 +234,7 @@ def test_a_batch_claims_the_next_one_in_its_own_transaction(monkeypatch):
 
 def test_a_run_past_its_deadline_claims_no_more_and_hands_over(monkeypatch):
     from jobs import provisioning as job
-    from services import imports
+    from services.imports import imports
 
     monkeypatch.setattr(imports, "BATCH_SIZE", 4)
     monkeypatch.setattr(job, "DEADLINE_SECONDS", -1)

@@ -2,7 +2,7 @@
 
 Accepted: comma, semicolon or tab delimiters (from the header line), UTF-8 with or without BOM, UTF-16
 with BOM (Excel's "Unicode text"), Windows-1252 (Excel's default on Spanish Windows), quoted fields
-with delimiters or line breaks inside, CRLF. The rows of each kind are validated in services.csv_rows.
+with delimiters or line breaks inside, CRLF. The rows of each kind are validated in services.imports.csv_rows.
 """
 from __future__ import annotations
 

@@ -38,11 +38,12 @@ from models import (
 )
 from models.json_rows import JsonRows
 from queues import enqueue_after_commit
-from services import DomainError, audit, import_batch, outbox, provisioning
+from services import DomainError, audit, outbox, provisioning
 from services import provisioning_rules as rules
 from services.connectors import get_connector
 from services.dashboard import DUE_SOON
-from services.import_batch import BatchImport, BatchItem
+from services.imports import import_batch
+from services.imports.import_batch import BatchImport, BatchItem
 from services.paging import KeysetPage, keyset_page
 
 log = logging.getLogger(__name__)
@@ -357,7 +358,7 @@ def _tell_creator(import_id: int, reason: str) -> None:
 
 def _fail_unfinished_items(import_id: int, source: ImportSource, reason: str) -> None:
     if source is ImportSource.FILE:
-        from services import bulk_import  # it builds on this module
+        from services.imports import bulk_import  # it builds on this module
 
         bulk_import.fail_unprocessed_rows(import_id, reason)
         return

@@ -30,10 +30,11 @@ from models import (
     utcnow,
 )
 from queues import enqueue_after_commit
-from services import DomainError, audit, csv_import, csv_rows, locales, outbox, provisioning
+from services import DomainError, audit, locales, outbox, provisioning
 from services import provisioning_rules as rules
 from services.connectors import get_connector
-from services.imports import lease
+from services.imports import csv_import, csv_rows
+from services.imports.imports import lease
 
 RUN_JOB = "jobs.bulk_import.run_file_import"
 JOB_TIMEOUT = 1800

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from models import ImportUpload, Reseller, User, db
-from services import csv_import, csv_rows
+from services.imports import csv_import, csv_rows
 
 PER_PAGE = 50  # preview rows per page
 

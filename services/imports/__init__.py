@@ -1,0 +1,1 @@
+"""Imports: scheduled provisioning runs and CSV uploads of accounts (one engine to come)."""
