@@ -71,7 +71,7 @@ def due_imports(backend: Backend, log_dir: Path, count: int = DUE_IMPORTS, lead:
     """Schedule `count` imports for one second (one rq-scheduler job, as the wizard does), then wait."""
     from models import utcnow
     from queues import schedule_at
-    from services import provisioning
+    from services.provisioning import provisioning
 
     with app_context(backend.env):
         _flush_redis()

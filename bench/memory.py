@@ -165,7 +165,7 @@ def _due_imports(count: int) -> None:
     """`count` imports due now and their run (as rq-scheduler would enqueue it)."""
     from models import utcnow
     from queues import enqueue_unique
-    from services import provisioning
+    from services.provisioning import provisioning
 
     run_at = utcnow().replace(microsecond=0) - timedelta(seconds=1)
     background._insert_due_imports(count, run_at)

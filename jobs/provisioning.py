@@ -19,8 +19,8 @@ from flask import current_app
 
 from models import db
 from queues import enqueue_unique
-from services import provisioning
 from services.imports import imports
+from services.provisioning import provisioning
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from wtforms.validators import DataRequired, InputRequired, NumberRange, Optiona
 from blueprints.catalog.forms import QuantityField
 from blueprints.security import MAX_ID
 from models import BILLING_TYPES, Product
-from services import provisioning
-from services.provisioning_rules import ALIGNMENTS
+from services.provisioning import provisioning
+from services.provisioning.provisioning_rules import ALIGNMENTS
 
 CONFIG_FIELDS = ("name", "quantity", "billing_type", "end_date_alignment", "tenant_id", "partner_id", "notify_me",
                  "billing_start", "is_billable", "contract_id", "quote_id")
@@ -31,7 +31,7 @@ class TermsForm(FlaskForm):
 
 class ConfigureForm(FlaskForm):
     """Types only; what the service allows (quantity range, billing types, tenant format) is checked by
-    services.provisioning_rules.config_errors, the same check the import runs later."""
+    services.provisioning.provisioning_rules.config_errors, the same check the import runs later."""
 
     name = StringField(_l("Subscription name"))
     quantity = QuantityField(_l("Quantity"), validators=[InputRequired(message=_l("Enter a quantity."))])

@@ -14,10 +14,10 @@ from blueprints.provisioning import bp
 from blueprints.provisioning.forms import ConfigureForm, ScheduleForm, SelectServiceForm, TermsForm
 from extensions import htmx
 from models import BILLING_TYPES, Customer, ServiceDraft, db, utcnow
-from services import new_service, provisioning
-from services import provisioning_rules as rules
 from services.connectors import get_connector
-from services.provisioning import AmbiguousTimeError, ProvisioningError
+from services.provisioning import new_service, provisioning
+from services.provisioning import provisioning_rules as rules
+from services.provisioning.provisioning import AmbiguousTimeError, ProvisioningError
 
 STEPS = ("select", "terms", "configure", "review")
 TERMS_ARE_THE_RESELLERS = _l("Only the reseller's own people can accept terms on the company's behalf, "

@@ -30,11 +30,12 @@ from models import (
     utcnow,
 )
 from queues import enqueue_after_commit
-from services import DomainError, audit, locales, outbox, provisioning
-from services import provisioning_rules as rules
+from services import DomainError, audit, locales, outbox
 from services.connectors import get_connector
 from services.imports import csv_import, csv_rows
 from services.imports.imports import lease
+from services.provisioning import provisioning
+from services.provisioning import provisioning_rules as rules
 
 RUN_JOB = "jobs.bulk_import.run_file_import"
 JOB_TIMEOUT = 1800

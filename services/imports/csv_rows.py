@@ -2,7 +2,7 @@
 
 The same function runs for the preview and again when the import runs (the database may have changed
 in between). Customers follow services.customers' rules and messages; subscriptions run the
-provisioning rules of services.provisioning_rules (the wizard's pre-flight) on each row.
+provisioning rules of services.provisioning.provisioning_rules (the wizard's pre-flight) on each row.
 """
 from __future__ import annotations
 
@@ -30,12 +30,12 @@ from models import (
     db,
     utcnow,
 )
-from services import new_service, provisioning
-from services import provisioning_rules as rules
 from services.addresses import AddressError, clean_address
 from services.connectors import get_connector
 from services.connectors.local import GUID
 from services.numbers import parse_int
+from services.provisioning import new_service, provisioning
+from services.provisioning import provisioning_rules as rules
 
 IN_CHUNK = 5000  # values per IN (...) query: well under SQLite's and PostgreSQL's parameter limits
 LIMITS = {"code": 60, "name": 255, "email": 254, "domain": 255, "tax_id": 40, "city": 120, "address": 255,

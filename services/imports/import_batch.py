@@ -2,7 +2,7 @@
 
 Loading a batch of imports as Import, ImportItem, Customer, Reseller and User objects cost a third of
 running it (issue 9: 10,000 imports due in the same second). The rows come as plain objects instead, with
-the attributes the rules (services.provisioning_rules), the subscription and the completion e-mail read;
+the attributes the rules (services.provisioning.provisioning_rules), the subscription and the completion e-mail read;
 the batch's few products stay ORM objects (the rules follow their vendor and prerequisite). Nothing here is
 written back: the batch's writes are statements of their own.
 """

@@ -6,9 +6,9 @@ import pytest
 import sqlalchemy as sa
 
 from models import AuditEvent, Category, Product, ProductKind, ProductPrice, Role, Vendor, db, utcnow
-from services import provisioning
 from services.catalog import catalog, catalog_admin
 from services.catalog.catalog_admin import CatalogError
+from services.provisioning import provisioning
 from tests.factories import make_category, make_product, make_reseller, make_user, make_vendor
 from tests.provisioning import make_cloud_product
 from tests.support import HX

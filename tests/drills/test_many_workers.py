@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import EmailStatus, ImportItem, db, utcnow
-from services import new_service, provisioning
+from services.provisioning import new_service, provisioning
 from tests.drills.support import (
     Processes,
     completion_mails,

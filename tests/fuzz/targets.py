@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from flask_wtf import FlaskForm
 
 from models import OrderStatus, Role, db
-from services import new_service
 from services.orders import assignments
+from services.provisioning import new_service
 from tests.checkout.support import fill_cart
 from tests.factories import make_customer, make_order, make_product, make_user
 from tests.provisioning import TENANT, make_cloud_product

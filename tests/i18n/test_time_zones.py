@@ -10,8 +10,8 @@ from rq_scheduler import Scheduler
 
 from models import Import, db, utcnow
 from queues import get_redis
-from services import provisioning
-from services.provisioning import AmbiguousTimeError, ProvisioningError
+from services.provisioning import provisioning
+from services.provisioning.provisioning import AmbiguousTimeError, ProvisioningError
 from tests.provisioning.test_wizard import configured, url
 from tests.provisioning.test_wizard import setup as setup  # noqa: F401  (the wizard's fixture)
 

@@ -12,8 +12,8 @@ from flask import url_for
 
 from jobs.provisioning import run_due_imports
 from models import OutboxEmail, Product, db
-from services import new_service
 from services.imports import uploads
+from services.provisioning import new_service
 from tests.bulk_import import csv_bytes
 from tests.isolation.test_crawl import ARG, FILL, STAFF_AREAS
 from tests.isolation.world import reseller_a_world

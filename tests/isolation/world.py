@@ -6,9 +6,9 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from models import EmailStatus, Import, ImportStatus, OrderStatus, db, utcnow
-from services import new_service
 from services.imports import bulk_import, csv_import, uploads
 from services.orders import assignments, cart
+from services.provisioning import new_service
 from tests.factories import make_customer, make_order, make_product, make_user
 from tests.provisioning import TENANT, make_cloud_product, schedule
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from models import Import, ProductKind, Subscription, TermsAcceptance, Vendor, db, utcnow
-from services import new_service, provisioning
+from services.provisioning import new_service, provisioning
 from tests.factories import make_customer, make_product, make_user, make_vendor
 
 TENANT = "0f4c2a9e-5b7d-4c1e-9a3f-2d6b8e7c1a50"

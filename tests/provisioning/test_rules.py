@@ -14,8 +14,8 @@ from models import (
     SubscriptionStatus,
     db,
 )
-from services import provisioning_rules as rules
 from services.connectors import get_connector
+from services.provisioning import provisioning_rules as rules
 from tests.provisioning import cloud_setup, due_now, make_cloud_product, subscriptions_of
 from tests.support import mail_text, run_jobs
 

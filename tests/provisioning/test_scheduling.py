@@ -12,8 +12,8 @@ from jobs.provisioning import run_due_imports, run_import
 from jobs.sweep import sweep
 from models import Import, ImportStatus, ItemStatus, OutboxEmail, Subscription, db, utcnow
 from queues import AppContextJob, get_queue, get_redis
-from services import provisioning
-from services.provisioning import ProvisioningError
+from services.provisioning import provisioning
+from services.provisioning.provisioning import ProvisioningError
 from tests.provisioning import cloud_setup, due_now, schedule, subscriptions_of
 from tests.support import mail_text, run_jobs
 

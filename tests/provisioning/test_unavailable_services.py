@@ -6,9 +6,9 @@ import sqlalchemy as sa
 
 from jobs.provisioning import run_due_imports
 from models import Import, ImportItem, ImportStatus, ItemStatus, ServiceDraft, Subscription, db
-from services import new_service, provisioning
-from services import provisioning_rules as rules
 from services.connectors import get_connector
+from services.provisioning import new_service, provisioning
+from services.provisioning import provisioning_rules as rules
 from tests.bulk_import import csv_bytes, run, upload, upload_id
 from tests.factories import make_category, make_customer
 from tests.provisioning import TENANT, cloud_setup, due_now

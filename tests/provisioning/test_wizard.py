@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from models import Import, ImportStatus, Role, ServiceDraft, TermsAcceptance, db, utcnow
 from queues import get_queue
-from services import provisioning
+from services.provisioning import provisioning
 from tests.factories import make_customer, make_user
 from tests.provisioning import TENANT, cloud_setup, make_cloud_product
 from tests.support import HX, HX_BOOSTED

@@ -11,7 +11,7 @@ from sqlalchemy.orm import contains_eager
 from models import COMMITMENT_MONTHS, Category, Customer, Product, ProductKind, ServiceDraft, User, Vendor, db
 from services import search
 from services.numbers import parse_int
-from services.provisioning_rules import service_available
+from services.provisioning.provisioning_rules import service_available
 
 
 def search_services(q: str = "", limit: int = 50) -> list[Product]:

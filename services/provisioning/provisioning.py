@@ -1,6 +1,6 @@
 """Scheduled provisioning: terms, the run time window, scheduling an import and running one of its items.
 
-The rules themselves are in services.provisioning_rules: the same function runs as the wizard's
+The rules themselves are in services.provisioning.provisioning_rules: the same function runs as the wizard's
 pre-flight and again when the import runs.
 """
 from __future__ import annotations
@@ -31,9 +31,9 @@ from models import (
 from models.json_rows import JsonRows
 from queues import enqueue_after_commit
 from services import DomainError, audit
-from services import provisioning_rules as rules
 from services.connectors import Connector, ConnectorError
 from services.imports.import_batch import BatchImport, BatchItem
+from services.provisioning import provisioning_rules as rules
 
 MIN_LEAD = timedelta(minutes=1)
 MAX_LEAD = timedelta(days=365)

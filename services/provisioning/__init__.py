@@ -1,0 +1,1 @@
+"""Scheduled cloud provisioning: scheduling, its rules and the New service wizard."""
