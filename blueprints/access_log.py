@@ -11,7 +11,7 @@ import logging
 from flask import Flask
 from gunicorn.glogging import Logger
 
-from services.mail_secrets import without_tokens
+from services.mail.mail_secrets import without_tokens
 
 
 class TokenFreeLogger(Logger):

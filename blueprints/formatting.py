@@ -39,7 +39,7 @@ class Viewer:
 def current_viewer() -> Viewer:
     locale = get_locale() or Locale.parse("en")
     reseller = getattr(current_user, "reseller", None)
-    if not locale.territory:  # a regional locale is already set by services.outbox.in_language_of
+    if not locale.territory:  # a regional locale is already set by services.mail.outbox.in_language_of
         locale = regional_locale(locale.language, reseller.country if reseller is not None else None)
     return Viewer(locale, reseller.currency if reseller is not None else "USD", get_timezone(), get_translations())
 

@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from models import OutboxEmail, db
-from services import outbox
+from services.mail import outbox
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from jobs.bulk_import import sweep_file_imports
 from jobs.provisioning import sweep_imports
 from models import utcnow
 from queues import LAST_SWEEP_KEY, enqueue_unique, get_redis
-from services import outbox
+from services.mail import outbox
 
 
 def sweep() -> dict[str, int]:

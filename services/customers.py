@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from models import Customer, CustomerStatus, Import, ImportItem, ImportStatus, Product, Reseller, Subscription, User, db
 from services import DomainError, audit, search
-from services.addresses import AddressError, clean_address
+from services.mail.addresses import AddressError, clean_address
 from services.paging import Page, page_of
 
 PER_PAGE = 20

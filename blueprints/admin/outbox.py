@@ -10,7 +10,8 @@ from blueprints.admin import args_without, bp
 from blueprints.admin.forms import OutboxFilterForm
 from blueprints.auth.forms import EmptyForm
 from models import EmailStatus, OutboxEmail, db
-from services import audit, mail_secrets, outbox
+from services import audit
+from services.mail import mail_secrets, outbox
 
 
 @bp.get("/outbox/")

@@ -6,7 +6,7 @@ from wtforms.validators import InputRequired, Length, ValidationError
 
 from models import DeliveryMethod
 from models.orders import COMMENTS_MAX, DESCRIPTION_MAX
-from services.addresses import AddressError, clean_address
+from services.mail.addresses import AddressError, clean_address
 
 DELIVERY_LABELS = {DeliveryMethod.ELECTRONIC.value: _l("Electronic delivery"),
                    DeliveryMethod.PICKUP.value: _l("Pickup at the distributor")}

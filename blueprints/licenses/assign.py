@@ -15,11 +15,11 @@ from blueprints.licenses.views import own_order, show_order
 from extensions import htmx
 from models import Assignment, Customer, db, utcnow
 from services import customers
-from services.addresses import AddressError
+from services.mail.addresses import AddressError
+from services.mail.outbox import OutboxError
 from services.numbers import parse_int
 from services.orders import assignments, license_export
 from services.orders.assignments import AssignmentError
-from services.outbox import OutboxError
 
 KEYS_ONLY_TO_THE_CUSTOMER = _l("While logged in as another user, license keys can be sent only to the "
                                "customer's own address.")

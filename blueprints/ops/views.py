@@ -7,7 +7,8 @@ from blueprints.auth.forms import EmptyForm
 from blueprints.ops import bp
 from devstack import mailbox
 from models import db, utcnow
-from services import audit, health, mail_secrets, outbox
+from services import audit, health
+from services.mail import mail_secrets, outbox
 
 
 @bp.get("/")

@@ -13,7 +13,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from models import Reseller, Role, User, db, utcnow
 from services import DomainError
 from services.accounts.passwords import hash_password, verify_password
-from services.addresses import AddressError, clean_address
+from services.mail.addresses import AddressError, clean_address
 
 MIN_PASSWORD_LENGTH = 8
 PASSWORD_LINK_MAX_AGE = 3 * 24 * 3600  # seconds a set-password link lives; config PASSWORD_LINK_MAX_AGE overrides

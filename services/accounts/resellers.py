@@ -9,8 +9,9 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from models import OutboxEmail, Reseller, ResellerStatus, Role, TeamRole, User, db
-from services import DomainError, audit, outbox, search
+from services import DomainError, audit, search
 from services.accounts import accounts
+from services.mail import outbox
 from services.paging import Page, page_of
 
 EDITABLE_FIELDS = ("name", "tax_id", "country", "currency")

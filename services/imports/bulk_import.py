@@ -30,10 +30,11 @@ from models import (
     utcnow,
 )
 from queues import enqueue_after_commit
-from services import DomainError, audit, locales, outbox
+from services import DomainError, audit, locales
 from services.connectors import get_connector
 from services.imports import csv_import, csv_rows
 from services.imports.imports import lease
+from services.mail import outbox
 from services.provisioning import provisioning
 from services.provisioning import provisioning_rules as rules
 

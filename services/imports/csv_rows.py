@@ -30,9 +30,9 @@ from models import (
     db,
     utcnow,
 )
-from services.addresses import AddressError, clean_address
 from services.connectors import get_connector
 from services.connectors.local import GUID
+from services.mail.addresses import AddressError, clean_address
 from services.numbers import parse_int
 from services.provisioning import new_service, provisioning
 from services.provisioning import provisioning_rules as rules

@@ -38,11 +38,12 @@ from models import (
 )
 from models.json_rows import JsonRows
 from queues import enqueue_after_commit
-from services import DomainError, audit, outbox
+from services import DomainError, audit
 from services.connectors import get_connector
 from services.dashboard import DUE_SOON
 from services.imports import import_batch
 from services.imports.import_batch import BatchImport, BatchItem
+from services.mail import outbox
 from services.paging import KeysetPage, keyset_page
 from services.provisioning import provisioning
 from services.provisioning import provisioning_rules as rules

@@ -30,8 +30,9 @@ from models import (
     db,
     utcnow,
 )
-from services import DomainError, audit, outbox, search
-from services.outbox import public_url
+from services import DomainError, audit, search
+from services.mail import outbox
+from services.mail.outbox import public_url
 
 LINK_DAYS = 30  # default validity of an activation link; config ACTIVATION_LINK_DAYS overrides
 SEARCH_LIMIT = 50

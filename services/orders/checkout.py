@@ -21,10 +21,11 @@ from models import (
     db,
 )
 from models.base import insert_ignoring_duplicates
-from services import DomainError, audit, outbox
-from services.addresses import AddressError, clean_address
+from services import DomainError, audit
+from services.mail import outbox
+from services.mail.addresses import AddressError, clean_address
+from services.mail.outbox import public_url
 from services.orders import cart as carts
-from services.outbox import public_url
 
 STEPS = ("details", "delivery", "amount", "review")
 

@@ -13,9 +13,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from models import Customer, License, LicenseStatus, Order, OrderLine, OrderStatus, Reseller, User, db, utcnow
-from services import DomainError, audit, outbox
+from services import DomainError, audit
 from services.connectors import get_connector
-from services.outbox import public_url
+from services.mail import outbox
+from services.mail.outbox import public_url
 from services.paging import KeysetPage, Page, keyset_page, page_of
 
 PER_PAGE = 20

@@ -99,7 +99,7 @@ def test_retry_refuses_a_message_that_did_not_fail(client, staff):
 
 
 def outbox_failed_email() -> OutboxEmail:
-    from services import outbox
+    from services.mail import outbox
 
     email = outbox.queue_email("carla@example.com", "ops_test", sent_at="now")
     email.status, email.attempts, email.last_error = EmailStatus.FAILED, 6, "OSError: refused"

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from models import AuditEvent, OutboxEmail, Role, db
 from services.accounts import resellers
-from services.mail_secrets import MASK
+from services.mail.mail_secrets import MASK
 from tests.assignments.support import assign, setup_pool
 from tests.factories import make_reseller, make_user
 

@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import Assignment, AuditEvent, CustomerStatus, License, LicenseStatus, OutboxEmail, Role, db, utcnow
-from services.addresses import AddressError
+from services.mail.addresses import AddressError
 from services.orders import assignments
 from services.orders.assignments import ActivationError, AssignmentError
 from tests.assignments.support import approved_order, assign, count, setup_pool

@@ -12,7 +12,7 @@ from rq.utils import utcformat
 from jobs.sweep import sweep
 from models import EmailStatus, OutboxEmail, db, utcnow
 from queues import AppContextJob, enqueue_unique, get_queue, get_redis
-from services import outbox
+from services.mail import outbox
 from tests import conftest
 from tests.drills.slow_smtp import HoldingSMTP
 from tests.drills.support import Processes, kill_session, process_env

@@ -15,7 +15,7 @@ from rq_scheduler import Scheduler
 from jobs.schedule import PERIODIC, periodic_job_id
 from models import EmailStatus, Import, OutboxEmail, db, utcnow
 from queues import get_redis
-from services import outbox
+from services.mail import outbox
 from tests import conftest
 from tests.drills.slow_smtp import HoldingSMTP
 from tests.drills.support import HoldingBridge, Processes, completion_mails, process_env, statuses

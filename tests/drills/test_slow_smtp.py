@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from jobs.sweep import sweep
 from models import EmailStatus, OutboxEmail, db, utcnow
-from services import outbox
+from services.mail import outbox
 from tests import conftest
 from tests.drills.slow_smtp import HoldingSMTP
 from tests.drills.support import Processes, process_env

@@ -11,7 +11,7 @@ from rq_scheduler import Scheduler
 from jobs.sweep import sweep
 from models import EmailStatus, OutboxEmail, db, utcnow
 from queues import AppContextJob, get_redis
-from services import outbox
+from services.mail import outbox
 from tests.support import run_jobs
 
 pytestmark = pytest.mark.usefixtures("app")  # these tests use the database, Redis or mail through the app

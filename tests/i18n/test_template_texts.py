@@ -29,7 +29,7 @@ def test_texts_outside_autoescaping_are_plain(app):
 
 
 def test_a_forced_language_translates_the_render(app):
-    # e-mails render in their recipient's language (services.outbox): force_locale around the render
+    # e-mails render in their recipient's language (services.mail.outbox): force_locale around the render
     with app.app_context(), app.test_request_context():
         login_user(make_user(reseller=make_reseller(), locale="en"))
         with force_locale("es"):

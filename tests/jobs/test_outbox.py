@@ -7,8 +7,8 @@ from rq_scheduler import Scheduler
 from jobs.mail import send_email
 from models import EmailStatus, OutboxEmail, Role, db, utcnow
 from queues import get_queue, get_redis
-from services import outbox
-from services.addresses import AddressError
+from services.mail import outbox
+from services.mail.addresses import AddressError
 from tests.factories import make_user
 from tests.support import mail_text, run_jobs
 

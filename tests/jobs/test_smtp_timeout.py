@@ -1,6 +1,6 @@
 """Mail is sent with smtplib on a socket that times out after MAIL_TIMEOUT (Flask-Mail's Mail.send has no
 timeout setting: a stalled SMTP server would hang the worker for good)."""
-from services import outbox
+from services.mail import outbox
 
 
 def test_the_smtp_connection_times_out_after_mail_timeout(app, smtp):

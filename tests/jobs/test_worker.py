@@ -11,7 +11,7 @@ from jobs.schedule import PERIODIC, periodic_job_id, sync_schedule
 from jobs.sweep import sweep
 from models import EmailStatus, OutboxEmail, db
 from queues import LAST_SWEEP_KEY, get_queue, get_redis
-from services import outbox
+from services.mail import outbox
 from tests.support import run_jobs
 
 pytestmark = pytest.mark.usefixtures("app")  # these tests use the database, Redis or mail through the app

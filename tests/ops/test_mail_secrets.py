@@ -7,7 +7,7 @@ import pytest
 from devstack import mailbox
 from models import AuditEvent, Role, db
 from services.accounts import resellers
-from services.mail_secrets import MASK
+from services.mail.mail_secrets import MASK
 from tests.assignments.support import assign, setup_pool
 from tests.factories import make_customer, make_reseller, make_user
 from tests.support import mail_text, run_jobs

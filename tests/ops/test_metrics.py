@@ -6,7 +6,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from models import Import, ImportSource, Role, db, utcnow
 from queues import LAST_SWEEP_KEY, get_redis
-from services import outbox
+from services.mail import outbox
 from tests.factories import make_user
 
 SAMPLE = re.compile(r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*"'

@@ -22,8 +22,8 @@ from models import EmailStatus, OutboxEmail, db, utcnow
 from models.json_rows import JsonRows
 from queues import enqueue_after_commit
 from services import DomainError
-from services.addresses import clean_address
 from services.locales import regional_locale
+from services.mail.addresses import clean_address
 from services.paging import KeysetPage, keyset_page
 
 SEND_JOB = "jobs.mail.send_email"

@@ -1,0 +1,1 @@
+"""E-mail: the outbox, address checks and the secrets inside messages."""
