@@ -12,8 +12,12 @@ from models import Import, db, utcnow
 from queues import get_redis
 from services.provisioning import provisioning
 from services.provisioning.provisioning import AmbiguousTimeError, ProvisioningError
-from tests.provisioning.test_wizard import configured, url
-from tests.provisioning.test_wizard import setup as setup  # noqa: F401  (the wizard's fixture)
+from tests.provisioning import configured, url, wizard_setup
+
+
+@pytest.fixture
+def setup(login):
+    return wizard_setup(login)
 
 
 def wall(text: str) -> datetime:
@@ -88,7 +92,7 @@ def scheduled_at(run_at: datetime) -> datetime:
 
 
 @pytest.mark.parametrize("zone", ["Europe/Madrid", "America/Santiago"])
-def test_the_wizard_stores_utc_across_the_zones_dst_changes(client, setup, zone):  # noqa: F811
+def test_the_wizard_stores_utc_across_the_zones_dst_changes(client, setup, zone):
     user, customer, _ = configured(client, setup)
     user.timezone = zone
     db.session.commit()
@@ -107,7 +111,7 @@ def test_the_wizard_stores_utc_across_the_zones_dst_changes(client, setup, zone)
     assert second - first == timedelta(hours=1)
 
 
-def test_the_wizard_in_montevideo_and_in_utc(client, setup):  # noqa: F811
+def test_the_wizard_in_montevideo_and_in_utc(client, setup):
     user, customer, _ = configured(client, setup)
     user.timezone = "America/Montevideo"
     db.session.commit()
@@ -118,7 +122,7 @@ def test_the_wizard_in_montevideo_and_in_utc(client, setup):  # noqa: F811
     assert scheduled_at(imp.run_at) == imp.run_at
 
 
-def test_the_review_shows_the_time_in_utc_and_local(client, setup):  # noqa: F811
+def test_the_review_shows_the_time_in_utc_and_local(client, setup):
     user, customer, _ = configured(client, setup)
     user.timezone, user.locale = "America/Montevideo", "es"
     db.session.commit()

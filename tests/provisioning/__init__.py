@@ -62,3 +62,33 @@ def subscriptions_of(import_id: int) -> list[Subscription]:
     imp = db.session.get(Import, import_id)
     return list(db.session.scalars(sa.select(Subscription).where(
         Subscription.import_item_id.in_([item.id for item in imp.items]))))
+
+
+# --- the New service wizard (tests/provisioning/test_wizard.py, tests/i18n/test_time_zones.py) ----
+
+CONFIG = {"name": "M365 for Acme", "quantity": "5", "billing_type": "P1Y-monthly", "end_date_alignment": "",
+          "tenant_id": TENANT, "partner_id": "1234567", "notify_me": "y", "billing_start": "",
+          "is_billable": "y", "contract_id": "CT-1", "quote_id": "Q-9"}
+
+
+def url(customer, step=""):
+    return f"/customers/{customer.id}/services/new" + (f"/{step}" if step else "")
+
+
+def wizard_setup(login):
+    """A reseller user logged in (`login` fixture), a customer and a cloud product whose terms are not accepted yet."""
+    user, customer, product = cloud_setup()
+    product.terms_text = "The vendor's terms."
+    db.session.execute(sa.delete(TermsAcceptance))  # not accepted yet
+    db.session.commit()
+    login(user)
+    return user, customer, product
+
+
+def configured(client, setup):
+    user, customer, product = setup
+    client.post(url(customer, "select"), data={"product_id": product.id})
+    client.post(url(customer, "terms"), data={"accept": "y"})
+    response = client.post(url(customer, "configure"), data=CONFIG)
+    assert response.status_code == 303 and response.headers["Location"].endswith("/review")
+    return user, customer, product

@@ -4,20 +4,12 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from models import Import, ImportStatus, Role, ServiceDraft, TermsAcceptance, db, utcnow
+from models import Import, ImportStatus, Role, ServiceDraft, db, utcnow
 from queues import get_queue
 from services.provisioning import provisioning
 from tests.factories import make_customer, make_user
-from tests.provisioning import TENANT, cloud_setup, make_cloud_product
+from tests.provisioning import CONFIG, TENANT, configured, make_cloud_product, url, wizard_setup
 from tests.support import HX, HX_BOOSTED
-
-CONFIG = {"name": "M365 for Acme", "quantity": "5", "billing_type": "P1Y-monthly", "end_date_alignment": "",
-          "tenant_id": TENANT, "partner_id": "1234567", "notify_me": "y", "billing_start": "",
-          "is_billable": "y", "contract_id": "CT-1", "quote_id": "Q-9"}
-
-
-def url(customer, step=""):
-    return f"/customers/{customer.id}/services/new" + (f"/{step}" if step else "")
 
 
 def when(delta: timedelta) -> str:
@@ -26,21 +18,7 @@ def when(delta: timedelta) -> str:
 
 @pytest.fixture
 def setup(login):
-    user, customer, product = cloud_setup()
-    product.terms_text = "The vendor's terms."
-    db.session.execute(sa.delete(TermsAcceptance))  # not accepted yet
-    db.session.commit()
-    login(user)
-    return user, customer, product
-
-
-def configured(client, setup):
-    user, customer, product = setup
-    client.post(url(customer, "select"), data={"product_id": product.id})
-    client.post(url(customer, "terms"), data={"accept": "y"})
-    response = client.post(url(customer, "configure"), data=CONFIG)
-    assert response.status_code == 303 and response.headers["Location"].endswith("/review")
-    return user, customer, product
+    return wizard_setup(login)
 
 
 def test_the_whole_wizard_schedules_an_import(client, setup):
