@@ -40,7 +40,7 @@ XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1"... unde
 WORKER_INDEX = int(XDIST_WORKER[2:]) if XDIST_WORKER.startswith("gw") else 0
 
 
-@pytest.hookimpl(tryfirst=True)
+@pytest.hookimpl(tryfirst=True, optionalhook=True)  # a hook of pytest-xdist
 def pytest_xdist_auto_num_workers(config):
     """`-n auto` (pyproject's addopts): one process when only files or single tests are named (no
     workers to start), else two workers per CPU, as most of the time a test waits on a subprocess,
