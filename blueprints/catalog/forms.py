@@ -25,5 +25,5 @@ def quantity_field() -> QuantityField:
 
 
 class AddToCartForm(FlaskForm):
-    product_id = HiddenField()
+    product_id = HiddenField("")  # a label, so WTForms' catalogue is not loaded to make one (licenses/forms.py)
     quantity = quantity_field()

@@ -39,5 +39,5 @@ class AmountForm(FlaskForm):
 
 
 class ReviewForm(FlaskForm):
-    token = HiddenField()
-    quote = HiddenField()
+    token = HiddenField("")  # labels, so WTForms' catalogue is not loaded to make them (licenses/forms.py)
+    quote = HiddenField("")

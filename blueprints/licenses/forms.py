@@ -21,7 +21,9 @@ class AssignForm(FlaskForm):
     customer_id = IntegerField(_l("Customer"), validators=[InputRequired(message=_l("Choose a customer.")),
                                                            NumberRange(1, MAX_ID, message=_l("Choose a customer."))])
     # New with each blank form: sent again (a retry after a dropped connection), it finds the first assignment.
-    token = HiddenField(default=new_token)
+    # A label of its own (hidden, never shown): without one WTForms translates a made-up label, and Flask-WTF loads
+    # WTForms' catalogue from disk for it on every request that builds the form.
+    token = HiddenField("", default=new_token)
 
 
 class SendToForm(FlaskForm):
