@@ -1,6 +1,6 @@
-"""wip
+"""Two-factor login, team roles, the audit's on_behalf_of, password-link nonce, assignment request tokens, import failure reasons
 
-Revision ID: wip
+Revision ID: e3a7c1d9b254
 Revises: 5c1e9b7f3a20
 Create Date: 2026-12-07 00:58:01.824607
 
@@ -12,7 +12,7 @@ import models.base
 
 
 # revision identifiers, used by Alembic.
-revision = 'wip'
+revision = 'e3a7c1d9b254'
 down_revision = '5c1e9b7f3a20'
 branch_labels = None
 depends_on = None
