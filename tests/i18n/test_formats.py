@@ -89,3 +89,19 @@ def test_template_gettext_keeps_jinjas_newstyle_rules(app):
     user = make_user(reseller=make_reseller(), locale="en")
     source = '{{ _("Tax (%(rate)s%%)", rate=21) }}|{{ _("matching “%(q)s”", q="<b>") }}|{{ _("Cart") }}'
     assert render_as(app, user, source) == "Tax (21%)|matching “&lt;b&gt;”|Cart"
+
+
+def test_a_lazy_label_shows_in_the_language_of_each_render(app):
+    """Lazy labels are translated once per render (blueprints.template_helpers): a render in another language
+    in the same request (an e-mail in the customer's language) shows its own."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+    from flask_babel import lazy_gettext as _l
+
+    label, quoted = _l("Cancelled"), _l("Pending")
+    page = "{{ label }}|{{ label }}|{{ quoted }}"
+    with app.test_request_context("/"):
+        with force_locale("es"):
+            assert render_template_string(page, label=label, quoted=quoted) == "Cancelado|Cancelado|Pendiente"
+        with force_locale("en"):
+            assert render_template_string(page, label=label, quoted=quoted) == "Cancelled|Cancelled|Pending"
