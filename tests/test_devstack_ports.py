@@ -7,12 +7,24 @@ from devstack.supervisor import Supervisor
 from tests.support import free_port
 
 
-def occupy() -> socket.socket:
+def occupy(port: int | None = None) -> socket.socket:
     """A socket listening on a free port, as another program (Mailpit, another dev server) would be."""
     sock = socket.socket()
-    sock.bind(("127.0.0.1", free_port()))
+    sock.bind(("127.0.0.1", port or free_port()))
     sock.listen()
     return sock
+
+
+def free_port_followed_by_a_free_one() -> int:
+    """Other tests run beside this one and take ports too: find a port whose next one is free as well."""
+    for _ in range(100):
+        port = free_port()
+        try:
+            listenable(port + 1)
+        except OSError:
+            continue
+        return port
+    raise AssertionError("no two consecutive free ports")
 
 
 def listenable(port: int) -> bool:
@@ -54,7 +66,7 @@ def test_free_ports_are_kept_silently(tmp_path, capsys):
 
 
 def test_the_mail_catcher_does_not_get_the_port_just_given_to_the_web_server(tmp_path):
-    with occupy() as web_taker:
+    with occupy(free_port_followed_by_a_free_one()) as web_taker:
         web_port = web_taker.getsockname()[1]
         # The mail catcher is configured on the very port the web server moves to.
         supervisor = Supervisor(dev_app(tmp_path, web_port + 1), web_port)
