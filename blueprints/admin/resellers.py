@@ -7,9 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints import render
+from blueprints.actions import apply_action
 from blueprints.admin import bp
 from blueprints.admin.forms import InviteUserForm, ResellerForm
-from blueprints.auth.forms import EmptyForm
 from blueprints.team.forms import TEAM_ROLE_LABELS, TeamRoleForm
 from models import Reseller, TeamRole, User, db
 from services import DomainError
@@ -78,14 +78,14 @@ def resellers_update(reseller_id: int):
 @bp.post("/resellers/<int:reseller_id>/suspend")
 def resellers_suspend(reseller_id: int):
     reseller = _reseller_or_404(reseller_id)
-    _apply(resellers.suspend_reseller, reseller, _("%(name)s is suspended.", name=reseller.name))
+    apply_action(resellers.suspend_reseller, reseller, _("%(name)s is suspended.", name=reseller.name))
     return redirect(url_for("admin.resellers_show", reseller_id=reseller.id), 303)
 
 
 @bp.post("/resellers/<int:reseller_id>/reactivate")
 def resellers_reactivate(reseller_id: int):
     reseller = _reseller_or_404(reseller_id)
-    _apply(resellers.reactivate_reseller, reseller, _("%(name)s is active again.", name=reseller.name))
+    apply_action(resellers.reactivate_reseller, reseller, _("%(name)s is active again.", name=reseller.name))
     return redirect(url_for("admin.resellers_show", reseller_id=reseller.id), 303)
 
 
@@ -111,14 +111,14 @@ def users_invite(reseller_id: int):
 @bp.post("/resellers/<int:reseller_id>/users/<int:user_id>/disable")
 def users_disable(reseller_id: int, user_id: int):
     user = reseller_user_or_404(reseller_id, user_id)
-    _apply(resellers.disable_user, user, _("%(email)s is disabled and logged out.", email=user.email))
+    apply_action(resellers.disable_user, user, _("%(email)s is disabled and logged out.", email=user.email))
     return redirect(url_for("admin.resellers_show", reseller_id=reseller_id), 303)
 
 
 @bp.post("/resellers/<int:reseller_id>/users/<int:user_id>/enable")
 def users_enable(reseller_id: int, user_id: int):
     user = reseller_user_or_404(reseller_id, user_id)
-    _apply(resellers.enable_user, user, _("%(email)s is enabled.", email=user.email))
+    apply_action(resellers.enable_user, user, _("%(email)s is enabled.", email=user.email))
     return redirect(url_for("admin.resellers_show", reseller_id=reseller_id), 303)
 
 
@@ -129,7 +129,7 @@ def users_change_role(reseller_id: int, user_id: int):
     if form.validate_on_submit():
         role = TeamRole(form.team_role.data)
         message = _("%(email)s is now %(role)s.", email=user.email, role=TEAM_ROLE_LABELS[role.value])
-        _apply(lambda target, by: resellers.change_team_role(target, role, by=by), user, message)
+        apply_action(lambda target, by: resellers.change_team_role(target, role, by=by), user, message)
     else:
         flash(_("Choose a role."), "error")
     return redirect(url_for("admin.resellers_show", reseller_id=reseller_id), 303)
@@ -138,7 +138,7 @@ def users_change_role(reseller_id: int, user_id: int):
 @bp.post("/resellers/<int:reseller_id>/users/<int:user_id>/reset-password")
 def users_reset_password(reseller_id: int, user_id: int):
     user = reseller_user_or_404(reseller_id, user_id)
-    _apply(resellers.send_password_reset, user, _("A set-password link was sent to %(email)s.", email=user.email))
+    apply_action(resellers.send_password_reset, user, _("A set-password link was sent to %(email)s.", email=user.email))
     return redirect(url_for("admin.resellers_show", reseller_id=reseller_id), 303)
 
 
@@ -148,19 +148,6 @@ def _show(reseller: Reseller, invite_form: InviteUserForm) -> str:
                   invite_form=invite_form, has_password=accounts.has_usable_password,
                   role_labels=TEAM_ROLE_LABELS)
 
-
-def _apply(operation, target, success: str) -> None:
-    """Run a button action (CSRF-checked) and report the outcome as a flash message."""
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        operation(target, by=_me())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return
-    db.session.commit()
-    flash(success, "success")
 
 
 def _me() -> User:

@@ -5,6 +5,7 @@ from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from blueprints.actions import apply_action
 from blueprints.admin import bp
 from blueprints.admin.resellers import reseller_user_or_404
 from blueprints.auth.forms import EmptyForm
@@ -26,15 +27,9 @@ def resellers_stop_requiring_two_factor(reseller_id: int):
 def users_reset_two_factor(reseller_id: int, user_id: int):
     _check_form()
     user = reseller_user_or_404(reseller_id, user_id)
-    try:
-        two_factor.reset_two_factor(user, current_user._get_current_object())
-    except two_factor.TwoFactorError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("Two-factor login of %(email)s is reset; they set it up again at their next login.",
-                email=user.email), "success")
+    apply_action(lambda target, by: two_factor.reset_two_factor(target, actor=by), user,
+                 _("Two-factor login of %(email)s is reset; they set it up again at their next login.",
+                   email=user.email))
     return redirect(url_for("admin.resellers_show", reseller_id=reseller_id), 303)
 
 

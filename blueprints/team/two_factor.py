@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from blueprints.actions import apply_action
 from blueprints.auth.forms import EmptyForm
 from blueprints.team import bp
 from blueprints.team.views import member_or_404
@@ -30,15 +31,9 @@ def reset_two_factor(user_id: int):
     if user.id == current_user.id:  # one's own second factor is changed with a code, on one's own page
         flash(_("Change your own two-factor login on your two-factor page."), "error")
         return redirect(url_for("team.index"), 303)
-    try:
-        two_factor.reset_two_factor(user, current_user._get_current_object())
-    except two_factor.TwoFactorError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("Two-factor login of %(email)s is reset; they set it up again at their next login.",
-                email=user.email), "success")
+    apply_action(lambda target, by: two_factor.reset_two_factor(target, actor=by), user,
+                 _("Two-factor login of %(email)s is reset; they set it up again at their next login.",
+                   email=user.email))
     return redirect(url_for("team.index"), 303)
 
 

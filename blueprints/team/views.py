@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from blueprints import render
-from blueprints.auth.forms import EmptyForm
+from blueprints.actions import apply_action
 from blueprints.team import bp
 from blueprints.team.forms import TEAM_ROLE_LABELS, InviteUserForm, TeamRoleForm
 from models import TeamRole, User, db
@@ -64,7 +64,7 @@ def change_role(user_id: int):
         return redirect(url_for("team.index"), 303)
     role = TeamRole(form.team_role.data)
     message = _("%(email)s is now %(role)s.", email=user.email, role=TEAM_ROLE_LABELS[role.value])
-    _apply(lambda target, by: resellers.change_team_role(target, role, by=by), user, message)
+    apply_action(lambda target, by: resellers.change_team_role(target, role, by=by), user, message)
     # An admin who made themselves buyer or viewer has no Team page any more.
     return redirect(url_for("team.index") if current_user.is_team_admin else url_for("main.home"), 303)
 
@@ -72,21 +72,21 @@ def change_role(user_id: int):
 @bp.post("/users/<int:user_id>/disable")
 def disable(user_id: int):
     user = member_or_404(user_id)
-    _apply(resellers.disable_user, user, _("%(email)s is disabled and logged out.", email=user.email))
+    apply_action(resellers.disable_user, user, _("%(email)s is disabled and logged out.", email=user.email))
     return redirect(url_for("team.index"), 303)
 
 
 @bp.post("/users/<int:user_id>/enable")
 def enable(user_id: int):
     user = member_or_404(user_id)
-    _apply(resellers.enable_user, user, _("%(email)s is enabled.", email=user.email))
+    apply_action(resellers.enable_user, user, _("%(email)s is enabled.", email=user.email))
     return redirect(url_for("team.index"), 303)
 
 
 @bp.post("/users/<int:user_id>/resend")
 def resend(user_id: int):
     user = member_or_404(user_id)
-    _apply(resellers.send_password_reset, user, _("A set-password link was sent to %(email)s.", email=user.email))
+    apply_action(resellers.send_password_reset, user, _("A set-password link was sent to %(email)s.", email=user.email))
     return redirect(url_for("team.index"), 303)
 
 
@@ -98,19 +98,6 @@ def _page(invite_form: InviteUserForm) -> str:
                   invite_form=invite_form, role_labels=TEAM_ROLE_LABELS, changes=team.recent_changes(me.reseller_id),
                   change_labels=CHANGE_LABELS)
 
-
-def _apply(operation, target: User, success: str) -> None:
-    """Run a button action (CSRF-checked) and report the outcome as a flash message."""
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        operation(target, by=_me())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return
-    db.session.commit()
-    flash(success, "success")
 
 
 def _me() -> User:
