@@ -77,7 +77,7 @@ def defaults(instance_path: str) -> dict:
         "IMPORT_HELPER_JOBS": 1,  # extra due-import jobs queued when a batch comes back full (workers - 1)
         # A claimed import is renewed as its run goes on (each batch, each chunk of a file); a dead run's work
         # is taken over once its lease is this old. After this many claims a run that keeps dying ends FAILED.
-        "IMPORT_LEASE_SECONDS": 60,
+        "IMPORT_LEASE_SECONDS": 30,  # with the sweep every minute: taken over 30-90 s after the worker died
         "IMPORT_MAX_ATTEMPTS": 3,
         # Bulk CSV import (Import accounts): the file's limits. Flask refuses bodies a bit larger outright (413).
         "IMPORT_MAX_BYTES": 5 * 1024 * 1024,

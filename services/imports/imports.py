@@ -4,7 +4,7 @@ A claim is a conditional UPDATE (PENDING -> RUNNING with a fresh token and a lea
 written only if the import is still RUNNING under that token, so cancel, a second worker or a
 recovered lease can never make an import count twice.
 
-The lease is short (IMPORT_LEASE_SECONDS, a minute) and renewed while the run works (`renew_lease`: every
+The lease is short (IMPORT_LEASE_SECONDS, half a minute) and renewed while the run works (`renew_lease`: every
 import of a batch, every chunk of a file), so the sweep gives a dead run's work to another worker within
 about a minute. Each claim counts an attempt; a run that dies IMPORT_MAX_ATTEMPTS times ends FAILED with
 "Stopped after N attempts: <why the last one died>" (`fail_exhausted_leases`) instead of running forever.

@@ -1,5 +1,5 @@
-"""A file import's lease: a minute long, renewed by every chunk, taken over by the sweep once it lapses; a run
-that crashes on every attempt ends FAILED with the reason, shown to the reseller and to staff."""
+"""A file import's lease: short (IMPORT_LEASE_SECONDS), renewed by every chunk, taken over by the sweep once it
+lapses; a run that crashes on every attempt ends FAILED with the reason, shown to the reseller and to staff."""
 from datetime import timedelta
 
 import pytest
@@ -25,23 +25,24 @@ def fresh(import_id: int) -> Import:
     return db.session.get(Import, import_id)
 
 
-def test_each_chunk_renews_a_one_minute_lease_and_a_lapsed_one_is_taken_over(client, user, monkeypatch):
+def test_each_chunk_renews_a_short_lease_and_a_lapsed_one_is_taken_over(app, client, user, monkeypatch):
+    lease = timedelta(seconds=app.config["IMPORT_LEASE_SECONDS"])
     monkeypatch.setattr(bulk_import, "CHUNK", 2)
     imp = run(client, upload_id(upload(client, csv_bytes(CUSTOMER_HEADER, customer_rows(5)))))
     claimed_at = utcnow()
     token = imports.claim_one(imp.id)
     db.session.commit()
-    assert fresh(imp.id).lease_until <= claimed_at + timedelta(seconds=61)  # not ten minutes
+    assert fresh(imp.id).lease_until <= claimed_at + lease + timedelta(seconds=1)  # not ten minutes
     job = bulk_import.prepare_run(imp.id, token)
     db.session.execute(sa.update(Import).values(lease_until=utcnow() - timedelta(seconds=1)))  # nearly lapsed
     bulk_import.process_chunk(job, job.chunks()[0])
     db.session.commit()
     renewed = fresh(imp.id).lease_until
-    assert utcnow() + timedelta(seconds=55) < renewed <= utcnow() + timedelta(seconds=60)
+    assert utcnow() + lease - timedelta(seconds=5) < renewed <= utcnow() + lease
     assert sweep().get("imports_recovered") is None  # a live run keeps its work
 
-    # ... and the worker dies here: a minute later (the stored lease in the past) the sweep takes it over.
-    db.session.execute(sa.update(Import).values(lease_until=renewed - timedelta(seconds=61)))
+    # ... and the worker dies here: a lease later (the stored lease in the past) the sweep takes it over.
+    db.session.execute(sa.update(Import).values(lease_until=renewed - lease - timedelta(seconds=1)))
     db.session.commit()
     assert sweep()["file_imports_enqueued"] == 1
     run_jobs("default")
