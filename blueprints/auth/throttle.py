@@ -100,6 +100,6 @@ def _call(method: str, *args):
         return getattr(_memory_limiter(), method)(*args)
 
 
-@cache
+@cache  # one storage per process, so the counts made while Redis is down add up
 def _memory_limiter() -> RateLimiter:
     return MovingWindowRateLimiter(MemoryStorage())

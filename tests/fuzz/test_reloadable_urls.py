@@ -26,14 +26,15 @@ def address_bar_after(response, url: str) -> str:
     return url  # a boosted form pushes its own action
 
 
-@pytest.mark.parametrize("form_name", sorted(TARGETS))
+POSTED = sorted(name for name, targets in TARGETS.items() if any(t.method == "POST" for t in targets))
+
+
+@pytest.mark.parametrize("form_name", POSTED)  # a form sent with GET has a GET URL already
 def test_a_reload_after_any_forms_answer_never_gets_405(form_name, app, client, login):
     from tests.fuzz.test_forms import FORMS, fields_of
 
     world = build_world()
     posts = [t for t in TARGETS[form_name] if t.method == "POST"]
-    if not posts:
-        pytest.skip("a GET form: its URL is a GET already")
     with app.test_request_context():
         urls = [(t, url_for(t.endpoint, **{arg: key[1:] if key.startswith("=") else world[key].id
                                            for arg, key in t.args})) for t in posts]
