@@ -4,11 +4,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import abort, flash
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints.auth.forms import EmptyForm
-from models import db
+from models import TeamRole, db
 from services import DomainError
+from services.accounts import accounts, resellers
 
 
 def apply_action(operation: Callable, target, success: str) -> bool:
@@ -24,4 +26,23 @@ def apply_action(operation: Callable, target, success: str) -> bool:
         return False
     db.session.commit()
     flash(success, "success")
+    return True
+
+
+def invite_from(form, reseller) -> bool:
+    """Invite the user the InviteUserForm describes to `reseller` (staff and a reseller's admin alike): commit and
+    flash on success; otherwise the form carries the errors, next to the address or above the form."""
+    if not form.validate_on_submit():
+        return False
+    try:
+        user = resellers.invite_user(reseller, by=current_user._get_current_object(), email=form.email.data,
+                                     name=form.name.data or "", team_role=TeamRole(form.team_role.data))
+    except accounts.AccountError as exc:
+        form.email.errors.append(str(exc))
+        return False
+    except DomainError as exc:
+        form.form_errors.append(str(exc))
+        return False
+    db.session.commit()
+    flash(_("Invitation sent to %(email)s.", email=user.email), "success")
     return True

@@ -7,12 +7,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints import render
-from blueprints.actions import apply_action
+from blueprints.actions import apply_action, invite_from
 from blueprints.admin import bp
 from blueprints.admin.forms import InviteUserForm, ResellerForm
 from blueprints.team.forms import TEAM_ROLE_LABELS, TeamRoleForm
 from models import Reseller, TeamRole, User, db
-from services import DomainError
 from services.accounts import accounts, resellers
 from services.accounts.resellers import EDITABLE_FIELDS
 from services.numbers import page_number
@@ -93,18 +92,8 @@ def resellers_reactivate(reseller_id: int):
 def users_invite(reseller_id: int):
     reseller = _reseller_or_404(reseller_id)
     form = InviteUserForm()
-    if form.validate_on_submit():
-        try:
-            user = resellers.invite_user(reseller, by=_me(), email=form.email.data, name=form.name.data or "",
-                                         team_role=TeamRole(form.team_role.data))
-        except accounts.AccountError as exc:
-            form.email.errors.append(str(exc))
-        except DomainError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(_("Invitation sent to %(email)s.", email=user.email), "success")
-            return redirect(url_for("admin.resellers_show", reseller_id=reseller.id), 303)
+    if invite_from(form, reseller):
+        return redirect(url_for("admin.resellers_show", reseller_id=reseller.id), 303)
     return _show(reseller, form), 422
 
 

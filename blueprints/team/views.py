@@ -11,11 +11,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from blueprints import render
-from blueprints.actions import apply_action
+from blueprints.actions import apply_action, invite_from
 from blueprints.team import bp
 from blueprints.team.forms import TEAM_ROLE_LABELS, InviteUserForm, TeamRoleForm
 from models import TeamRole, User, db
-from services import DomainError
 from services.accounts import accounts, resellers, team
 
 CHANGE_LABELS = {
@@ -40,18 +39,8 @@ def index():
 @bp.post("/users")
 def invite():
     form = InviteUserForm()
-    if form.validate_on_submit():
-        try:
-            user = resellers.invite_user(_me().reseller, by=_me(), email=form.email.data, name=form.name.data or "",
-                                         team_role=TeamRole(form.team_role.data))
-        except accounts.AccountError as exc:
-            form.email.errors.append(str(exc))
-        except DomainError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(_("Invitation sent to %(email)s.", email=user.email), "success")
-            return redirect(url_for("team.index"), 303)
+    if invite_from(form, _me().reseller):
+        return redirect(url_for("team.index"), 303)
     return _page(form), 422
 
 
