@@ -17,7 +17,7 @@ from blueprints.imports import bp
 from extensions import htmx
 from models import ImportSource, db
 from services import locales
-from services.imports import bulk_import, csv_import, imports, uploads
+from services.imports import bulk_import, csv_import, listing, uploads
 from services.imports.bulk_import import UploadError
 from services.imports.csv_import import CsvImportError
 from services.numbers import page_number
@@ -130,7 +130,7 @@ def _upload_or_404(upload_id: int):
 
 
 def _file_import_or_404(import_id: int):
-    imp = imports.get_import(current_user.reseller_id, import_id)
+    imp = listing.get_import(current_user.reseller_id, import_id)
     if imp is None or imp.source is not ImportSource.FILE:
         abort(404)
     return imp

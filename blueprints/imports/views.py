@@ -7,7 +7,7 @@ from blueprints.auth.forms import EmptyForm
 from blueprints.imports import bp
 from extensions import htmx
 from models import db
-from services.imports import imports
+from services.imports import imports, listing
 from services.imports.imports import ImportStateError
 from services.numbers import parse_int, query_id
 
@@ -15,7 +15,7 @@ from services.numbers import parse_int, query_id
 def _list_args() -> dict:
     """The listing's state, all in the query string so reload, back and the poll keep it."""
     args = {"sort": request.args.get("sort", "created"), "dir": request.args.get("dir", "desc"),
-            "per_page": parse_int(request.args.get("per_page")) or imports.PER_PAGE_CHOICES[0]}
+            "per_page": parse_int(request.args.get("per_page")) or listing.PER_PAGE_CHOICES[0]}
     for key in ("after", "before"):
         if request.args.get(key):
             args[key] = request.args[key][:60]
@@ -25,13 +25,13 @@ def _list_args() -> dict:
 @bp.get("/")
 def index():
     args = _list_args()
-    page = imports.list_imports(current_user.reseller_id, args["sort"], args["dir"], args["per_page"],
+    page = listing.list_imports(current_user.reseller_id, args["sort"], args["dir"], args["per_page"],
                                 after=args.get("after"), before=args.get("before"))
     open_ids = set(request.args.getlist("open", type=query_id)) & {imp.id for imp in page.items}
     polling = page.active
     html = render("imports/index.html", block="imports_table", page=page, args=args, polling=polling,
-                  open_items=imports.items_by_import(sorted(open_ids)),
-                  per_page_choices=imports.PER_PAGE_CHOICES)
+                  open_items=listing.items_by_import(sorted(open_ids)),
+                  per_page_choices=listing.PER_PAGE_CHOICES)
     # 286 tells htmx to stop polling: nothing is pending or running any more.
     return html, 286 if htmx and not htmx.boosted and not polling else 200
 
@@ -41,7 +41,7 @@ def items(import_id: int):
     imp = _import_or_404(import_id)
     shown = request.args.get("hide") is None
     return render_template("imports/_items_row.html", imp=imp,
-                           items=imports.items_by_import([imp.id])[imp.id] if shown else None)
+                           items=listing.items_by_import([imp.id])[imp.id] if shown else None)
 
 
 @bp.post("/<int:import_id>/cancel")
@@ -76,7 +76,7 @@ def _safe_back() -> bool:
 
 
 def _import_or_404(import_id: int):
-    imp = imports.get_import(current_user.reseller_id, import_id)
+    imp = listing.get_import(current_user.reseller_id, import_id)
     if imp is None:
         abort(404)
     return imp

@@ -1,4 +1,4 @@
-"""Imports: claiming and running them, cancel and retry, the My imports listing and the sweep's queries.
+"""Imports: claiming and running them, cancel and retry, the sweep's queries (the listing: services.imports.listing).
 
 A claim is a conditional UPDATE (PENDING -> RUNNING with a fresh token and a lease); the result is
 written only if the import is still RUNNING under that token, so cancel, a second worker or a
@@ -24,7 +24,6 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import joinedload
 
 from models import (
     Import,
@@ -40,21 +39,15 @@ from models.json_rows import JsonRows
 from queues import enqueue_after_commit
 from services import DomainError, audit
 from services.connectors import get_connector
-from services.dashboard import DUE_SOON
 from services.imports import import_batch
 from services.imports.import_batch import BatchImport, BatchItem
 from services.mail import outbox
-from services.paging import KeysetPage, keyset_page
 from services.provisioning import provisioning
 from services.provisioning import provisioning_rules as rules
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 250
-PER_PAGE_CHOICES = (10, 25, 50, 100)
-SORTS = {"created": Import.id, "schedule": Import.run_at}  # ids grow with created_at
-LISTED = (Import.id, Import.name, Import.account_type, Import.source, Import.import_type, Import.status, Import.run_at,
-          Import.created_at, Import.completed_count, Import.failed_count, Import.failure_reason)
 
 
 class ImportStateError(DomainError):
@@ -380,77 +373,3 @@ def any_due(now: datetime | None = None) -> bool:
     now = now or utcnow()
     return db.session.scalar(sa.select(Import.id).where(Import.status == ImportStatus.PENDING, Import.run_at <= now,
                                                         Import.source == ImportSource.SCHEDULED).limit(1)) is not None
-
-
-# --- My imports ----------------------------------------------------------------------------------
-
-@dataclass
-class ImportPage(KeysetPage):
-    sort: str
-    direction: str
-    per_page: int
-    active: bool  # any of the reseller's imports (on this page or not) is pending or running
-
-
-def list_imports(reseller_id: int, sort: str = "created", direction: str = "desc", per_page: int = 10,
-                 after: str | None = None, before: str | None = None) -> ImportPage:
-    """A keyset page of the reseller's imports (services.paging: an index seek, no OFFSET) as rows of LISTED, each
-    creator's name and e-mail in the same query; ?after= and ?before= carry the cursors."""
-    sort = sort if sort in SORTS else "created"
-    direction = direction if direction in ("asc", "desc") else "desc"
-    per_page = per_page if per_page in PER_PAGE_CHOICES else PER_PAGE_CHOICES[0]
-    active = _active_statement(reseller_id).exists().correlate(None).label("any_active")  # has_active(), here
-    stmt = (sa.select(*LISTED, User.name.label("creator_name"), User.email.label("creator_email"), active)
-            .join(User, User.id == Import.created_by_id).where(Import.reseller_id == reseller_id))
-    page = keyset_page(stmt, Import.id, sort_column=SORTS[sort], descending=direction == "desc", per_page=per_page,
-                       after=after, before=before)
-    return ImportPage(page.items, page.next_cursor, page.prev_cursor, page.is_first, sort, direction, per_page,
-                      page.items[0].any_active if page.items else has_active(reseller_id))
-
-
-def has_active(reseller_id: int) -> bool:
-    """Anything PENDING or RUNNING: the My imports page keeps polling only while this is true."""
-    return db.session.scalar(_active_statement(reseller_id)) is not None
-
-
-def _active_statement(reseller_id: int) -> sa.Select:
-    return sa.select(Import.id).where(Import.reseller_id == reseller_id,
-                                      Import.status.in_((ImportStatus.PENDING, ImportStatus.RUNNING))).limit(1)
-
-
-def staff_imports(*, reseller_id: int | None = None, status: ImportStatus | None = None, start: datetime | None = None,
-                  end: datetime | None = None, due: str = "", older_than: str | None = None) -> KeysetPage:
-    """Every reseller's imports for staff, newest first, 50 a page (keyset: `older_than` is the cursor), with their
-    reseller and creator: run in [start, end) when given; `due` "24h" (pending, due within DUE_SOON) or "overdue"
-    (pending, due and not run)."""
-    stmt = sa.select(Import).options(joinedload(Import.reseller), joinedload(Import.created_by))
-    if reseller_id:
-        stmt = stmt.where(Import.reseller_id == reseller_id)
-    if status:
-        stmt = stmt.where(Import.status == status)
-    if start:
-        stmt = stmt.where(Import.run_at >= start)
-    if end:
-        stmt = stmt.where(Import.run_at < end)
-    now = utcnow()
-    if due == "24h":
-        stmt = stmt.where(Import.status == ImportStatus.PENDING, Import.run_at >= now, Import.run_at <= now + DUE_SOON)
-    elif due == "overdue":
-        stmt = stmt.where(Import.status == ImportStatus.PENDING, Import.run_at < now)
-    return keyset_page(stmt, Import.id, after=older_than)
-
-
-def get_import(reseller_id: int, import_id: int) -> Import | None:
-    return db.session.scalar(sa.select(Import).where(Import.id == import_id, Import.reseller_id == reseller_id))
-
-
-def items_by_import(import_ids: Sequence[int]) -> dict[int, list[ImportItem]]:
-    """The items of several imports with their customer and product, in one query."""
-    result: dict[int, list[ImportItem]] = {i: [] for i in import_ids}
-    if not import_ids:
-        return result
-    stmt = (sa.select(ImportItem).where(ImportItem.import_id.in_(import_ids)).order_by(ImportItem.id)
-            .options(joinedload(ImportItem.customer), joinedload(ImportItem.product)))
-    for item in db.session.scalars(stmt):
-        result[item.import_id].append(item)
-    return result
