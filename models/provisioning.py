@@ -124,7 +124,7 @@ class Import(TimestampMixin, db.Model):
 
 
 class ImportItem(db.Model):
-    """One account an import creates (for a scheduled provisioning: the subscription), with its result.
+    """One unit of an import's work (today: a subscription to provision, or a CSV row), with its result.
 
     A file import has one item per row of the file (`row_number`); a row that failed validation has no
     customer (and a customer row no product).
@@ -132,6 +132,8 @@ class ImportItem(db.Model):
 
     id: Mapped[intpk]
     import_id: Mapped[int] = mapped_column(sa.ForeignKey("import.id"), index=True)
+    # What running the item does: a kind registered in services.imports.kinds ("provision": a new subscription).
+    kind: Mapped[str] = mapped_column(sa.String(30), default="provision", server_default="provision")
     customer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("customer.id"), index=True)
     product_id: Mapped[int | None] = mapped_column(sa.ForeignKey("product.id"))
     row_number: Mapped[int | None]

@@ -1,4 +1,6 @@
-"""What running a batch of claimed imports reads, in two queries and without an ORM object per row.
+"""The one in-memory shape of running work: claimed imports and their items, read in two queries without an ORM
+object per row. Both sources produce it: a batch of due scheduled imports, and a chunk of a CSV file's rows
+(their items are inserted first, then read back here); services.imports.runner runs it, whatever each item's kind.
 
 Loading a batch of imports as Import, ImportItem, Customer, Reseller and User objects cost a third of
 running it (issue 9: 10,000 imports due in the same second). The rows come as plain objects instead, with
@@ -21,6 +23,7 @@ from models import (
     CustomerStatus,
     Import,
     ImportItem,
+    ImportSource,
     ItemStatus,
     Product,
     Reseller,
@@ -56,6 +59,9 @@ class BatchCustomer:
 @dataclass(slots=True)
 class BatchItem:
     id: int
+    import_id: int
+    kind: str  # a name in services.imports.kinds
+    row_number: int | None  # a CSV row's number (its idempotency key), else None
     customer_id: int | None
     product_id: int | None
     status: ItemStatus
@@ -64,6 +70,7 @@ class BatchItem:
     config: dict[str, Any]
     customer: BatchCustomer | None
     product: Product | None
+    imp: BatchImport | None = None  # the import it belongs to (its reseller, creator)
 
 
 @dataclass(slots=True)
@@ -78,12 +85,16 @@ class BatchImport:
     creator_email: str
     creator_name: str
     creator_locale: str | None
+    source: ImportSource
     items: list[BatchItem] = field(default_factory=list)
 
 
-def load_batch(ids: Sequence[int]) -> list[BatchImport]:
-    """The imports `ids` with their items, customers and products, by run_at then id."""
-    rows = db.session.execute(_batch_statement(ids)).all()
+def load_batch(ids: Sequence[int], item_ids: Sequence[int] | None = None) -> list[BatchImport]:
+    """The imports `ids` with their items (only `item_ids` when given), customers and products, by run_at then id."""
+    stmt = _batch_statement(ids)
+    if item_ids is not None:
+        stmt = stmt.where(ImportItem.id.in_(list(item_ids)))
+    rows = db.session.execute(stmt).all()
     products = _products({row.product_id for row in rows if row.product_id is not None})
     imports: dict[int, BatchImport] = {}
     for row in rows:
@@ -92,17 +103,19 @@ def load_batch(ids: Sequence[int]) -> list[BatchImport]:
             imp = imports[row.id] = BatchImport(
                 row.id, row.reseller_id, row.attempts, row.name, row.import_type, row.created_at,
                 BatchReseller(row.reseller_id, row.reseller_status), row.creator_email, row.creator_name,
-                row.creator_locale)
+                row.creator_locale, row.source)
         if row.item_id is not None:
-            imp.items.append(_item(row, products))
+            item = _item(row, products)
+            item.imp = imp
+            imp.items.append(item)
     return list(imports.values())
 
 
 def _item(row: sa.Row, products: dict[int, Product]) -> BatchItem:
     customer = (BatchCustomer(row.customer_id, row.customer_code, row.customer_name, row.customer_domain,
                               row.customer_status) if row.customer_code is not None else None)
-    return BatchItem(row.item_id, row.customer_id, row.product_id, row.item_status, row.quantity, row.billing_type,
-                     row.config, customer, products.get(row.product_id))
+    return BatchItem(row.item_id, row.id, row.kind, row.row_number, row.customer_id, row.product_id, row.item_status,
+                     row.quantity, row.billing_type, row.config, customer, products.get(row.product_id))
 
 
 def _products(ids: set[int]) -> dict[int, Product]:
@@ -114,11 +127,12 @@ def _products(ids: set[int]) -> dict[int, Product]:
 
 
 def _batch_statement(ids: Sequence[int]) -> sa.Select:
-    return (sa.select(Import.id, Import.reseller_id, Import.attempts, Import.name, Import.import_type,
+    return (sa.select(Import.id, Import.reseller_id, Import.attempts, Import.name, Import.import_type, Import.source,
                       Import.created_at, Reseller.status.label("reseller_status"),
                       User.email.label("creator_email"), User.name.label("creator_name"),
                       User.locale.label("creator_locale"),
-                      ImportItem.id.label("item_id"), ImportItem.customer_id, ImportItem.product_id,
+                      ImportItem.id.label("item_id"), ImportItem.kind, ImportItem.row_number, ImportItem.customer_id,
+                      ImportItem.product_id,
                       ImportItem.status.label("item_status"), ImportItem.quantity, ImportItem.billing_type,
                       ImportItem.config, Customer.code.label("customer_code"), Customer.name.label("customer_name"),
                       Customer.domain.label("customer_domain"), Customer.status.label("customer_status"))
