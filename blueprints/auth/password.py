@@ -34,8 +34,14 @@ def edit_password():
 @limiter.limit(security.login_limit_per_account, key_func=_current_account)
 def update_password():
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        user = current_user._get_current_object()
+    valid = form.validate_on_submit()
+    user = current_user._get_current_object()
+    if form.current_password.data and not form.current_password.errors and not form.errors.get("csrf_token"):
+        # Checked even when another field is wrong, so every error shows at once (not one per submit).
+        if not accounts.password_is_correct(user, form.current_password.data):
+            form.current_password.errors.append(_("The current password is not correct."))
+            valid = False
+    if valid:
         try:
             accounts.change_password(user, form.current_password.data, form.new_password.data)
         except accounts.WrongPasswordError as exc:

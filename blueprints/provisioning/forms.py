@@ -18,9 +18,16 @@ CONFIG_FIELDS = ("name", "quantity", "billing_type", "end_date_alignment", "tena
 
 
 class SelectServiceForm(FlaskForm):
-    product_id = IntegerField(_l("Service"), validators=[InputRequired(message=_l("Choose a service.")),
+    """A service from the list, or (the "Start with" button of a service the customer lacks a prerequisite
+    for) that prerequisite."""
+
+    product_id = IntegerField(_l("Service"), validators=[Optional(),
                                                          NumberRange(1, MAX_ID, message=_l("Choose a service."))])
+    prerequisite = IntegerField("", validators=[Optional(), NumberRange(1, MAX_ID, message=_l("Choose a service."))])
     submit = SubmitField(_l("Next"))
+
+    def chosen_id(self) -> int | None:
+        return self.prerequisite.data or self.product_id.data
 
 
 class TermsForm(FlaskForm):
@@ -76,6 +83,8 @@ class ScheduleForm(FlaskForm):
     fold = SelectField(_l("This time happens twice that day"), default="", choices=[
         SelectChoice("", _l("Choose…")), SelectChoice("0", _l("First occurrence (daylight saving time)")),
         SelectChoice("1", _l("Second occurrence (standard time)"))])
+    override = BooleanField(_l("Schedule anyway: I understand it fails at the scheduled time unless the failed "
+                               "checks pass by then"))
     schedule = SubmitField(_l("Schedule provisioning"))
     now = SubmitField(_l("Provision now"))
 

@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from blueprints import render
+from blueprints.auth.forms import EmptyForm
 from blueprints.customers.views import customer_or_404
 from blueprints.impersonating import own_people_only
 from blueprints.provisioning import bp
@@ -58,7 +59,21 @@ def _page(step: str, customer: Customer, draft: ServiceDraft | None, **context):
 @bp.get("")
 def start(customer_id: int):
     customer = customer_or_404(customer_id)
-    return _go(customer, _first_unfinished(customer, new_service.get_draft(current_user, customer)))
+    draft = new_service.get_draft(current_user, customer)
+    if draft is not None and draft.product is not None:
+        flash(_("You are continuing the %(service)s service you started on %(date)s. "
+                "Choose “Start over” to begin again.", service=draft.product.name,
+                date=format_datetime(draft.updated_at, "short")), "info")
+    return _go(customer, _first_unfinished(customer, draft))
+
+
+@bp.post("/start-over")
+def start_over(customer_id: int):
+    customer = customer_or_404(customer_id)
+    if EmptyForm().validate_on_submit():
+        new_service.discard_draft(current_user, customer)
+        db.session.commit()
+    return _go(customer, "select")
 
 
 @bp.get("/select")
@@ -66,17 +81,18 @@ def select(customer_id: int):
     customer, draft, _first = _wizard(customer_id, "select")
     q = request.args.get("q", "").strip()[:100]
     return _page("select", customer, draft, block="results", q=q, services=new_service.search_services(q),
-                 form=SelectServiceForm())
+                 form=SelectServiceForm(), owned=new_service.owned_services(customer))
 
 
 @bp.post("/select")
 def choose(customer_id: int):
     customer, draft, _first = _wizard(customer_id, "select")
     form = SelectServiceForm()
-    product = new_service.get_service(form.product_id.data) if form.validate_on_submit() else None
+    product = new_service.get_service(form.chosen_id()) if form.validate_on_submit() else None
     if product is None:  # not a cloud service the catalog offers
         form.product_id.errors = [_("Choose a service from the list.")]
-        return _page("select", customer, draft, q="", services=new_service.search_services(), form=form), 422
+        return _page("select", customer, draft, q="", services=new_service.search_services(), form=form,
+                     owned=new_service.owned_services(customer)), 422
     try:
         draft = draft or new_service.get_draft(current_user, customer, create=True)
         draft.choose(product)
@@ -127,14 +143,16 @@ def save_configuration(customer_id: int):
     if first:
         return _go(customer, first)
     form = ConfigureForm(draft.product)
-    if form.validate_on_submit():
-        config = form.config()
-        for name, message in rules.config_errors(draft.product, config).items():
-            getattr(form, name).errors.append(message)
-        if not form.errors:
-            draft.config = config
-            db.session.commit()
-            return _go(customer, "review")
+    valid = form.validate_on_submit()
+    config = form.config()
+    for name, message in rules.config_errors(draft.product, config).items():
+        field = getattr(form, name)
+        if not field.errors:  # every field's error at once, not the form's first and then the service's
+            field.errors = [*field.errors, message]
+    if valid and not form.errors:
+        draft.config = config
+        db.session.commit()
+        return _go(customer, "review")
     return _page("configure", customer, draft, form=form), 422
 
 
@@ -155,6 +173,14 @@ def schedule(customer_id: int):
     form = ScheduleForm(zone=str(get_timezone()))
     valid = form.validate_on_submit()
     provision_now = bool(form.now.data)
+    checks = _preflight(customer, draft)
+    if not all(check.ok for check in checks):  # it would fail: never at once, and scheduled only on purpose
+        if provision_now:
+            form.form_errors.append(_("Provision now is not possible while a pre-flight check fails."))
+            valid = provision_now = False
+        elif not form.override.data:
+            form.override.errors = [_("Tick this to schedule although a pre-flight check fails.")]
+            valid = False
     if valid or (provision_now and set(form.errors) <= {"run_at"}):
         try:
             imp = provisioning.schedule_import(draft, customer, current_user,
@@ -170,7 +196,7 @@ def schedule(customer_id: int):
                     when=f"{imp.run_at:%Y-%m-%d %H:%M} UTC ({format_datetime(imp.run_at, 'short')} {get_timezone()})"),
                   "success")
             return redirect(url_for("imports.index"), 303)
-    return _review_page(customer, draft, form), 422
+    return _review_page(customer, draft, form, checks), 422
 
 
 @bp.get("/review/local-time")
@@ -187,8 +213,12 @@ def local_time(customer_id: int):
     return render("provisioning/review.html", block="local_time", run_at=run_at, zone=form.zone, time_error=error)
 
 
-def _review_page(customer: Customer, draft: ServiceDraft, form: ScheduleForm):
-    checks = rules.preflight(current_user.reseller, customer, draft.product, draft.config, get_connector())
+def _preflight(customer: Customer, draft: ServiceDraft) -> list[rules.Check]:
+    return rules.preflight(current_user.reseller, customer, draft.product, draft.config, get_connector())
+
+
+def _review_page(customer: Customer, draft: ServiceDraft, form: ScheduleForm, checks=None):
+    checks = checks if checks is not None else _preflight(customer, draft)
     now = utcnow()
     # The picker's bounds hold for a time typed in UTC and one typed in the user's zone.
     walls = (now.replace(tzinfo=None), now.astimezone(get_timezone()).replace(tzinfo=None))

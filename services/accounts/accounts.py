@@ -170,8 +170,12 @@ class WrongPasswordError(AccountError):
     pass
 
 
+def password_is_correct(user: User, password: str) -> bool:
+    return verify_password(user.password_hash, password)
+
+
 def change_password(user: User, current: str, new: str) -> None:
     """A user changing their own password: proves the current one; every session of theirs ends."""
-    if not verify_password(user.password_hash, current):
+    if not password_is_correct(user, current):
         raise WrongPasswordError(_("The current password is not correct."))
     set_password(user, new)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import contains_eager
 from models import COMMITMENT_MONTHS, Category, Customer, Product, ProductKind, ServiceDraft, User, Vendor, db
 from services import search
 from services.numbers import parse_int
-from services.provisioning.provisioning_rules import service_available
+from services.provisioning.provisioning_rules import load_facts, service_available
 
 
 def search_services(q: str = "", limit: int = 50) -> list[Product]:
@@ -42,6 +42,17 @@ def get_draft(user: User, customer: Customer, create: bool = False) -> ServiceDr
         db.session.add(draft)
         db.session.flush()
     return draft
+
+
+def discard_draft(user: User, customer: Customer) -> None:
+    """Start over: the user's draft for this customer is gone."""
+    db.session.execute(sa.delete(ServiceDraft).where(ServiceDraft.user_id == user.id,
+                                                     ServiceDraft.customer_id == customer.id))
+
+
+def owned_services(customer: Customer) -> set[int]:
+    """The product ids of the customer's live subscriptions (what a prerequisite asks for)."""
+    return load_facts(set(), {customer.id}).owned.get(customer.id, set())
 
 
 def default_config(product: Product, customer: Customer) -> dict[str, Any]:

@@ -28,7 +28,7 @@ FILL = {
        for view in ("show", "update", "activate", "deactivate", "edit")},
     **{f"provisioning.{view}": {"customer_id": "customer"}
        for view in ("start", "select", "choose", "terms", "accept", "configure", "save_configuration", "review",
-                    "schedule", "local_time")},
+                    "schedule", "local_time", "start_over")},
     "imports.cancel": {"import_id": "pending_import"},
     "imports.items": {"import_id": "pending_import"},
     "imports.retry": {"import_id": "failed_import"},

@@ -66,3 +66,11 @@ def test_bad_input_changes_nothing(client, login, current, new, confirm, field, 
     db.session.expire_all()
     assert (db.session.get(User, user.id).password_hash, db.session.get(User, user.id).session_token) == before
     assert client.get("/").status_code == 200
+
+
+def test_every_error_shows_at_once(client, login):
+    """A wrong current password and a mistyped confirmation: both messages in one answer, not one per submit."""
+    login(make_user(Role.RESELLER))
+    html = change(client, "not my password", NEW, NEW + "x", headers=HX).get_data(as_text=True)
+    assert 'id="current_password-error">The current password is not correct.' in html
+    assert 'id="confirm_password-error">The two new passwords are not the same.' in html
