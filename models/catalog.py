@@ -1,7 +1,14 @@
-"""Vendors (brands), categories and the products resellers buy."""
+"""Vendors (brands), categories, the products resellers buy, and their prices.
+
+A product carries three amounts, each with a dated history (ProductPrice):
+- `price`, the reseller price: what a reseller pays the distributor ("Cost" on the reseller's screens),
+  before its price list (ResellerDiscount, PriceOverride) is applied: services.catalog.pricing;
+- `msrp`, the suggested selling price: what the reseller may charge its customer ("Selling price");
+- `cost`, the distributor's own cost: staff only (margins), never rendered to a reseller.
+"""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -35,6 +42,14 @@ BILLING_TYPES = {
 COMMITMENT_MONTHS = {"one-time": 0, "monthly": 1, "P1Y-monthly": 12, "P1Y-annual": 12, "P3Y-annual": 36}
 
 
+class PriceUnit(StrEnum):
+    """What one unit of a product is, in "per user and month"."""
+
+    UNIT = "unit"
+    USER = "user"
+    DEVICE = "device"
+
+
 class Vendor(TimestampMixin, db.Model):
     id: Mapped[intpk]
     name: Mapped[str] = mapped_column(sa.String(120), unique=True)
@@ -64,8 +79,10 @@ class Product(TimestampMixin, db.Model):
     vendor_id: Mapped[int] = mapped_column(sa.ForeignKey("vendor.id"))
     category_id: Mapped[int] = mapped_column(sa.ForeignKey("category.id"), index=True)
     kind: Mapped[ProductKind] = enum_column(ProductKind)
-    price: Mapped[money]
-    cost: Mapped[money]
+    price: Mapped[money]  # the reseller price, before any reseller's price list
+    msrp: Mapped[money]   # the suggested selling price
+    cost: Mapped[money]   # the distributor's own cost: staff only
+    unit: Mapped[PriceUnit] = enum_column(PriceUnit, default=PriceUnit.UNIT, server_default=PriceUnit.UNIT.value)
     currency: Mapped[str] = mapped_column(sa.String(3), default="USD")
     billing_types: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     terms_text: Mapped[str] = mapped_column(sa.Text, default="")
@@ -98,11 +115,12 @@ def tag_list(tags: str) -> list[str]:
 
 
 class ProductPrice(db.Model):
-    """A product's price and cost from `effective_at` on: "billed at the price of that day" is checked against it."""
+    """A product's price, MSRP and cost from `effective_at` on: "billed at the price of that day" reads it."""
 
     id: Mapped[intpk]
     product_id: Mapped[int] = mapped_column(sa.ForeignKey("product.id"))
     price: Mapped[money]
+    msrp: Mapped[money]
     cost: Mapped[money]
     effective_at: Mapped[datetime] = mapped_column(default=utcnow)
     changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
@@ -110,3 +128,32 @@ class ProductPrice(db.Model):
     changed_by: Mapped[User | None] = relationship()
 
     __table_args__ = (sa.Index("ix_product_price_product_effective", "product_id", "effective_at"),)
+
+
+class ResellerDiscount(TimestampMixin, db.Model):
+    """A reseller's discount on every reseller price, in percent, from `starts_on` through `ends_on` (open if None).
+    A reseller's discounts never overlap (services.catalog.price_lists checks it)."""
+
+    id: Mapped[intpk]
+    reseller_id: Mapped[int] = mapped_column(sa.ForeignKey("reseller.id"), index=True)
+    percent: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2))
+    starts_on: Mapped[date] = mapped_column(sa.Date)
+    ends_on: Mapped[date | None] = mapped_column(sa.Date)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+
+
+class PriceOverride(TimestampMixin, db.Model):
+    """A reseller's own price for one product (instead of the discounted reseller price), from `starts_on`
+    through `ends_on` (open if None). A reseller's overrides of one product never overlap."""
+
+    id: Mapped[intpk]
+    reseller_id: Mapped[int] = mapped_column(sa.ForeignKey("reseller.id"))
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("product.id"), index=True)
+    price: Mapped[money]
+    starts_on: Mapped[date] = mapped_column(sa.Date)
+    ends_on: Mapped[date | None] = mapped_column(sa.Date)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+
+    product: Mapped[Product] = relationship()
+
+    __table_args__ = (sa.Index("ix_price_override_reseller_product", "reseller_id", "product_id", "starts_on"),)

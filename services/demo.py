@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from models import Category, Customer, Product, ProductKind, Reseller, Role, TeamRole, Vendor, db
+from models import Category, Customer, PriceUnit, Product, ProductKind, Reseller, Role, TeamRole, Vendor, db
 from services.accounts import accounts
 
 DEMO_PASSWORD = "demo1234"
@@ -57,6 +57,12 @@ PRODUCTS = [
     ("ADB-CCT-TEAMS", "Adobe Creative Cloud for teams - All Apps", "Adobe", "Cloud", "subscription", "89.99",
      "74.00", ["P1Y-monthly", "P1Y-annual"], dict(tags="adobe,creative cloud,photoshop")),
 ]
+# Suggested selling prices (MSRP) and what one unit is, by SKU (the rest: per unit).
+MSRP = {"KW9-00632": "229.00", "EP2-06622": "289.00", "KW9-00639": "159.00", "65325437": "379.00",
+        "EEA-N1-1Y": "45.00", "KL4541XAKFS": "34.90", "MS-TENANT": "0.00", "CFQ7TTC0LH18": "8.40",
+        "CFQ7TTC0LDPB": "17.60", "CFQ7TTC0LH1G": "2.90", "DZH318Z0BPS6": "0.00", "ADB-CCT-TEAMS": "104.99"}
+UNITS = {"CFQ7TTC0LH18": PriceUnit.USER, "CFQ7TTC0LDPB": PriceUnit.USER, "CFQ7TTC0LH1G": PriceUnit.USER,
+         "ADB-CCT-TEAMS": PriceUnit.USER, "KW9-00632": PriceUnit.DEVICE, "KW9-00639": PriceUnit.DEVICE}
 CUSTOMERS = {
     "Andes Software S.A.": [
         ("C-001", "Estudio Contable Pérez & Asociados", "it@perezasociados.com.uy", "perezasociados.com.uy"),
@@ -123,7 +129,8 @@ def _product(row: tuple, vendors: dict, categories: dict) -> None:
     is_cloud = kind == "subscription"
     db.session.add(Product(
         sku=sku, name=name, vendor=vendors[vendor], category=categories[category], kind=ProductKind(kind),
-        price=Decimal(price), cost=Decimal(cost), billing_types=billing, prerequisite=prerequisite,
+        price=Decimal(price), msrp=Decimal(MSRP.get(sku, price)), cost=Decimal(cost),
+        unit=UNITS.get(sku, PriceUnit.UNIT), billing_types=billing, prerequisite=prerequisite,
         terms_text=MS_TERMS if is_cloud and vendor == "Microsoft" else
         (f"{vendor} end-user license terms apply." if is_cloud else ""),
         max_quantity=extra.pop("max_quantity", 300 if is_cloud else 500), **extra))

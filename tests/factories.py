@@ -53,7 +53,7 @@ def make_product(**kw) -> Product:
     kind = kw.pop("kind", ProductKind.LICENSE)
     fields = {
         "sku": f"SKU-{n:05d}", "name": f"Product {n}", "kind": kind,
-        "price": Decimal("100.00"), "cost": Decimal("80.00"),
+        "price": Decimal("100.00"), "msrp": Decimal("125.00"), "cost": Decimal("80.00"),
         "billing_types": ["one-time"] if kind is ProductKind.LICENSE else ["P1Y-monthly", "monthly"],
         **kw,
     }

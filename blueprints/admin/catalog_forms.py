@@ -17,10 +17,11 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from blueprints.admin.forms import FilterForm, currency_choices
-from models import BILLING_TYPES, Category, Product, ProductKind, Vendor
+from models import BILLING_TYPES, Category, PriceUnit, Product, ProductKind, Vendor
 from services.numbers import optional_id
 
 KIND_LABELS = {ProductKind.LICENSE: _l("License (ESD)"), ProductKind.SUBSCRIPTION: _l("Cloud subscription")}
+UNIT_LABELS = {PriceUnit.UNIT: _l("Unit"), PriceUnit.USER: _l("User"), PriceUnit.DEVICE: _l("Device")}
 
 
 def _strip(value):
@@ -43,8 +44,12 @@ class ProductForm(FlaskForm):
     vendor_id = SelectField(_l("Vendor"), coerce=int, validators=[DataRequired()])
     category_id = SelectField(_l("Category"), coerce=int, validators=[DataRequired()])
     kind = SelectField(_l("Kind"), choices=[SelectChoice(k.value, label) for k, label in KIND_LABELS.items()])
-    price = DecimalField(_l("Price"), places=2, validators=[InputRequired(), NumberRange(min=0)])
-    cost = DecimalField(_l("Cost"), places=2, validators=[InputRequired(), NumberRange(min=0)])
+    price = DecimalField(_l("Reseller price"), places=2, validators=[InputRequired(), NumberRange(min=0)])
+    msrp = DecimalField(_l("Suggested selling price (MSRP)"), places=2,
+                        validators=[InputRequired(), NumberRange(min=0)])
+    cost = DecimalField(_l("Distributor cost (staff only)"), places=2,
+                        validators=[InputRequired(), NumberRange(min=0)])
+    unit = SelectField(_l("Priced per"), choices=[SelectChoice(u.value, label) for u, label in UNIT_LABELS.items()])
     currency = SelectField(_l("Currency"), validators=[DataRequired()])
     billing_types = SelectMultipleField(
         _l("Billing types"), choices=[SelectChoice(code, label) for code, label in BILLING_TYPES.items()],

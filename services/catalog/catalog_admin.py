@@ -1,7 +1,8 @@
 """The catalog as staff manage it: brands, categories and products, with a dated price history.
 
-Every change is audited. A price or cost change writes a ProductPrice row, so `price_on(product, day)`
-answers what a subscription created that day was billed at. Changing the terms text bumps the
+Every change is audited. A change of price, MSRP or cost writes a ProductPrice row, so `price_on(product, day)`
+answers what a subscription created that day was billed at (services.catalog.pricing adds the reseller's price
+list to it). Changing the terms text bumps the
 terms version, which makes every reseller accept again before its next provisioning.
 """
 from __future__ import annotations
@@ -15,14 +16,16 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
-from models import Category, Product, ProductKind, ProductPrice, User, Vendor, db, utcnow
+from models import Category, PriceUnit, Product, ProductKind, ProductPrice, User, Vendor, db, utcnow
 from services import DomainError, audit
-from services.catalog import catalog
+from services.catalog import catalog, pricing
 from services.paging import Page, page_of
 
-PRODUCT_FIELDS = ("sku", "name", "description", "vendor_id", "category_id", "kind", "price", "cost", "currency",
+PRODUCT_FIELDS = ("sku", "name", "description", "vendor_id", "category_id", "kind", "price", "msrp", "cost", "unit",
+                  "currency",
                   "billing_types", "terms_text", "once_per_account", "prerequisite_id", "tags", "max_quantity",
                   "active")
+PRICED = {"price", "msrp", "cost"}  # the amounts the price history keeps
 CENT = Decimal("0.01")
 
 
@@ -144,7 +147,7 @@ def update_product(product: Product, *, by: User, **values: Any) -> dict[str, li
     changes = {key: [getattr(product, key), value] for key, value in fields.items() if getattr(product, key) != value}
     if not changes:
         return {}
-    if ("price" in changes or "cost" in changes) and not _has_history(product):
+    if PRICED.intersection(changes) and not _has_history(product):
         _record_price(product, None, product.created_at)  # the price it had until now, as a baseline
     for key, (_old, new) in changes.items():
         setattr(product, key, new)
@@ -152,7 +155,7 @@ def update_product(product: Product, *, by: User, **values: Any) -> dict[str, li
         changes["terms_version"] = [product.terms_version, product.terms_version + 1]
         product.terms_version += 1
     db.session.flush()
-    if "price" in changes or "cost" in changes:
+    if PRICED.intersection(changes):
         _record_price(product, by, utcnow())
     audit.record(by, "product.update", product, changes=_jsonable(changes))
     return changes
@@ -165,12 +168,8 @@ def price_history(product: Product) -> list[ProductPrice]:
 
 
 def price_on(product: Product, when: datetime) -> Decimal:
-    """The product's price in effect at `when` (the current price if it never changed)."""
-    stmt = (sa.select(ProductPrice.price).where(ProductPrice.product_id == product.id,
-                                                ProductPrice.effective_at <= when)
-            .order_by(ProductPrice.effective_at.desc(), ProductPrice.id.desc()).limit(1))
-    price = db.session.scalar(stmt)
-    return product.price if price is None else price
+    """The product's reseller price (before any price list) in effect at `when` (its price if it never changed)."""
+    return pricing.list_prices([product], when)[product.id][0]
 
 
 def prerequisite_choices(product: Product | None = None) -> list[Product]:
@@ -182,8 +181,8 @@ def prerequisite_choices(product: Product | None = None) -> list[Product]:
 
 
 def _record_price(product: Product, by: User | None, when: datetime) -> None:
-    db.session.add(ProductPrice(product_id=product.id, price=product.price, cost=product.cost, effective_at=when,
-                                changed_by_id=by.id if by is not None else None))
+    db.session.add(ProductPrice(product_id=product.id, price=product.price, msrp=product.msrp, cost=product.cost,
+                                effective_at=when, changed_by_id=by.id if by is not None else None))
     db.session.flush()
 
 
@@ -201,7 +200,8 @@ def _clean_product(values: dict[str, Any], product: Product | None = None) -> di
     fields["terms_text"] = (fields["terms_text"] or "").replace("\r\n", "\n").strip()
     fields["description"] = (fields["description"] or "").replace("\r\n", "\n").strip()
     fields["kind"] = ProductKind(fields["kind"])
-    for key in ("price", "cost"):
+    fields["unit"] = PriceUnit(fields["unit"] or PriceUnit.UNIT)
+    for key in ("price", "msrp", "cost"):
         fields[key] = _money(fields[key], key)
     if not fields["billing_types"]:
         raise CatalogError(_("Choose at least one billing type."), field="billing_types")

@@ -23,14 +23,16 @@ def actions(obj) -> list[str]:
 
 def product_values(vendor, category, **kw) -> dict:
     return {"sku": "MS-365-BP", "name": "Microsoft 365 Business Premium", "description": "", "vendor_id": vendor.id,
-            "category_id": category.id, "kind": "subscription", "price": Decimal("22.00"), "cost": Decimal("18.50"),
+            "category_id": category.id, "kind": "subscription", "price": Decimal("22.00"), "msrp": Decimal("26.40"),
+            "cost": Decimal("18.50"), "unit": "user",
             "currency": "usd", "billing_types": ["monthly", "P1Y-monthly"], "terms_text": "", "once_per_account": False,
             "prerequisite_id": None, "tags": " office,  email ,", "max_quantity": 300, "active": True, **kw}
 
 
 def form_data(vendor, category, **kw) -> dict:
     data = {"sku": "ESD-WIN11", "name": "Windows 11 Pro", "description": "Key by e-mail", "vendor_id": vendor.id,
-            "category_id": category.id, "kind": "license", "price": "199.00", "cost": "150.00", "currency": "USD",
+            "category_id": category.id, "kind": "license", "price": "199.00", "msrp": "229.00", "cost": "150.00",
+            "unit": "device", "currency": "USD",
             "billing_types": ["one-time"], "terms_text": "", "prerequisite_id": "", "tags": "windows",
             "max_quantity": "50", "active": "y"}
     data.update(kw)
@@ -50,7 +52,8 @@ def test_create_product_cleans_values_records_the_first_price_and_audits():
     assert (product.currency, product.tags, product.terms_version) == ("USD", "office, email", 1)
     assert product.kind is ProductKind.SUBSCRIPTION
     [entry] = catalog_admin.price_history(product)
-    assert (entry.price, entry.cost, entry.changed_by_id) == (Decimal("22.00"), Decimal("18.50"), staff.id)
+    assert (entry.price, entry.msrp, entry.cost, entry.changed_by_id) == (Decimal("22.00"), Decimal("26.40"),
+                                                                          Decimal("18.50"), staff.id)
     assert actions(product) == ["product.create"]
 
 
@@ -118,8 +121,10 @@ def test_price_changes_are_dated_and_price_on_answers_for_any_moment():
     assert catalog_admin.price_on(product, utcnow()) == Decimal("120.00")
     catalog_admin.update_product(product, by=staff, **{**_values_of(product), "cost": Decimal("90.00")})
     assert len(catalog_admin.price_history(product)) == 3  # a cost change is dated too
+    catalog_admin.update_product(product, by=staff, **{**_values_of(product), "msrp": Decimal("139.90")})
+    assert catalog_admin.price_history(product)[0].msrp == Decimal("139.90")  # and an MSRP change
     catalog_admin.update_product(product, by=staff, **{**_values_of(product), "name": "Renamed"})
-    assert len(catalog_admin.price_history(product)) == 3  # nothing about money: no entry
+    assert len(catalog_admin.price_history(product)) == 4  # nothing about money: no entry
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "product.update")
                               .order_by(AuditEvent.id))
     assert event.details == {"changes": {"price": ["100.00", "120.00"]}}
