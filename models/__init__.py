@@ -3,7 +3,18 @@ from models.accounts import Reseller, ResellerStatus, Role, TeamRole, User
 from models.assignments import Assignment
 from models.audit import AuditEvent
 from models.base import db, utcnow
-from models.catalog import BILLING_TYPES, COMMITMENT_MONTHS, Category, Product, ProductKind, ProductPrice, Vendor
+from models.catalog import (
+    BILLING_TYPES,
+    COMMITMENT_MONTHS,
+    Category,
+    PriceOverride,
+    PriceUnit,
+    Product,
+    ProductKind,
+    ProductPrice,
+    ResellerDiscount,
+    Vendor,
+)
 from models.customers import Customer, CustomerStatus
 from models.orders import (
     Cart,
@@ -62,11 +73,14 @@ __all__ = [
     "ProductKind",
     "ProductPrice",
     "RecoveryCode",
+    "PriceOverride",
+    "PriceUnit",
     "Reseller",
     "ResellerStatus",
     "Role",
     "TeamRole",
     "ServiceDraft",
+    "ResellerDiscount",
     "Subscription",
     "SubscriptionStatus",
     "TermsAcceptance",
