@@ -157,7 +157,9 @@ def _subscriptions(n: dict, now):
                    "tenant_id": "", "external_id": f"ext-{i}", "unit_price": Decimal("10.00"),
                    "unit_cost": Decimal("8.00"), "currency": "USD", "billing_start": None, "config": {},
                    "status": "ACTIVE", "cancellable_until": now + timedelta(days=7),
-                   "created_at": now - timedelta(minutes=i)}
+                   "created_at": now - timedelta(minutes=i), "term_start": now - timedelta(minutes=i),
+                   "term_end": now + timedelta(days=30), "price_protected_until": now + timedelta(days=30),
+                   "auto_renew": True}
 
 
 def _orders(count: int, resellers: int, now):

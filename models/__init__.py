@@ -40,6 +40,7 @@ from models.provisioning import (
     SubscriptionStatus,
     TermsAcceptance,
 )
+from models.subscriptions import SubscriptionEvent, SubscriptionEventKind, SubscriptionSeats
 from models.two_factor import RecoveryCode
 from models.uploads import ImportUpload
 
@@ -82,6 +83,9 @@ __all__ = [
     "ServiceDraft",
     "ResellerDiscount",
     "Subscription",
+    "SubscriptionEvent",
+    "SubscriptionEventKind",
+    "SubscriptionSeats",
     "SubscriptionStatus",
     "TermsAcceptance",
     "User",

@@ -15,7 +15,7 @@ from models.catalog import Product
 from models.customers import Customer
 from models.types import enum_column
 
-CANCELLATION_WINDOW = timedelta(days=7)  # a new subscription can be cancelled this long after creation
+CANCELLATION_WINDOW = timedelta(days=7)  # cancellable this long after provisioning or renewal (seats: after adding)
 
 
 class ImportSource(StrEnum):
@@ -40,8 +40,9 @@ class ItemStatus(StrEnum):
 
 class SubscriptionStatus(StrEnum):
     ACTIVE = "ACTIVE"
-    SUSPENDED = "SUSPENDED"
-    CANCELLED = "CANCELLED"
+    SUSPENDED = "SUSPENDED"  # by staff, with a reason; reactivated by staff
+    CANCELLED = "CANCELLED"  # by the reseller inside a cancellation window
+    EXPIRED = "EXPIRED"      # reached its term end with auto-renew off
 
 
 class TermsAcceptance(TimestampMixin, db.Model):
@@ -151,7 +152,14 @@ class ImportItem(db.Model):
 
 
 class Subscription(TimestampMixin, db.Model):
-    """A customer's cloud service, created at the product's price of the day it was provisioned."""
+    """A customer's cloud service, created at the product's price of the day it was provisioned.
+
+    Its current term runs from term_start to term_end (services.subscriptions.terms computes them from the
+    billing type); the unit price is protected until price_protected_until (the term end); it renews at
+    term_end when auto_renew is on, otherwise it expires then. cancellable_until is the current term's
+    cancellation window; seats added later have their own (SubscriptionSeats). Its timeline is
+    SubscriptionEvent (models.subscriptions).
+    """
 
     id: Mapped[intpk]
     reseller_id: Mapped[int] = mapped_column(sa.ForeignKey("reseller.id"), index=True)
@@ -171,11 +179,26 @@ class Subscription(TimestampMixin, db.Model):
     config: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     status: Mapped[SubscriptionStatus] = enum_column(SubscriptionStatus, default=SubscriptionStatus.ACTIVE)
     cancellable_until: Mapped[datetime]
+    term_start: Mapped[datetime]
+    term_end: Mapped[datetime]
+    auto_renew: Mapped[bool] = mapped_column(default=True)
+    price_protected_until: Mapped[datetime]
 
     product: Mapped[Product] = relationship()
+    customer: Mapped[Customer] = relationship()
 
-    __table_args__ = (sa.Index("ix_subscription_customer_product", "customer_id", "product_id"),)
+    __table_args__ = (
+        sa.Index("ix_subscription_customer_product", "customer_id", "product_id"),
+        # The Subscriptions list's filters: renewing within N days, window closing within 24 h.
+        sa.Index("ix_subscription_reseller_term_end", "reseller_id", "term_end"),
+        sa.Index("ix_subscription_reseller_cancellable_until", "reseller_id", "cancellable_until"),
+    )
 
     @property
     def monthly_total(self) -> Decimal:
         return self.unit_price * self.quantity
+
+    @property
+    def next_renewal(self) -> datetime | None:
+        """When it renews: its term end, if it is active and set to renew."""
+        return self.term_end if self.auto_renew and self.status is SubscriptionStatus.ACTIVE else None

@@ -21,7 +21,8 @@ def values(customer, product, **kw) -> dict:
             "name": "Café \"365\" ünïcode", "quantity": 3, "billing_type": "monthly", "tenant_id": "",
             "external_id": "ext-1", "unit_price": Decimal("15.40"), "unit_cost": Decimal("12.05"),
             "currency": "EUR", "billing_start": date(2026, 12, 1), "config": {"name": "x", "seats": [1, 2]},
-            "status": SubscriptionStatus.ACTIVE, "created_at": moment, "cancellable_until": moment, **kw}
+            "status": SubscriptionStatus.ACTIVE, "created_at": moment, "cancellable_until": moment,
+            "term_start": moment, "term_end": moment, "auto_renew": True, "price_protected_until": moment, **kw}
 
 
 def stored(row_id: int) -> tuple:

@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from models import (
-    CANCELLATION_WINDOW,
     Customer,
     Import,
     ImportItem,
@@ -34,6 +33,7 @@ from services import DomainError, audit
 from services.connectors import Connector, ConnectorError
 from services.imports.import_batch import BatchImport, BatchItem
 from services.provisioning import provisioning_rules as rules
+from services.subscriptions import terms, timeline
 
 MIN_LEAD = timedelta(minutes=1)
 MAX_LEAD = timedelta(days=365)
@@ -183,6 +183,8 @@ def record_subscription(imp: Import, item: ImportItem, external_id: str, facts: 
     """The subscription, at the product's price of today (not of the scheduling day)."""
     subscription = Subscription(**subscription_values(imp, item, external_id, utcnow()))
     db.session.add(subscription)
+    db.session.flush()
+    timeline.record_provisioned([subscription.id])
     item.status, item.external_id, item.reasons = ItemStatus.COMPLETED, external_id, []
     facts.owned.setdefault(item.customer_id, set()).add(item.product_id)
     return subscription
@@ -198,7 +200,7 @@ def subscription_values(imp: Import | BatchImport, item: ImportItem | BatchItem,
             "billing_type": item.billing_type, "tenant_id": config.get("tenant_id") or "",
             "external_id": external_id, "unit_price": product.price, "unit_cost": product.cost,
             "currency": product.currency, "billing_start": billing_start, "config": dict(config),
-            "status": SubscriptionStatus.ACTIVE, "created_at": now, "cancellable_until": now + CANCELLATION_WINDOW}
+            "status": SubscriptionStatus.ACTIVE, "created_at": now, **terms.initial_term(item.billing_type, now)}
 
 
 _SUBSCRIPTIONS = JsonRows(*(column for column in Subscription.__table__.c if column.name != "id"))
@@ -210,7 +212,8 @@ def encode_subscriptions(values: list[dict]) -> str:
 
 
 def insert_subscriptions(rows: str) -> None:
-    """Insert the encoded subscriptions in one statement."""
+    """Insert the encoded subscriptions in one statement, then their provisioned events and first seat lots."""
     insert = sa.insert(Subscription.__table__).from_select([c.name for c in _SUBSCRIPTIONS.columns],
                                                            sa.select(_SUBSCRIPTIONS.table()))
-    db.session.execute(insert, {"rows": rows})
+    ids = db.session.scalars(insert.returning(Subscription.__table__.c.id), {"rows": rows}).all()
+    timeline.record_provisioned(ids)

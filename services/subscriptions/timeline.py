@@ -1,0 +1,120 @@
+"""What happened to a subscription: its events and its seat lots (models.subscriptions).
+
+Writers flush, never commit. record_provisioned() is set-based (one select and two INSERT … SELECT for any
+number of subscriptions), so the import engine's batch writer calls it as well as a single provisioning.
+"""
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask import g, has_request_context
+
+from models import (
+    Import,
+    ImportItem,
+    Subscription,
+    SubscriptionEvent,
+    SubscriptionEventKind,
+    SubscriptionSeats,
+    User,
+    db,
+    utcnow,
+)
+from models.json_rows import JsonRows
+from services.subscriptions import terms
+
+_EVENTS = JsonRows(*(c for c in SubscriptionEvent.__table__.c if c.name != "id"))
+_LOTS = JsonRows(*(c for c in SubscriptionSeats.__table__.c if c.name != "id"))
+
+
+def record_provisioned(subscription_ids: Collection[int]) -> None:
+    """The "provisioned" event (by the import's creator) and the first seat lot of each subscription given.
+
+    Call it once, right after the subscriptions were inserted (flushed): the lot opens the term's window.
+    """
+    if not subscription_ids:
+        return
+    rows = db.session.execute(
+        sa.select(Subscription.id, Subscription.created_at, Subscription.quantity, Subscription.unit_price,
+                  Subscription.currency, Subscription.billing_type, Subscription.term_start, Subscription.term_end,
+                  Subscription.cancellable_until, Import.created_by_id)
+        .outerjoin(ImportItem, ImportItem.id == Subscription.import_item_id)
+        .outerjoin(Import, Import.id == ImportItem.import_id)
+        .where(Subscription.id.in_(list(subscription_ids)))).all()
+    events = [{"subscription_id": r.id, "kind": SubscriptionEventKind.PROVISIONED, "at": r.created_at,
+               "actor_id": r.created_by_id, "on_behalf_of_id": None,
+               "details": {"quantity": r.quantity, "unit_price": str(r.unit_price), "currency": r.currency,
+                           "billing_type": r.billing_type, "term_end": r.term_end.isoformat()}} for r in rows]
+    lots = [{"subscription_id": r.id, "quantity": r.quantity, "removed": 0, "unit_price": r.unit_price,
+             "added_at": r.term_start, "cancellable_until": r.cancellable_until} for r in rows]
+    _insert(SubscriptionEvent, _EVENTS, events)
+    _insert(SubscriptionSeats, _LOTS, lots)
+
+
+def _insert(model, json_rows: JsonRows, values: list[dict]) -> None:
+    insert = sa.insert(model.__table__).from_select([c.name for c in json_rows.columns],
+                                                    sa.select(json_rows.table()))
+    db.session.execute(insert, {"rows": json_rows.param(values)})
+
+
+def record(subscription: Subscription, kind: SubscriptionEventKind, actor: User | None, at: datetime | None = None,
+           **details: Any) -> SubscriptionEvent:
+    """One timeline event. Decimals in `details` are stored as strings; while staff act as a reseller user
+    (services.audit.act_for) the staff member is the actor and the user is `on_behalf_of`, as in the audit log."""
+    actor_id = actor.id if actor is not None and actor.is_authenticated else None
+    on_behalf_of_id = None
+    acting = g.get("audit_acting_for") if has_request_context() else None
+    if acting is not None and actor_id is not None and actor_id == acting[1]:
+        actor_id, on_behalf_of_id = acting
+    event = SubscriptionEvent(subscription_id=subscription.id, kind=kind, at=at or utcnow(), actor_id=actor_id,
+                              on_behalf_of_id=on_behalf_of_id,
+                              details={k: str(v) if isinstance(v, Decimal | datetime) else v
+                                       for k, v in details.items()})
+    db.session.add(event)
+    return event
+
+
+def events(subscription_id: int) -> list[SubscriptionEvent]:
+    """The timeline, oldest first, with who did each."""
+    return list(db.session.scalars(
+        sa.select(SubscriptionEvent).where(SubscriptionEvent.subscription_id == subscription_id)
+        .options(sa.orm.joinedload(SubscriptionEvent.actor), sa.orm.joinedload(SubscriptionEvent.on_behalf_of))
+        .order_by(SubscriptionEvent.at, SubscriptionEvent.id)))
+
+
+def add_seats(subscription: Subscription, quantity: int, at: datetime, unit_price: Decimal) -> SubscriptionSeats:
+    """A lot of seats added at `at`, with its own 7-day window (the subscription's quantity is the caller's)."""
+    lot = SubscriptionSeats(subscription_id=subscription.id, quantity=quantity, removed=0, unit_price=unit_price,
+                            added_at=at, cancellable_until=terms.window_end(at))
+    db.session.add(lot)
+    return lot
+
+
+def open_term_lot(subscription: Subscription) -> SubscriptionSeats:
+    """At a renewal (after term_start moved): one lot of the whole quantity at the renewal price and window."""
+    return add_seats(subscription, subscription.quantity, subscription.term_start, subscription.unit_price)
+
+
+def current_lots(subscription: Subscription) -> list[SubscriptionSeats]:
+    """The lots of the current term, oldest first."""
+    return list(db.session.scalars(
+        sa.select(SubscriptionSeats).where(SubscriptionSeats.subscription_id == subscription.id,
+                                           SubscriptionSeats.added_at >= subscription.term_start)
+        .order_by(SubscriptionSeats.added_at, SubscriptionSeats.id)))
+
+
+def removable_seats(subscription: Subscription, now: datetime) -> int:
+    """How many seats a decrease may take at `now`: those of current lots still inside their window."""
+    return sum(lot.removable(now) for lot in current_lots(subscription))
+
+
+def window(subscription: Subscription, now: datetime) -> tuple[datetime, int] | None:
+    """(cancellable until, whole hours left) while the subscription may be cancelled at `now`, else None."""
+    until = subscription.cancellable_until
+    if subscription.status != "ACTIVE" or now >= until:
+        return None
+    return until, terms.hours_left(until, now)
