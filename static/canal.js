@@ -18,11 +18,16 @@ function fillBrowserTimezone(root) {
 document.addEventListener("DOMContentLoaded", function () { fillBrowserTimezone(document); });
 document.addEventListener("htmx:load", function (event) { fillBrowserTimezone(event.detail.elt); });
 
-// Confirmations: a form or button with hx-confirm="question" and data-confirm-yes/-no labels asks in a
-// <dialog> ("No" / "Yes, do it") instead of the browser's confirm(). Elements without the labels keep confirm().
+// Confirmations: every form or button with hx-confirm="question" asks in one styled <dialog> ("No" / "Yes, do
+// it"), never the browser's confirm(). Its answers are the element's data-confirm-yes/-no labels, else those of the
+// nearest ancestor that has them (#page in base.html carries the default ones, in the page's language).
+function confirmLabeller(elt) {
+  return elt.closest ? elt.closest("[data-confirm-yes]") : null;
+}
+
 document.addEventListener("htmx:confirm", function (event) {
   var elt = event.detail.elt;
-  if (!event.detail.question || !elt.hasAttribute || !elt.hasAttribute("data-confirm-yes")) return;
+  if (!event.detail.question || !elt.closest || !confirmLabeller(elt)) return;
   event.preventDefault();
   if (elt.hasAttribute("data-confirmed")) {  // re-submitted after "yes" (see below): go ahead
     elt.removeAttribute("data-confirmed");
@@ -51,10 +56,11 @@ function askToConfirm(elt, question, onYes) {
   var no = document.createElement("button");
   no.type = "button";
   no.className = "secondary";
-  no.textContent = elt.getAttribute("data-confirm-no") || "No";
+  var labels = confirmLabeller(elt) || elt;
+  no.textContent = labels.getAttribute("data-confirm-no") || "No";
   var yes = document.createElement("button");
   yes.type = "button";
-  yes.textContent = elt.getAttribute("data-confirm-yes");
+  yes.textContent = labels.getAttribute("data-confirm-yes");
   no.addEventListener("click", function () { dialog.close(); });
   yes.addEventListener("click", function () { dialog.close(); onYes(); });
   dialog.addEventListener("close", function () { dialog.remove(); });

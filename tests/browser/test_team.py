@@ -51,8 +51,8 @@ def test_an_admin_changes_a_role_after_confirming(page):
     page.get_by_role("navigation").get_by_role("link", name="Team").click()
     row = page.locator(f"#member-{buyer.id}")
     row.get_by_label("Role of bruno@example.com").select_option("viewer")
-    page.once("dialog", lambda dialog: dialog.accept())
     row.get_by_role("button", name="Change role").click()
+    page.get_by_role("dialog").get_by_role("button", name="Yes, do it").click()  # the shared styled dialog
     page.get_by_text("bruno@example.com is now Viewer.").wait_for()
     db.session.expire_all()
     assert db.session.get(User, buyer.id).team_role is TeamRole.VIEWER
