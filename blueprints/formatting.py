@@ -1,12 +1,14 @@
 """Template filters for money, numbers and times, formatted for the viewer's locale and time zone.
 
 Use them everywhere a value is shown: {{ amount|money }}, {{ amount|money("EUR") }},
-{{ when|local_datetime }} (the viewer's zone), {{ when|utc_datetime }} ("2026-11-22 15:04 UTC").
+{{ when|local_datetime }} (the viewer's zone, one format per language: "Dec 7, 2026, 3:04 PM", "7 dic 2026, 15:04";
+the page names the zone once, in its footer), {{ when|utc_and_local }} (where scheduling needs UTC beside it),
+{{ when|utc_datetime }} ("2026-11-22 15:04 UTC"), {{ when|age }} ("3 hours", how long ago).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from functools import lru_cache
 
@@ -79,6 +81,8 @@ def _format_number(value, locale: Locale) -> str:
 
 @pass_context
 def local_datetime(context, value: datetime | None, fmt: str = "medium") -> str:
+    """The viewer's local time in the one format of their language ("short" and "medium" alike; "full" spells
+    the day out, e.g. on the scheduling review)."""
     if value is None:
         return ""
     viewer = _viewer(context)
@@ -88,7 +92,36 @@ def local_datetime(context, value: datetime | None, fmt: str = "medium") -> str:
 @lru_cache(maxsize=8192)
 def _format_datetime(value: datetime, fmt: str, zone: tzinfo, locale: Locale) -> str:
     # Lists show the same rows' times on every view (measured with `make bench`: the licenses list).
-    return babel_dates.format_datetime(value, fmt, tzinfo=zone, locale=locale)
+    if fmt not in ("short", "medium"):
+        return babel_dates.format_datetime(value, fmt, tzinfo=zone, locale=locale)
+    # The date with a four-digit year, the time to the minute, joined as the language joins them
+    day = babel_dates.format_date(value.astimezone(zone), "medium", locale=locale)
+    clock = babel_dates.format_time(value, "short", tzinfo=zone, locale=locale)
+    return str(locale.datetime_formats["medium"]).replace("{1}", day).replace("{0}", clock)
+
+
+@pass_context
+def local_date(context, value: date | None) -> str:
+    """A calendar day (a renewal, a billing start) in the viewer's language, four-digit year."""
+    return "" if value is None else babel_dates.format_date(value, "medium", locale=_viewer(context).locale)
+
+
+@pass_context
+def age(context, value: datetime | None, now: datetime | None = None) -> str:
+    """How long ago, in words of the viewer's language: "3 hours", "2 days"."""
+    if value is None:
+        return ""
+    return babel_dates.format_timedelta((now or datetime.now(value.tzinfo)) - value, locale=_viewer(context).locale)
+
+
+@pass_context
+def zone_name(context) -> str:
+    """The viewer's time zone as people say it ("Uruguay Time"), with its identifier."""
+    zone = _viewer(context).timezone
+    key = getattr(zone, "key", str(zone))
+    if key == "UTC":
+        return "UTC"
+    return f"{babel_dates.get_timezone_location(zone, locale=_viewer(context).locale)} ({key.replace('_', ' ')})"
 
 
 def utc_datetime(value: datetime | None) -> str:
@@ -129,17 +162,22 @@ def status_label_filter(context, value: str) -> str:
 
 @pass_context
 def utc_and_local(context, value: datetime | None) -> Markup:
-    """A scheduled or recorded time in UTC with the viewer's local time beside it."""
+    """A scheduled time: the viewer's local time, with UTC beside it for those who schedule across zones
+    (a viewer whose zone is UTC sees it once)."""
     if value is None:
         return Markup("—")
     viewer = _viewer(context)
+    stamp = escape(value.isoformat())
+    if getattr(viewer.timezone, "key", "") == "UTC":
+        return Markup(f'<time datetime="{stamp}">{escape(utc_datetime(value))}</time>')
     local = _format_datetime(value, "short", viewer.timezone, viewer.locale)
-    return Markup(f'<time datetime="{escape(value.isoformat())}">{escape(utc_datetime(value))}</time> '
-                  f'<small class="muted local-time">{escape(local)}</small>')
+    return Markup(f'<time datetime="{stamp}">{escape(local)}</time> '
+                  f'<small class="muted utc-time">{escape(utc_datetime(value))}</small>')
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(money=money, number=number, local_datetime=local_datetime,
-                                 utc_datetime=utc_datetime, reason=reason,
+    app.jinja_env.globals.update(zone_name=zone_name)
+    app.jinja_env.filters.update(money=money, number=number, local_datetime=local_datetime, age=age,
+                                 local_date=local_date, utc_datetime=utc_datetime, reason=reason,
                                  utc_and_local=utc_and_local, status_label=status_label_filter,
                                  order_number=order_number, tag_list=tag_list)

@@ -1,4 +1,5 @@
-"""The staff dashboard's figures: what needs attention now, and orders and licenses per week."""
+"""The staff's figures: what needs attention now (the home's work list, the admin counters), this month's sales,
+orders and licenses per week; and the ops home's view of the machinery (ops_status)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -17,12 +18,14 @@ from models import (
     Order,
     OrderStatus,
     OutboxEmail,
+    Reseller,
     db,
     utcnow,
 )
 
 WEEKS = 13  # a quarter
 DUE_SOON = timedelta(hours=24)
+SHOWN = 10  # orders listed on the staff home
 
 
 @dataclass(frozen=True)
@@ -103,3 +106,36 @@ def _per_week(daily: list[tuple[date, int]]) -> dict[date, int]:
     for day, n in daily:
         totals[week_start(day)] = totals.get(week_start(day), 0) + n
     return totals
+
+
+# --- the staff home ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Sales:
+    currency: str
+    orders: int
+    total: object  # Decimal
+
+
+def orders_to_approve(limit: int = SHOWN) -> list[sa.Row]:
+    """The oldest pending orders first (their age is what staff act on), with the reseller's name."""
+    return list(db.session.execute(
+        sa.select(Order.id, Order.created_at, Order.total, Order.currency, Reseller.name.label("reseller_name"))
+        .join(Reseller, Order.reseller_id == Reseller.id).where(Order.status == OrderStatus.PENDING)
+        .order_by(Order.created_at, Order.id).limit(limit)))
+
+
+def imports_due_between(start: datetime, end: datetime) -> int:
+    """PENDING imports whose run time falls in [start, end) (the staff member's "today")."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Import).where(
+        Import.status == ImportStatus.PENDING, Import.run_at >= start, Import.run_at < end)) or 0
+
+
+def sales_since(start: datetime) -> list[Sales]:
+    """Approved orders placed since `start`, counted and summed per currency (biggest first)."""
+    total = sa.func.sum(Order.total)
+    rows = db.session.execute(
+        sa.select(Order.currency, sa.func.count(), total)
+        .where(Order.status == OrderStatus.APPROVED, Order.created_at >= start)
+        .group_by(Order.currency).order_by(total.desc()))
+    return [Sales(currency, n, amount) for currency, n, amount in rows]

@@ -195,3 +195,16 @@ document.addEventListener("DOMContentLoaded", function () {
   }
   writeDrafts(drafts);
 });
+
+// The header's links fold into "Menu" on a narrow screen (base.html renders the <details> open, so without this
+// script every link stays on screen). A boosted navigation renders a new header: folded again.
+var NARROW = window.matchMedia("(max-width: 767px)");
+function fitSiteMenu() {
+  var menu = document.getElementById("site-menu");
+  if (menu) menu.open = !NARROW.matches;
+}
+document.addEventListener("DOMContentLoaded", fitSiteMenu);
+document.addEventListener("htmx:afterSettle", function (event) {
+  if (event.detail.elt === document.body || event.detail.elt.querySelector && event.detail.elt.querySelector("#site-menu")) fitSiteMenu();
+});
+NARROW.addEventListener("change", fitSiteMenu);

@@ -1,3 +1,5 @@
+from datetime import UTC, date, datetime, time, timedelta
+
 from flask import flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -9,7 +11,8 @@ from blueprints.auth.session import safe_next
 from blueprints.impersonating import own_people_only
 from blueprints.main import bp
 from blueprints.main.forms import PreferencesForm
-from models import db
+from models import db, utcnow
+from services import dashboard, ops_dashboard, reseller_dashboard
 from services.accounts import accounts
 
 OWN_PREFERENCES = _l("Only the user can change their own preferences, not staff logged in as them.")
@@ -18,7 +21,24 @@ OWN_PREFERENCES = _l("Only the user can change their own preferences, not staff 
 @bp.get("/")
 @login_required
 def home():
-    return render("main/home.html", role=current_user.role.value)
+    """Each role's work list: what to act on now, each item linking to where it is done."""
+    if current_user.is_reseller:
+        home = reseller_dashboard.reseller_home(current_user.reseller_id)
+        return render("main/home.html", role="reseller", home=home)
+    if current_user.is_staff:
+        # UTC days, as the admin lists' date filters the items link to
+        today = utcnow().date()
+        month = today.replace(day=1)
+        return render("main/home.html", role="staff", counts=dashboard.attention(), now=utcnow(), today=today,
+                      month=month, to_approve=dashboard.orders_to_approve(),
+                      due_today=dashboard.imports_due_between(_utc_midnight(today),
+                                                              _utc_midnight(today + timedelta(days=1))),
+                      sales=dashboard.sales_since(_utc_midnight(month)))
+    return render("main/home.html", role=current_user.role.value, status=ops_dashboard.ops_status())
+
+
+def _utc_midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 @bp.get("/preferences")
