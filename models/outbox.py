@@ -24,6 +24,10 @@ class OutboxEmail(TimestampMixin, db.Model):
     subject: Mapped[str] = mapped_column(sa.String(255))
     body_text: Mapped[str] = mapped_column(sa.Text)
     body_html: Mapped[str] = mapped_column(sa.Text, default="")
+    # Whose message it is, when not the distributor's (a reseller's to its customer): the From name, and the
+    # address replies go to. The From address itself is always MAIL_DEFAULT_SENDER.
+    from_name: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
+    reply_to: Mapped[str] = mapped_column(sa.String(254), default="", server_default="")
     template: Mapped[str] = mapped_column(sa.String(80))
     status: Mapped[EmailStatus] = enum_column(EmailStatus, default=EmailStatus.QUEUED, index=True)
     attempts: Mapped[int] = mapped_column(default=0)

@@ -5,6 +5,7 @@ import smtplib
 from collections.abc import Callable
 from datetime import timedelta
 from email import policy
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from typing import Any
@@ -12,7 +13,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from jinja2_fragments import render_block
 from sqlalchemy import event
@@ -23,6 +24,7 @@ from models.json_rows import JsonRows
 from queues import enqueue_after_commit
 from services import DomainError
 from services.locales import regional_locale
+from services.mail import html
 from services.mail.addresses import clean_address
 from services.paging import KeysetPage, keyset_page
 
@@ -60,7 +62,10 @@ def in_language_of(recipient: Any):
 
 
 def queue_email(to: str, template: str, related: Any = None, **context: Any) -> OutboxEmail:
-    """Render email/<template>.txt (+ .html if present) into an outbox row and send it after commit."""
+    """Render email/<template>.txt and its HTML part into an outbox row and send it after commit.
+
+    `from_name` and `reply_to` (keyword, optional): whose message it is, e.g. a reseller's to its customer; the
+    From address stays Canal's own (MAIL_DEFAULT_SENDER), with that name, and replies go to `reply_to`."""
     email = OutboxEmail(**renderer()(to, template, related, **context))
     db.session.add(email)
     db.session.flush()
@@ -76,13 +81,22 @@ def renderer() -> Callable[..., dict[str, Any]]:
     helpers: dict[str, Any] = {}
     current_app.update_template_context(helpers)
 
-    def render(to: str, template: str, related: Any = None, **context: Any) -> dict[str, Any]:
+    def render(to: str, template: str, related: Any = None, *, from_name: str = "", reply_to: str = "",
+               **context: Any) -> dict[str, Any]:
         context = {**helpers, **context}
         name = f"email/{template}.txt"  # its blocks subject and body (jinja2-fragments renders one block)
+        subject = " ".join(render_block(current_app.jinja_env, name, "subject", context).split())[:255]
+        body_text = render_block(current_app.jinja_env, name, "body", context).strip() + "\n"
+        from_name = " ".join(str(from_name).split())[:120]  # one line: never a header of its own
+        reply_to = clean_address(reply_to) if reply_to else ""
+        html_context = {**context, "subject": subject, "sender_name": from_name, "reply_to": reply_to,
+                        "language": str(get_locale() or "en").split("_")[0], "text_html": html.paragraphs(body_text)}
         return {"to_addr": clean_address(to),
-                "subject": " ".join(render_block(current_app.jinja_env, name, "subject", context).split())[:255],
-                "body_text": render_block(current_app.jinja_env, name, "body", context).strip() + "\n",
-                "body_html": _render_optional(f"email/{template}.html", context),
+                "subject": subject,
+                "body_text": body_text,
+                "body_html": _render_html(template, html_context),
+                "from_name": from_name,
+                "reply_to": reply_to,
                 "template": template,
                 "related_type": type(related).__name__ if related is not None else "",
                 "related_id": getattr(related, "id", None)}
@@ -90,7 +104,7 @@ def renderer() -> Callable[..., dict[str, Any]]:
 
 
 _MESSAGES = JsonRows(*(OutboxEmail.__table__.c[name] for name in (
-    "to_addr", "subject", "body_text", "body_html", "template", "related_type", "related_id",
+    "to_addr", "subject", "body_text", "body_html", "from_name", "reply_to", "template", "related_type", "related_id",
     "status", "attempts", "last_error", "created_at")))
 
 
@@ -139,10 +153,11 @@ def send_batch_job_id(first_email_id: int) -> str:
     return f"send-emails-{first_email_id}"
 
 
-def _render_optional(template: str, context: dict) -> str:
-    if template not in _email_templates():
-        return ""
-    return current_app.jinja_env.get_template(template).render(context)
+def _render_html(template: str, context: dict) -> str:
+    """The message's own HTML template if it has one, else its text in the HTML layout (services/mail/html.py)."""
+    name = f"email/{template}.html"
+    return current_app.jinja_env.get_template(name if name in _email_templates() else "email/_layout.html").render(
+        context)
 
 
 def _email_templates() -> frozenset[str]:
@@ -214,8 +229,11 @@ def mime_message(email: OutboxEmail, sender: str) -> EmailMessage:
     (links), where an 8bit or quoted-printable body's line ends would come out as CRLF."""
     message = EmailMessage()
     message["Subject"] = email.subject
-    message["From"] = sender
+    display, address = parseaddr(sender)
+    message["From"] = Address(email.from_name or display, addr_spec=address) if email.from_name else sender
     message["To"] = email.to_addr
+    if email.reply_to:
+        message["Reply-To"] = Address(email.from_name, addr_spec=email.reply_to)
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2] or "canal.localhost")
     message.set_content(email.body_text, cte="base64")

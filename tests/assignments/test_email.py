@@ -34,7 +34,14 @@ def test_the_customer_receives_the_keys_instructions_and_the_link(smtp):
     assert "Hello Acme <b>&</b> Co," in body  # a text e-mail shows the name as typed
     assert "Windows 11 Pro (KW9-00632)" in body and "Instructions:" in body
     assert f"http://canal.test/activate/{assignment.token}" in body
-    assert message.get_body(preferencelist=("html",)) is None  # text only: nothing to inject into
+    html = message.get_body(preferencelist=("html",)).get_content()  # the HTML part: the same, escaped
+    assert "Hello Acme &lt;b&gt;&amp;&lt;/b&gt; Co," in html and "<b>&</b>" not in html
+    assert all(lic.key in html for lic in assignment.licenses)
+    assert f'href="http://canal.test/activate/{assignment.token}"' in html
+    # The reseller's message to its customer: its name, replies to the reseller, not to the distributor.
+    assert message["From"].addresses[0].display_name == user.reseller.name
+    assert message["From"].addresses[0].addr_spec == "no-reply@canal.localhost"
+    assert message["Reply-To"].addresses[0].addr_spec == user.email
     assert emails()[0].status is EmailStatus.SENT
 
 

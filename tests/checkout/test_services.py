@@ -115,10 +115,10 @@ def test_placing_mails_the_buyer_and_every_enabled_staff_member(smtp, buyer):
     messages = {m["To"]: m for m in smtp.wait_for_messages(2)}
     assert set(messages) == {"compras@andes.test", "approver@distri.test"}
     received = messages["compras@andes.test"]
-    assert received["Subject"] == f"Order {order.number} received"
+    assert received["Subject"] == f"We received your order {order.number}: it awaits the distributor's approval"
     body = mail_text(received)
     assert "Windows 11 Pro" in body and "$1,194.00" in body and "PO-9" in body
     assert f"http://canal.test/licenses/orders/{order.id}" in body
     to_approve = messages["approver@distri.test"]
-    assert to_approve["Subject"] == f"New order {order.number} to approve ({buyer.reseller.name})"
+    assert to_approve["Subject"] == f"{buyer.reseller.name} placed order {order.number}: it awaits your approval"
     assert f"http://canal.test/admin/approvals/{order.id}" in mail_text(to_approve)

@@ -27,7 +27,7 @@ def test_a_committed_email_is_delivered_by_the_worker(smtp):
     run_jobs("mail")
     [message] = smtp.wait_for_messages(1)
     assert message["To"] == "ana@example.com"
-    assert message["Subject"] == "Canal test message"
+    assert message["Subject"] == "Canal test message: e-mail delivery works"
     assert "2026-11-22 10:00:00" in mail_text(message)
     db.session.refresh(email)
     assert (email.status, email.attempts, email.sent_at is not None) == (EmailStatus.SENT, 1, True)
