@@ -32,6 +32,7 @@ NAVIGATION = [
     (N_("Cart"), "cart.show", "reseller"),
     (N_("Licenses"), "licenses.index", "reseller"),
     (N_("Customers"), "customers.index", "reseller"),
+    (N_("Subscriptions"), "subscriptions.index", "reseller"),
     (N_("My imports"), "imports.index", "reseller"),
     (N_("Team"), "team.index", "reseller:admin"),  # "role:team role": only a reseller's admins
     (N_("Admin"), "admin.index", "staff"),
@@ -67,10 +68,11 @@ def init_app(app: Flask) -> None:
     from blueprints.main import bp as main_bp
     from blueprints.ops import init_app as init_ops
     from blueprints.provisioning import bp as provisioning_bp
+    from blueprints.subscriptions import bp as subscriptions_bp
     from blueprints.team import bp as team_bp
 
     for bp in (auth_bp, main_bp, admin_bp, catalog_bp, cart_bp, checkout_bp, licenses_bp,
-               customers_bp, provisioning_bp, imports_bp, activation_bp, team_bp):
+               customers_bp, provisioning_bp, imports_bp, activation_bp, team_bp, subscriptions_bp):
         app.register_blueprint(bp)
     init_ops(app)
     formatting.init_app(app)

@@ -144,6 +144,7 @@ STATUS_MSGIDS = {
     "APPROVED": N_("Approved"), "REJECTED": N_("Rejected"), "AVAILABLE": N_("Available"),
     "ASSIGNED": N_("Assigned"), "ACTIVATED": N_("Activated"), "VOID": N_("Void"),
     "QUEUED": N_("Queued"), "SENDING": N_("Sending"), "SENT": N_("Sent"),
+    "EXPIRED": N_("Expired"),
 }
 
 

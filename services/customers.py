@@ -43,8 +43,8 @@ def subscriptions_of(customer: Customer) -> list[sa.Row]:
     """The customer's subscriptions, newest first, as rows of what its page shows (with product_name and
     product_sku)."""
     return list(db.session.execute(
-        sa.select(Subscription.name, Subscription.quantity, Subscription.billing_type, Subscription.status,
-                  Subscription.created_at, Subscription.cancellable_until,
+        sa.select(Subscription.id, Subscription.name, Subscription.quantity, Subscription.billing_type,
+                  Subscription.status, Subscription.created_at, Subscription.cancellable_until,
                   Product.name.label("product_name"), Product.sku.label("product_sku"))
         .join(Product, Product.id == Subscription.product_id).where(Subscription.customer_id == customer.id)
         .order_by(Subscription.created_at.desc())))

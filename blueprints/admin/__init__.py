@@ -33,6 +33,7 @@ from blueprints.admin import (  # noqa: F401
     orders,
     outbox,
     resellers,
+    subscriptions,
     two_factor,
     views,
 )

@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import g, has_request_context
+from flask_babel import lazy_gettext as _l
 
 from models import (
     Import,
@@ -31,8 +32,9 @@ _EVENTS = JsonRows(*(c for c in SubscriptionEvent.__table__.c if c.name != "id")
 _LOTS = JsonRows(*(c for c in SubscriptionSeats.__table__.c if c.name != "id"))
 
 
-def record_provisioned(subscription_ids: Collection[int]) -> None:
-    """The "provisioned" event (by the import's creator) and the first seat lot of each subscription given.
+def record_provisioned(subscription_ids: Collection[int], actor_id: int | None = None) -> None:
+    """The "provisioned" event (by the import's creator, else `actor_id`) and the first seat lot of each
+    subscription given.
 
     Call it once, right after the subscriptions were inserted (flushed): the lot opens the term's window.
     """
@@ -46,7 +48,7 @@ def record_provisioned(subscription_ids: Collection[int]) -> None:
         .outerjoin(Import, Import.id == ImportItem.import_id)
         .where(Subscription.id.in_(list(subscription_ids)))).all()
     events = [{"subscription_id": r.id, "kind": SubscriptionEventKind.PROVISIONED, "at": r.created_at,
-               "actor_id": r.created_by_id, "on_behalf_of_id": None,
+               "actor_id": r.created_by_id or actor_id, "on_behalf_of_id": None,
                "details": {"quantity": r.quantity, "unit_price": str(r.unit_price), "currency": r.currency,
                            "billing_type": r.billing_type, "term_end": r.term_end.isoformat()}} for r in rows]
     lots = [{"subscription_id": r.id, "quantity": r.quantity, "removed": 0, "unit_price": r.unit_price,
@@ -118,3 +120,18 @@ def window(subscription: Subscription, now: datetime) -> tuple[datetime, int] | 
     if subscription.status != "ACTIVE" or now >= until:
         return None
     return until, terms.hours_left(until, now)
+
+
+EVENT_LABELS = {
+    SubscriptionEventKind.PROVISIONED: _l("Provisioned"),
+    SubscriptionEventKind.SEATS_ADDED: _l("Seats added"),
+    SubscriptionEventKind.SEATS_REMOVED: _l("Seats removed"),
+    SubscriptionEventKind.CHANGE_SCHEDULED: _l("Change scheduled"),
+    SubscriptionEventKind.CANCELLED: _l("Cancelled"),
+    SubscriptionEventKind.RENEWED: _l("Renewed"),
+    SubscriptionEventKind.EXPIRED: _l("Expired"),
+    SubscriptionEventKind.SUSPENDED: _l("Suspended"),
+    SubscriptionEventKind.REACTIVATED: _l("Reactivated"),
+    SubscriptionEventKind.AUTO_RENEW_ON: _l("Auto-renew turned on"),
+    SubscriptionEventKind.AUTO_RENEW_OFF: _l("Auto-renew turned off"),
+}

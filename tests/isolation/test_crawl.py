@@ -29,6 +29,7 @@ FILL = {
     **{f"provisioning.{view}": {"customer_id": "customer"}
        for view in ("start", "select", "choose", "terms", "accept", "configure", "save_configuration", "review",
                     "schedule", "local_time", "start_over")},
+    "subscriptions.show": {"subscription_id": "subscription"},
     "imports.cancel": {"import_id": "pending_import"},
     "imports.items": {"import_id": "pending_import"},
     "imports.retry": {"import_id": "failed_import"},
@@ -120,7 +121,8 @@ def test_reseller_b_gets_404_on_every_object_of_reseller_a_and_changes_nothing(a
 
 
 @pytest.mark.parametrize("url", ["/licenses/", "/licenses/export.csv", "/customers/", "/customers/?q=Zebra",
-                                 "/imports/", "/cart/", "/licenses/orders/0"])
+                                 "/imports/", "/cart/", "/licenses/orders/0",
+                                 "/subscriptions/", "/subscriptions/export.csv", "/subscriptions/?closing=1"])
 def test_lists_and_exports_of_b_show_nothing_of_a(app, client, login, url):
     reseller_a_world()
     keys = [k for (k,) in db.session.query(License.key).filter(License.key.is_not(None))]
@@ -146,3 +148,4 @@ def test_reseller_a_sees_its_own_objects_on_the_same_urls(app, client, login):
             assert response.status_code in (200, 303, 302), f"{endpoint} {url}: {response.status_code}"
     export = client.get("/licenses/export.csv").get_data(as_text=True)
     assert SECRET_NAME in export or "A-SECRET-1" in export
+    assert SECRET_NAME in client.get("/subscriptions/export.csv").get_data(as_text=True)

@@ -11,6 +11,7 @@ from services.orders import assignments, cart
 from services.provisioning import new_service
 from tests.factories import make_customer, make_order, make_product, make_user
 from tests.provisioning import TENANT, make_cloud_product, schedule
+from tests.subscriptions import make_subscription
 
 SECRET_NAME = "Zebra-Secret-Customer-of-A"  # must never appear in anything B receives
 
@@ -38,7 +39,9 @@ def reseller_a_world() -> dict[str, object]:
     draft.choose(cloud)
     draft.config = new_service.default_config(cloud, customer)
     db.session.commit()
-    return {"user": user, "customer": customer, "approved_order": approved, "pending_order": pending,
+    subscription = make_subscription(user, customer, cloud)
+    return {"user": user, "subscription": subscription,
+            "customer": customer, "approved_order": approved, "pending_order": pending,
             "cart_line": line, "assignment": assignment, "email": email, "pending_import": pending_import,
             "failed_import": failed_import, "draft": draft, "upload": upload, "file_import": file_import}
 
