@@ -51,9 +51,11 @@ class CartLine(TimestampMixin, db.Model):
 
     __table_args__ = (sa.UniqueConstraint("cart_id", "product_id", name="uq_cart_line_cart_product"),)
 
+    price_now = None  # today's reseller price of the product (not stored): services.orders.cart sets it on reading
+
     @property
     def price_changed(self) -> bool:
-        return self.unit_price != self.product.price
+        return self.unit_price != self.price_now
 
 
 class DeliveryMethod(StrEnum):

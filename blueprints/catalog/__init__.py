@@ -3,8 +3,10 @@ from flask import Blueprint
 from flask_login import current_user
 
 from extensions import login_manager
+from services.catalog.price_terms import price_basis
 
 bp = Blueprint("catalog", __name__, url_prefix="/catalog")
+bp.add_app_template_filter(price_basis, "price_basis")  # "per user and month, 1-year commitment", everywhere
 
 
 @bp.before_request

@@ -1,10 +1,11 @@
 from flask import abort, render_template, request, url_for
+from flask_login import current_user
 
 from blueprints import render
 from blueprints.catalog import bp
 from blueprints.catalog.forms import AddToCartForm
-from models import Product
-from services.catalog import catalog
+from models import Product, utcnow
+from services.catalog import catalog, pricing
 from services.numbers import page_number
 
 
@@ -18,7 +19,7 @@ def index():
     products = catalog.search_products(q, page=page) if q else None
     vendors = None if q else catalog.active_vendors()
     return render("catalog/index.html", block="results", q=q, products=products, vendors=vendors,
-                  search_url=url_for("catalog.index"))
+                  prices=prices_of(products.items if products else []), search_url=url_for("catalog.index"))
 
 
 @bp.get("/brands/<slug>/")
@@ -34,13 +35,20 @@ def category(slug: str, category_slug: str):
     q, page = search_args()
     products = catalog.search_products(q, vendor=vendor, category=category, page=page)
     return render("catalog/index.html", block="results", q=q, products=products, vendor=vendor,
-                  category=category, search_url=url_for("catalog.category", slug=slug, category_slug=category_slug))
+                  category=category, prices=prices_of(products.items),
+                  search_url=url_for("catalog.category", slug=slug, category_slug=category_slug))
 
 
 @bp.get("/products/<int:product_id>")
 def product(product_id: int):
     product = catalog.active_product(product_id) or abort(404)
-    return render("catalog/product.html", product=product, form=new_buy_form(product))
+    return render("catalog/product.html", product=product, form=new_buy_form(product),
+                  prices=prices_of([product])[product.id])
+
+
+def prices_of(products) -> dict[int, pricing.ResellerPrice]:
+    """Today's prices of these products for the viewer's reseller (staff: without a price list)."""
+    return pricing.reseller_prices(current_user.reseller_id, products, utcnow())
 
 
 def new_buy_form(product: Product) -> AddToCartForm:

@@ -11,8 +11,9 @@ from services.paging import Page, page_of
 PER_PAGE = 20
 MAX_TERMS = 8
 COUNT_CAP = 200  # "200+ products": counting further scans most of a large catalog on each keystroke
-LISTED = (Product.id, Product.name, Product.sku, Product.tags, Product.price, Product.kind, Product.max_quantity,
-          Vendor.name.label("vendor_name"), Category.name.label("category_name"))
+LISTED = (Product.id, Product.name, Product.sku, Product.tags, Product.price, Product.msrp, Product.unit,
+          Product.billing_types, Product.kind, Product.max_quantity, Vendor.name.label("vendor_name"),
+          Category.name.label("category_name"))
 
 
 def _active_products() -> sa.Select:

@@ -1,4 +1,8 @@
-"""The user's cart: what they mean to buy, kept across sessions, with the price they saw."""
+"""The user's cart: what they mean to buy, kept across sessions, with the price they saw.
+
+Prices are the reseller's (services.catalog.pricing): each line read through get_cart/locked_cart carries
+`price_now`, today's price of its product for the user's reseller, beside `unit_price`, the one they saw.
+"""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -10,10 +14,10 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
-from models import Cart, CartLine, Product, ProductKind, User, db
+from models import Cart, CartLine, Product, ProductKind, User, db, utcnow
 from models.base import insert_ignoring_duplicates
 from services import DomainError
-from services.catalog import catalog
+from services.catalog import catalog, pricing
 
 CENT = Decimal("0.01")
 
@@ -32,7 +36,16 @@ class Totals:
 
 def get_cart(user: User) -> Cart | None:
     """The user's cart with its lines, their products, brands and categories, in one query (any size)."""
-    return db.session.execute(_cart_with_lines(user)).unique().scalar_one_or_none()
+    return _priced(db.session.execute(_cart_with_lines(user)).unique().scalar_one_or_none(), user)
+
+
+def _priced(cart: Cart | None, user: User) -> Cart | None:
+    """The cart, each line's `price_now` set to today's price of its product for the user's reseller."""
+    if cart is not None and cart.lines:
+        prices = pricing.reseller_prices(user.reseller_id, [line.product for line in cart.lines], utcnow())
+        for line in cart.lines:
+            line.price_now = prices[line.product_id].price
+    return cart
 
 
 def _cart_with_lines(user: User) -> sa.Select:
@@ -63,8 +76,8 @@ def locked_cart(user: User) -> Cart | None:
         db.session.execute(sa.update(Cart).where(Cart.user_id == user.id).values(user_id=Cart.user_id)
                            .execution_options(synchronize_session=False))
     # The cart and lines may have been loaded before the lock (the checkout's review step): read them again.
-    return db.session.execute(_cart_with_lines(user),
-                              execution_options={"populate_existing": True}).unique().scalar_one_or_none()
+    return _priced(db.session.execute(_cart_with_lines(user), execution_options={"populate_existing": True})
+                   .unique().scalar_one_or_none(), user)
 
 
 def item_count(user: User) -> int:
@@ -109,25 +122,28 @@ def check_quantity(product: Product, quantity: int, *, already: int = 0) -> None
 
 
 def add_to_cart(user: User, product_id: int | None, quantity: int) -> CartLine:
-    """Add units of a product (to its line if there is one) and remember today's price."""
+    """Add units of a product (to its line if there is one) and remember today's price (the reseller's)."""
     product = purchasable_product(product_id)
+    price = pricing.reseller_price(user.reseller_id, product, utcnow())
     cart = cart_for(user)
     existing = next((line for line in cart.lines if line.product_id == product.id), None)
     check_quantity(product, quantity, already=existing.quantity if existing else 0)
     insert_ignoring_duplicates(CartLine, ["cart_id", "product_id"], cart_id=cart.id, product_id=product.id,
-                               quantity=0, unit_price=product.price)
+                               quantity=0, unit_price=price)
     # Add in SQL, capped in SQL: two tabs adding at once can't push the line over the maximum.
     added = db.session.execute(
         sa.update(CartLine)
         .where(CartLine.cart_id == cart.id, CartLine.product_id == product.id,
                CartLine.quantity + quantity <= product.max_quantity)
-        .values(quantity=CartLine.quantity + quantity, unit_price=product.price)
+        .values(quantity=CartLine.quantity + quantity, unit_price=price)
         .execution_options(synchronize_session=False)).rowcount
     if added != 1:
         raise CartError(_("At most %(max)s per order.", max=product.max_quantity))
     db.session.expire(cart)
     stmt = sa.select(CartLine).where(CartLine.cart_id == cart.id, CartLine.product_id == product.id)
-    return db.session.scalar(stmt.execution_options(populate_existing=True))
+    line = db.session.scalar(stmt.execution_options(populate_existing=True))
+    line.price_now = price
+    return line
 
 
 def set_quantity(line: CartLine, quantity: int) -> CartLine:
@@ -163,7 +179,7 @@ def totals(items: Iterable[tuple[Decimal, int]], rate: Decimal) -> Totals:
 
 
 def cart_totals(cart: Cart | None) -> Totals:
-    """The cart at today's prices (what the order would cost now)."""
+    """The cart at today's prices (what the order would cost now), as read by get_cart or locked_cart."""
     lines = cart.lines if cart is not None else []
-    return totals(((line.product.price, line.quantity) for line in lines), tax_rate())
+    return totals(((line.price_now, line.quantity) for line in lines), tax_rate())
 

@@ -107,7 +107,7 @@ def _check_lines(lines: Sequence[CartLine]) -> None:
 
 def quote(lines: Sequence[CartLine]) -> str:
     """A fingerprint of what the review page shows (lines, today's prices, tax rate)."""
-    parts = [f"{line.product_id}:{line.quantity}:{line.product.price}" for line in lines]
+    parts = [f"{line.product_id}:{line.quantity}:{line.price_now}" for line in lines]
     parts.append(str(carts.tax_rate()))
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
@@ -154,7 +154,7 @@ def place_order(user: User, *, token: str, quote_seen: str) -> Order:
 
 def _new_order(user: User, checkout: Checkout, lines: Sequence[CartLine]) -> Order:
     rate = carts.tax_rate()
-    totals = carts.totals(((line.product.price, line.quantity) for line in lines), rate)
+    totals = carts.totals(((line.price_now, line.quantity) for line in lines), rate)
     order = Order(
         reseller_id=user.reseller_id, user_id=user.id, checkout_token=checkout.token,
         confirmation_email=checkout.confirmation_email, description=checkout.description,
@@ -163,7 +163,7 @@ def _new_order(user: User, checkout: Checkout, lines: Sequence[CartLine]) -> Ord
         total=totals.total,
         lines=[OrderLine(product_id=line.product_id, sku=line.product.sku, product_name=line.product.name,
                          vendor_name=line.product.vendor.name, quantity=line.quantity,
-                         unit_price=line.product.price) for line in lines],
+                         unit_price=line.price_now) for line in lines],
     )
     db.session.add(order)
     db.session.flush()  # the unique checkout token is checked here
