@@ -15,7 +15,7 @@ from blueprints.auth.forms import EmptyForm
 from blueprints.formatting import status_label
 from models import Import, ImportStatus, db
 from services import DomainError
-from services.imports import imports, listing
+from services.imports import imports, listing, staff_cancel
 
 DUE_CHOICES = {"24h": _l("Due in the next 24 hours"), "overdue": _l("Due and not run yet")}
 
@@ -49,7 +49,8 @@ def imports_retry(import_id: int):
 
 @bp.post("/imports/<int:import_id>/cancel")
 def imports_cancel(import_id: int):
-    return _act(import_id, imports.cancel_import, _("Import #%(id)s is cancelled."))
+    return _act(import_id, lambda _reseller_id, import_id, staff: staff_cancel.cancel_for_reseller(import_id, staff),
+                _("Import #%(id)s is cancelled; its creator is told by e-mail."))
 
 
 def _act(import_id: int, operation, success: str):
