@@ -34,6 +34,7 @@ NAVIGATION = [
     (N_("Customers"), "customers.index", "reseller"),
     (N_("Subscriptions"), "subscriptions.index", "reseller"),
     (N_("My imports"), "imports.index", "reseller"),
+    (N_("Billing"), "billing.index", "reseller"),
     (N_("Team"), "team.index", "reseller:admin"),  # "role:team role": only a reseller's admins
     (N_("Admin"), "admin.index", "staff"),
     (N_("Ops"), "ops.index", "ops"),
@@ -59,6 +60,7 @@ def init_app(app: Flask) -> None:
     from blueprints.activation import bp as activation_bp
     from blueprints.admin import bp as admin_bp
     from blueprints.auth import bp as auth_bp
+    from blueprints.billing import bp as billing_bp
     from blueprints.cart import bp as cart_bp
     from blueprints.catalog import bp as catalog_bp
     from blueprints.checkout import bp as checkout_bp
@@ -72,7 +74,8 @@ def init_app(app: Flask) -> None:
     from blueprints.team import bp as team_bp
 
     for bp in (auth_bp, main_bp, admin_bp, catalog_bp, cart_bp, checkout_bp, licenses_bp,
-               customers_bp, provisioning_bp, imports_bp, activation_bp, team_bp, subscriptions_bp):
+               customers_bp, provisioning_bp, imports_bp, activation_bp, team_bp, billing_bp,
+               subscriptions_bp):
         app.register_blueprint(bp)
     init_ops(app)
     formatting.init_app(app)

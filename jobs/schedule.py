@@ -8,6 +8,8 @@ from rq_scheduler import Scheduler
 # (name, cron, dotted path of the job function, queue)
 PERIODIC = [
     ("sweep", "* * * * *", "jobs.sweep.sweep", "maintenance"),
+    ("billing-fees", "5 * * * *", "jobs.billing.write_fees", "maintenance"),
+    ("billing-close", "0 0 1 * *", "jobs.billing.close_previous_month", "maintenance"),  # 00:00 UTC on the 1st
 ]
 
 

@@ -3,6 +3,7 @@ from models.accounts import Reseller, ResellerStatus, Role, TeamRole, User
 from models.assignments import Assignment
 from models.audit import AuditEvent
 from models.base import db, utcnow
+from models.billing import Charge, ChargeKind, Statement
 from models.catalog import (
     BILLING_TYPES,
     COMMITMENT_MONTHS,
@@ -53,6 +54,8 @@ __all__ = [
     "Cart",
     "CartLine",
     "Category",
+    "Charge",
+    "ChargeKind",
     "Checkout",
     "Customer",
     "CustomerStatus",
@@ -81,6 +84,7 @@ __all__ = [
     "Role",
     "TeamRole",
     "ServiceDraft",
+    "Statement",
     "ResellerDiscount",
     "Subscription",
     "SubscriptionEvent",

@@ -26,6 +26,7 @@ def args_without(*keys: str) -> dict[str, str]:
 from blueprints.admin import (  # noqa: F401
     approvals,
     audit,
+    billing,
     catalog,
     dashboard,
     impersonation,

@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from models import Customer, License, LicenseStatus, Order, OrderLine, OrderStatus, Reseller, User, db, utcnow
 from services import DomainError, audit
+from services.billing import ledger
 from services.connectors import get_connector
 from services.mail import outbox
 from services.mail.outbox import public_url
@@ -128,6 +129,7 @@ def approve_order(order: Order, staff: User) -> Order:
     """Issue the keys through the vendor connector and make every license AVAILABLE."""
     _decide(order, OrderStatus.APPROVED, decided_at=utcnow(), decided_by_id=staff.id)
     issued = _issue_keys(order)
+    ledger.charge_order(order)  # the lines' charges, in the approval's transaction
     audit.record(staff, "order.approve", order, licenses=issued)
     with outbox.in_language_of(order.user):
         outbox.queue_email(order.confirmation_email, "order_approved", related=order, order=order,

@@ -41,6 +41,7 @@ FILL = {
     "licenses.retry_email": {"email_id": "email"},
     **{f"licenses.{view}": {"order_id": "approved_order"} for view in ("order", "assign", "customer_options")},
     **{f"licenses.{view}": {"order_id": "pending_order"} for view in ("cancel_confirm", "cancel")},
+    **{f"billing.{view}": {"statement_id": "statement"} for view in ("statement", "statement_pdf", "statement_csv")},
     **{f"team.{view}": {"user_id": "user"} for view in ("change_role", "disable", "enable", "resend",
                                                          "reset_two_factor")},
 }

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 
-from models import EmailStatus, Import, ImportStatus, OrderStatus, db, utcnow
+from models import ChargeKind, EmailStatus, Import, ImportStatus, OrderStatus, Statement, db, utcnow
+from services.billing import ledger, statements
 from services.imports import bulk_import, csv_import, uploads
 from services.orders import assignments, cart
 from services.provisioning import new_service
@@ -27,6 +29,7 @@ def reseller_a_world() -> dict[str, object]:
     email = assignments.emails_of(assignment)[0]
     email.status = EmailStatus.FAILED  # so that "retry" would change something
     cloud = make_cloud_product(accepted_by=user.reseller)
+    statement = a_statement(user, customer)
     db.session.commit()
     pending_import = schedule(user, customer, cloud, run_at=utcnow() + timedelta(hours=1))
     failed_import = schedule(user, customer, cloud, run_at=utcnow() + timedelta(hours=2))
@@ -43,7 +46,18 @@ def reseller_a_world() -> dict[str, object]:
     return {"user": user, "subscription": subscription,
             "customer": customer, "approved_order": approved, "pending_order": pending,
             "cart_line": line, "assignment": assignment, "email": email, "pending_import": pending_import,
-            "failed_import": failed_import, "draft": draft, "upload": upload, "file_import": file_import}
+            "failed_import": failed_import, "draft": draft, "upload": upload, "file_import": file_import,
+            "statement": statement}
+
+
+def a_statement(user, customer):
+    """Last month's statement of A, with a line for A's secret customer."""
+    period = statements.previous_period(utcnow())
+    ledger.record_charge(reseller_id=user.reseller_id, customer_id=customer.id, kind=ChargeKind.ADJUSTMENT,
+                         description="Support", quantity=1, unit_price=Decimal("5.00"), amount=Decimal("5.00"),
+                         currency="USD", occurred_at=statements.period_bounds(period)[0], idempotency_key="a-secret")
+    [statement_id] = statements.close_month(period)
+    return db.session.get(Statement, statement_id)
 
 
 def snapshot() -> dict[str, list]:

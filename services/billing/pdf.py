@@ -1,0 +1,91 @@
+"""A statement as PDF (fpdf2: pure Python, so nothing but Python is needed to run Canal).
+
+The lines come grouped by customer (then subscription), each customer closed by its subtotal, and the statement's
+subtotal, tax and total at the end: the figures stored on the statement, which are the sum of its lines. Written
+in the core Helvetica font (Latin-1): a character outside it prints as "?" rather than failing the download.
+Texts come in the viewer's language from the caller: labels (translated) and `money` (formats an amount).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from fpdf import FPDF
+
+from models import Statement
+
+COLUMNS = (("date", 22), ("description", 88), ("quantity", 14), ("unit_price", 28), ("amount", 28))
+ROW_H = 5.5
+
+
+def _latin1(text: str) -> str:
+    return text.encode("latin-1", "replace").decode("latin-1")
+
+
+class _StatementPDF(FPDF):
+    def __init__(self, title: str):
+        super().__init__(format="A4")
+        self.title_text = title
+        self.set_auto_page_break(auto=True, margin=15)
+        self.set_title(_latin1(title))
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font("Helvetica", size=8)
+        self.cell(0, 5, _latin1(f"{self.title_text} - {self.page_no()}/{{nb}}"), align="C")
+
+    def row(self, cells: Iterable[str], *, bold: bool = False, fill: bool = False) -> None:
+        self.set_font("Helvetica", "B" if bold else "", 9)
+        for (name, width), text in zip(COLUMNS, cells, strict=True):
+            self.cell(width, ROW_H, self._fit(_latin1(text), width), align="L" if name == "description" or
+                      name == "date" else "R", fill=fill)
+        self.ln(ROW_H)
+
+    def _fit(self, text: str, width: float) -> str:
+        if self.get_string_width(text) <= width - 2:
+            return text
+        while text and self.get_string_width(text + "...") > width - 2:
+            text = text[:-1]
+        return text + "..."
+
+
+def render(statement: Statement, lines: list, *, money: Callable[[Decimal], str], month: str,
+           date: Callable, reseller_name: str) -> bytes:
+    """The PDF's bytes. `lines`: the statement's lines in order (services.billing.statements.statement_lines)."""
+    pdf = _StatementPDF(_("Statement %(number)s", number=statement.number))
+    pdf.alias_nb_pages()
+    pdf.add_page()
+    pdf.set_fill_color(235, 235, 235)
+    pdf.set_font("Helvetica", "B", 14)
+    pdf.cell(0, 8, _latin1(pdf.title_text), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=10)
+    for text in (reseller_name, _("Period: %(month)s", month=month),
+                 _("Currency: %(currency)s", currency=statement.currency)):
+        pdf.cell(0, 6, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    pdf.row((_("Date"), _("Description"), _("Qty"), _("Unit price"), _("Amount")), bold=True, fill=True)
+    _lines(pdf, lines, money, date)
+    pdf.ln(2)
+    rate = (statement.tax_rate * 100).normalize()
+    for label, value in ((_("Subtotal"), statement.subtotal),
+                         (_("Tax (%(rate)s%%)", rate=f"{rate:f}"), statement.tax), (_("Total"), statement.total)):
+        pdf.row(("", label, "", "", money(value)), bold=True)
+    return bytes(pdf.output())
+
+
+def _lines(pdf: _StatementPDF, lines: list, money: Callable[[Decimal], str], date: Callable) -> None:
+    customer, subtotal, started = None, Decimal("0"), False
+    for line in lines:
+        if not started or line.customer_id != customer:
+            if started:
+                pdf.row(("", _("Customer subtotal"), "", "", money(subtotal)), bold=True)
+            customer, subtotal, started = line.customer_id, Decimal("0"), True
+            heading = (f"{line.customer_name} ({line.customer_code})" if line.customer_id
+                       else _("Orders (no customer)"))
+            pdf.row(("", heading, "", "", ""), bold=True, fill=True)
+        subtotal += line.amount
+        pdf.row((date(line.occurred_at), line.description, str(line.quantity), money(line.unit_price),
+                 money(line.amount)))
+    if started:
+        pdf.row(("", _("Customer subtotal"), "", "", money(subtotal)), bold=True)
