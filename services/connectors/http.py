@@ -1,9 +1,11 @@
 """The http connector: POST signed JSON to CONNECTOR_URL and read the vendor bridge's JSON answer.
 
-Every request is `{"action": "validate"|"provision"|"issue_keys", ...}` with the headers
-`X-Canal-Timestamp` (unix seconds), `X-Canal-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>"
-keyed with CONNECTOR_SECRET>` and, for provision and issue_keys, `Idempotency-Key`. The bridge answers
-`{"reasons": [...]}`, `{"external_id": "..."}` or `{"keys": [...]}`; an error status may carry `{"error": "..."}`.
+Every request is `{"action": "validate"|"provision"|"issue_keys"|"change_quantity"|"cancel"|"renew", ...}` with
+the headers `X-Canal-Timestamp` (unix seconds), `X-Canal-Signature: sha256=<hex HMAC-SHA256 of
+"<timestamp>.<body>" keyed with CONNECTOR_SECRET>` and, for every action but validate, `Idempotency-Key`. The
+bridge answers `{"reasons": [...]}`, `{"external_id": "..."}`, `{"keys": [...]}` or, for change_quantity, cancel
+and renew, `{"reference": "...", "quantity": n, "status": "active"|"cancelled"}` (the same answer again for a
+key it has seen); an error status may carry `{"error": "..."}`.
 """
 from __future__ import annotations
 
@@ -19,7 +21,15 @@ from typing import Any
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
 
-from services.connectors import ConnectorError, ProvisionRequest, ProvisionResult
+from services.connectors import (
+    CancelRequest,
+    ChangeQuantityRequest,
+    ChangeResult,
+    ConnectorError,
+    ProvisionRequest,
+    ProvisionResult,
+    RenewRequest,
+)
 from services.numbers import parse_int
 
 MAX_RESPONSE_BYTES = 1_000_000
@@ -67,6 +77,27 @@ class HttpConnector:
             raise ConnectorError(_("The vendor bridge returned %(got)s keys instead of %(want)s.", got=len(keys or []),
                                    want=count))
         return [str(k) for k in keys]
+
+    def change_quantity(self, request: ChangeQuantityRequest) -> ChangeResult:
+        return self._change("change_quantity", request, request.quantity)
+
+    def cancel(self, request: CancelRequest) -> ChangeResult:
+        return self._change("cancel", request, 0)
+
+    def renew(self, request: RenewRequest) -> ChangeResult:
+        return self._change("renew", request, request.quantity)
+
+    def _change(self, action: str, request: ChangeQuantityRequest | CancelRequest | RenewRequest,
+                quantity: int) -> ChangeResult:
+        answer = self._post(action, asdict(request), idempotency_key=request.idempotency_key)
+        if not answer.get("reference"):
+            raise ConnectorError(_("The vendor bridge answered %(action)s without a reference.", action=action))
+        answered = parse_int(answer.get("quantity", quantity), minimum=0)
+        status = str(answer.get("status") or ("cancelled" if action == "cancel" else "active"))
+        if answered is None or status not in ("active", "cancelled"):
+            raise ConnectorError(_("The vendor bridge answered %(action)s with an unknown quantity or status.",
+                                   action=action))
+        return ChangeResult(request.external_id, answered, status, str(answer["reference"])[:64])
 
     def _post(self, action: str, payload: dict[str, Any], idempotency_key: str | None = None) -> dict[str, Any]:
         body = json.dumps({"action": action, **payload}, sort_keys=True, separators=(",", ":")).encode()
