@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from models import Category, Customer, PriceUnit, Product, ProductKind, Reseller, Role, TeamRole, Vendor, db
 from services.accounts import accounts
+from services.subscriptions import demo as subscription_demo
 
 DEMO_PASSWORD = "demo1234"
 DEMO_LOGINS = [
@@ -98,6 +99,7 @@ def seed() -> None:
                         defaults=dict(name=name, email=email, domain=domain, tenant_id=CUSTOMER_TENANTS.get(code, ""),
                                       country=resellers[reseller_name].country))
     db.session.flush()
+    subscription_demo.seed_subscriptions()  # one in each state: window open or closing, renewing, ended
 
 
 def _slug(name: str) -> str:

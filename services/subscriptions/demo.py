@@ -1,0 +1,85 @@
+"""Demo subscriptions in each interesting state (services.demo.seed calls this; safe to run again).
+
+Times are relative to the moment of seeding, so a fresh `make run` always shows a window open, one closing
+within 24 h, a renewal in 20 days, auto-renew off, a cancellation with its credit and an expiry.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from models import (
+    Customer,
+    Product,
+    Subscription,
+    SubscriptionEventKind,
+    SubscriptionStatus,
+    User,
+    db,
+    utcnow,
+)
+from services.subscriptions import terms, timeline
+
+# key, reseller user, customer code, sku, billing type, seats, provisioned (ago), state
+DEMO = [
+    ("window-open", "reseller@demo.test", "C-001", "CFQ7TTC0LH18", "P1Y-monthly", 10, timedelta(days=2), "seats"),
+    ("window-closing", "reseller@demo.test", "C-002", "CFQ7TTC0LDPB", "P1Y-monthly", 5,
+     timedelta(days=6, hours=14), "active"),
+    ("renewing", "reseller@demo.test", "C-003", "ADB-CCT-TEAMS", "P1Y-annual", 3, timedelta(days=345), "active"),
+    ("auto-renew-off", "reseller@demo.test", "C-001", "CFQ7TTC0LH1G", "P1Y-monthly", 20, timedelta(days=120),
+     "auto_renew_off"),
+    ("cancelled", "reseller@demo.test", "C-002", "CFQ7TTC0LH18", "P1Y-monthly", 2, timedelta(days=10), "cancelled"),
+    ("expired", "reseller@demo.test", "C-003", "CFQ7TTC0LH18", "monthly", 4, timedelta(days=40), "expired"),
+    ("other-reseller", "reseller2@demo.test", "AR-10", "CFQ7TTC0LH18", "P1Y-monthly", 8, timedelta(days=1), "active"),
+]
+
+
+def seed_subscriptions(now: datetime | None = None) -> None:
+    now = (now or utcnow()).replace(microsecond=0)
+    for key, email, code, sku, billing_type, seats, ago, state in DEMO:
+        external_id = f"demo-{key}"
+        if db.session.scalar(sa.select(Subscription.id).where(Subscription.external_id == external_id)):
+            continue
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        customer = db.session.scalar(sa.select(Customer).where(Customer.code == code,
+                                                               Customer.reseller_id == user.reseller_id))
+        product = db.session.scalar(sa.select(Product).where(Product.sku == sku))
+        if customer is None or product is None:
+            continue
+        at = now - ago
+        subscription = Subscription(
+            reseller_id=customer.reseller_id, customer_id=customer.id, product_id=product.id, name=product.name,
+            quantity=seats, billing_type=billing_type, tenant_id=customer.tenant_id, external_id=external_id,
+            unit_price=product.price, unit_cost=product.cost, currency=product.currency, config={},
+            status=SubscriptionStatus.ACTIVE, created_at=at, **terms.initial_term(billing_type, at))
+        db.session.add(subscription)
+        db.session.flush()
+        timeline.record_provisioned([subscription.id], actor_id=user.id)
+        _bring_to(state, subscription, user, now)
+    db.session.flush()
+
+
+def _bring_to(state: str, subscription: Subscription, user: User, now: datetime) -> None:
+    start = subscription.term_start
+    if state == "seats":  # two seats added yesterday: their own window
+        added = now - timedelta(days=1)
+        timeline.add_seats(subscription, 2, added, subscription.unit_price)
+        subscription.quantity += 2
+        timeline.record(subscription, SubscriptionEventKind.SEATS_ADDED, user, added, added=2,
+                        quantity=subscription.quantity, unit_price=subscription.unit_price)
+    elif state == "auto_renew_off":
+        subscription.auto_renew = False
+        timeline.record(subscription, SubscriptionEventKind.AUTO_RENEW_OFF, user, start + timedelta(days=20))
+    elif state == "cancelled":
+        at = start + timedelta(days=2, hours=5)
+        seats = terms.Seats(subscription.unit_price, subscription.quantity, subscription.billing_type, start,
+                            subscription.term_end, start)
+        subscription.status = SubscriptionStatus.CANCELLED
+        timeline.record(subscription, SubscriptionEventKind.CANCELLED, user, at, quantity=subscription.quantity,
+                        credit=seats.credit_at(at), currency=subscription.currency)
+    elif state == "expired":
+        subscription.auto_renew = False
+        subscription.status = SubscriptionStatus.EXPIRED
+        timeline.record(subscription, SubscriptionEventKind.AUTO_RENEW_OFF, user, start + timedelta(days=3))
+        timeline.record(subscription, SubscriptionEventKind.EXPIRED, None, subscription.term_end)
