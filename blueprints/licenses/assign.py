@@ -92,6 +92,11 @@ def assignment_emails(assignment_id: int):
 def resend(assignment_id: int):
     assignment = own_assignment(assignment_id)
     if EmptyForm().validate_on_submit():
+        recent = assignments.sent_just_now(assignments.emails_of(assignment))
+        if recent is not None and request.form.get("again") != "1":  # a double click, or a colleague's resend
+            flash(_("An activation e-mail went to %(email)s less than a minute ago. Resend again if another is "
+                    "really needed.", email=recent.to_addr), "info")
+            return back_to_order(assignment.order_line.order_id)
         email = assignments.resend(assignment, current_user)
         db.session.commit()
         flash(_("The activation e-mail was queued again for %(email)s.", email=email.to_addr), "success")

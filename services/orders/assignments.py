@@ -58,6 +58,10 @@ class AssignmentRow:
     assignment: Assignment
     emails: list[OutboxEmail] = field(default_factory=list)
 
+    @property
+    def sent_just_now(self) -> OutboxEmail | None:
+        return sent_just_now(self.emails)
+
 
 def active_customers(reseller_id: int, q: str = "", limit: int = SEARCH_LIMIT) -> list[sa.Row]:
     """The reseller's ACTIVE customers by code, matching `q` on code, name or e-mail: rows of (id, code, name),
@@ -240,6 +244,15 @@ def order_assignments(order: Order) -> list[AssignmentRow]:
 def emails_of(assignment: Assignment) -> list[OutboxEmail]:
     return list(db.session.scalars(sa.select(OutboxEmail).where(
         OutboxEmail.related_type == "Assignment", OutboxEmail.related_id == assignment.id).order_by(OutboxEmail.id)))
+
+
+RESEND_PAUSE = timedelta(minutes=1)  # another activation e-mail sooner than this asks first
+
+
+def sent_just_now(emails: list[OutboxEmail]) -> OutboxEmail | None:
+    """The latest of these e-mails if it was written less than RESEND_PAUSE ago (a resend then asks first)."""
+    latest = max(emails, key=lambda e: e.created_at, default=None)
+    return latest if latest is not None and latest.created_at > utcnow() - RESEND_PAUSE else None
 
 
 def in_flight(emails: list[OutboxEmail]) -> bool:

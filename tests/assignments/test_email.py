@@ -99,9 +99,18 @@ def test_resend_to_the_customer_and_to_another_address(client, login, smtp):
     login(user)
     run_jobs("mail")
     smtp.wait_for_messages(1)
-    response = client.post(f"/licenses/assignments/{assignment.id}/resend")
+    response = client.post(f"/licenses/assignments/{assignment.id}/resend")  # a minute after the first: asks
+    page = text(client.get(response.headers["Location"]))
+    assert "An activation e-mail went to it@acme.test less than a minute ago." in page
+    assert 'data-confirm-yes="Yes, send another"' in page and 'name="again" value="1"' in page
+    assert len(emails()) == 1
+    response = client.post(f"/licenses/assignments/{assignment.id}/resend", data={"again": "1"})
     assert response.status_code == 303
     assert "The activation e-mail was queued again for it@acme.test." in text(client.get(response.headers["Location"]))
+    for email in emails():  # a minute later a resend no longer asks
+        email.created_at -= timedelta(minutes=2)
+    db.session.commit()
+    assert 'name="again"' not in text(client.get(f"/licenses/orders/{order.id}"))
     response = client.post(f"/licenses/assignments/{assignment.id}/send", data={"email": "boss@acme.test"})
     assert response.status_code == 303
     run_jobs("mail")
