@@ -51,6 +51,8 @@ def _go(customer: Customer, step: str):
 
 
 def _page(step: str, customer: Customer, draft: ServiceDraft | None, **context):
+    if "services" in context:  # the select step lists services at the reseller's own prices
+        context["prices"] = new_service.service_prices(current_user.reseller_id, context["services"])
     return render(f"provisioning/{step}.html", customer=customer, draft=draft, step=step, steps=STEPS,
                   terms_skipped=bool(draft and draft.product and step in ("configure", "review") and
                                      not draft.product.terms_text.strip()), **context)
@@ -222,8 +224,9 @@ def _review_page(customer: Customer, draft: ServiceDraft, form: ScheduleForm, ch
     now = utcnow()
     # The picker's bounds hold for a time typed in UTC and one typed in the user's zone.
     walls = (now.replace(tzinfo=None), now.astimezone(get_timezone()).replace(tzinfo=None))
-    return _page("review", customer, draft, form=form, quote=new_service.quote(draft.product, draft.config),
-                 checks=checks, billing_types=BILLING_TYPES, alignments=rules.ALIGNMENTS,
+    quote = new_service.quote(draft.product, draft.config, current_user.reseller_id)
+    return _page("review", customer, draft, form=form, quote=quote, checks=checks,
+                 billing_types=BILLING_TYPES, alignments=rules.ALIGNMENTS,
                  run_at=_run_at_or_none(form), zone=form.zone,
                  min_run_at=(min(walls) + timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%M"),
                  max_run_at=(max(walls) + provisioning.MAX_LEAD).strftime("%Y-%m-%dT%H:%M"),

@@ -8,8 +8,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
 
-from models import COMMITMENT_MONTHS, Category, Customer, Product, ProductKind, ServiceDraft, User, Vendor, db
+from models import COMMITMENT_MONTHS, Category, Customer, Product, ProductKind, ServiceDraft, User, Vendor, db, utcnow
 from services import search
+from services.catalog import pricing
 from services.numbers import parse_int
 from services.provisioning.provisioning_rules import load_facts, service_available
 
@@ -63,13 +64,14 @@ def default_config(product: Product, customer: Customer) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Quote:
-    """What the reseller pays: the product's price. Never the distributor's own cost (Product.cost), which only
-    staff see: the reseller's review shows this as its "Cost"."""
+    """What the reseller pays, "Cost" on its review: its reseller price (services.catalog.pricing, its price list
+    applied), and the suggested "Selling price" (MSRP). Never the distributor's own cost (Product.cost)."""
 
     currency: str
     quantity: int
     months: int  # the commitment, in months (1 for month-to-month and one-time)
     unit_price: Decimal
+    unit_msrp: Decimal
 
     @property
     def monthly_price(self) -> Decimal:
@@ -79,8 +81,22 @@ class Quote:
     def commitment_price(self) -> Decimal:
         return self.monthly_price * self.months
 
+    @property
+    def monthly_msrp(self) -> Decimal:
+        return self.unit_msrp * self.quantity
 
-def quote(product: Product, config: dict[str, Any]) -> Quote:
-    """Today's price; the subscription itself takes the price of the day it is created."""
+    @property
+    def commitment_msrp(self) -> Decimal:
+        return self.monthly_msrp * self.months
+
+
+def quote(product: Product, config: dict[str, Any], reseller_id: int | None) -> Quote:
+    """Today's prices for the reseller; the subscription itself takes the price of the day it is created."""
     months = max(COMMITMENT_MONTHS.get(str(config.get("billing_type")), 1), 1)
-    return Quote(product.currency, parse_int(config.get("quantity")) or 0, months, product.price)
+    prices = pricing.reseller_prices(reseller_id, [product], utcnow())[product.id]
+    return Quote(product.currency, parse_int(config.get("quantity")) or 0, months, prices.price, prices.msrp)
+
+
+def service_prices(reseller_id: int | None, services: list[Product]) -> dict[int, pricing.ResellerPrice]:
+    """Today's prices of these services for the reseller, by product id."""
+    return pricing.reseller_prices(reseller_id, services, utcnow())

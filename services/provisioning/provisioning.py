@@ -30,6 +30,7 @@ from models import (
 from models.json_rows import JsonRows
 from queues import enqueue_after_commit
 from services import DomainError, audit
+from services.catalog import pricing
 from services.connectors import Connector, ConnectorError
 from services.imports.import_batch import BatchImport, BatchItem
 from services.provisioning import provisioning_rules as rules
@@ -192,13 +193,14 @@ def record_subscription(imp: Import, item: ImportItem, external_id: str, facts: 
 
 def subscription_values(imp: Import | BatchImport, item: ImportItem | BatchItem, external_id: str,
                         now: datetime) -> dict:
-    """The columns of the subscription an item creates, at the product's price of `now`."""
+    """The columns of the subscription an item creates, at the reseller's price of the product at `now`."""
     config, product = item.config, item.product
     billing_start = date.fromisoformat(config["billing_start"]) if config.get("billing_start") else None
     return {"reseller_id": imp.reseller_id, "customer_id": item.customer_id, "product_id": product.id,
             "import_item_id": item.id, "name": config.get("name") or product.name, "quantity": item.quantity,
             "billing_type": item.billing_type, "tenant_id": config.get("tenant_id") or "",
-            "external_id": external_id, "unit_price": product.price, "unit_cost": product.cost,
+            "external_id": external_id,
+            "unit_price": pricing.reseller_price(imp.reseller_id, product, now), "unit_cost": product.cost,
             "currency": product.currency, "billing_start": billing_start, "config": dict(config),
             "status": SubscriptionStatus.ACTIVE, "created_at": now, **terms.initial_term(item.billing_type, now)}
 
