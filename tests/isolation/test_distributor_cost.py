@@ -1,10 +1,12 @@
-"""Issue 18: the distributor's own cost (Product.cost) is never shown to a reseller. Every reseller page that can
-show a product (the catalog, cart, checkout, orders, licenses and their export, customers, the New service
+"""Issues 18 and 22: the distributor's own cost (Product.cost) is never shown to a reseller. Every reseller page that
+can show a product (the catalog, cart, checkout, orders, licenses and their export, customers, the New service
 wizard with its review, imports, a CSV preview and its failed rows) and every e-mail sent to a reseller is
-read in English and Spanish, with each product costing a distinctive 1234.56."""
+read in English and Spanish, with each product costing a distinctive 1234.56, while the reseller has a price list
+(a 10 % discount), so what it is shown as its "Cost" is its own price."""
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,10 +15,11 @@ from flask import url_for
 from pypdf import PdfReader
 
 from jobs.provisioning import run_due_imports
-from models import OutboxEmail, Product, db
+from models import OutboxEmail, Product, ResellerDiscount, Role, db, utcnow
 from services.imports import uploads
 from services.provisioning import new_service
 from tests.bulk_import import csv_bytes
+from tests.factories import make_user
 from tests.isolation.test_crawl import ARG, FILL, STAFF_AREAS
 from tests.isolation.world import reseller_a_world
 from tests.provisioning import due_now
@@ -58,6 +61,9 @@ def world() -> dict:
     objects = reseller_a_world()
     user, customer, cloud = objects["user"], objects["customer"], objects["draft"].product
     db.session.execute(sa.update(Product).values(cost=COST))
+    cloud.msrp = Decimal("18.00")
+    db.session.add(ResellerDiscount(reseller_id=user.reseller_id, percent=Decimal("10"),
+                                    starts_on=utcnow().date() - timedelta(days=1)))
     db.session.commit()
     completed = due_now(user, customer, cloud, quantity=4)
     assert run_due_imports() == 1  # a subscription on the customer's page, a completed import with its e-mail
@@ -102,16 +108,30 @@ def test_no_reseller_page_or_e_mail_shows_the_distributor_cost(app, client, logi
     assert not wrong, "\n".join(wrong)
     assert shown >= 40
     review = client.get(f"/customers/{objects['customer'].id}/services/new/review").text
-    assert "15.00" in review or "15,00" in review  # the control: the reseller's cost (the price) is shown
+    assert "13.50" in review or "13,50" in review  # the control: the reseller's cost (its price) is shown
     emails = db.session.scalars(sa.select(OutboxEmail)).all()
     assert emails
     assert not [e.subject for e in emails if leaks(f"{e.subject} {e.body_text} {e.body_html}")]
 
 
-def test_the_new_service_review_shows_the_price_as_the_resellers_cost(client, login):
+def test_the_new_service_review_shows_the_resellers_price_as_cost_and_the_msrp_as_selling_price(client, login):
     objects = world()
     login(objects["user"])
     review = client.get(f"/customers/{objects['customer'].id}/services/new/review")
     assert review.status_code == 200
-    assert "Cost" in review.text and "$15.00" in review.text and "Selling price" not in review.text
-    assert not leaks(review.text)
+    html = review.text
+    # 15.00 less 10 % is the reseller's cost; 18.00 the suggested selling price; two units, twelve months.
+    for cell, amount in (("unit-cost", "$13.50"), ("unit-selling", "$18.00"), ("monthly-total", "$27.00"),
+                         ("monthly-selling", "$36.00"), ("commitment-total", "$324.00"),
+                         ("commitment-selling", "$432.00")):
+        assert f'id="{cell}">{amount}<' in html
+    assert "Cost" in html and "Selling price" in html and "per unit and month, 1-year commitment" in html
+    assert not leaks(html)
+
+
+def test_staff_see_the_distributor_cost(client, login):
+    """The control: the cost is rendered where staff look, so the crawl above would notice it."""
+    objects = world()
+    login(make_user(Role.STAFF))
+    page = client.get(f"/admin/catalog/products/{objects['draft'].product.id}/edit").text
+    assert leaks(page)
