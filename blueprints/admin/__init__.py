@@ -33,6 +33,7 @@ from blueprints.admin import (  # noqa: F401
     imports,
     orders,
     outbox,
+    price_lists,
     resellers,
     subscriptions,
     two_factor,

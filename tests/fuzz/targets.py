@@ -45,6 +45,8 @@ TARGETS: dict[str, list[Target]] = {
     "admin.catalog_forms.ProductForm": [Target(S, "admin.catalog_product_create"),
                                         Target(S, "admin.catalog_product_update", (("product_id", "product"),))],
     "admin.catalog_forms.ProductSearchForm": [Target(S, "admin.catalog_products", method="GET")],
+    "admin.price_list_forms.DiscountForm": [Target(S, "admin.price_list_add_discount", (("reseller_id", "reseller"),))],
+    "admin.price_list_forms.OverrideForm": [Target(S, "admin.price_list_add_override", (("reseller_id", "reseller"),))],
     "auth.forms.LoginForm": [Target(None, "auth.login_submit")],
     "auth.forms.EmptyForm": [Target(R, "auth.logout")],
     "auth.forms.ChangePasswordForm": [Target(R, "auth.update_password")],
