@@ -1,4 +1,5 @@
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -6,10 +7,10 @@ from blueprints import render
 from blueprints.auth.forms import EmptyForm
 from blueprints.imports import bp
 from extensions import htmx
-from models import db
+from models import ItemStatus, db
 from services.imports import imports, listing
 from services.imports.imports import ImportStateError
-from services.numbers import parse_int, query_id
+from services.numbers import page_number, parse_int, query_id
 
 
 def _list_args() -> dict:
@@ -27,21 +28,40 @@ def index():
     args = _list_args()
     page = listing.list_imports(current_user.reseller_id, args["sort"], args["dir"], args["per_page"],
                                 after=args.get("after"), before=args.get("before"))
-    open_ids = set(request.args.getlist("open", type=query_id)) & {imp.id for imp in page.items}
-    polling = page.active
-    html = render("imports/index.html", block="imports_table", page=page, args=args, polling=polling,
-                  open_items=listing.items_by_import(sorted(open_ids)),
+    open_ids = sorted(set(request.args.getlist("open", type=query_id)) & {imp.id for imp in page.items})
+    version = listing.version(page, open_ids, str(get_locale()), str(get_timezone()))
+    fragment = htmx and not htmx.boosted  # the poll, or another number of rows per page
+    if fragment and request.if_none_match.contains(version):
+        return "", 304, {"ETag": f'"{version}"'}  # what this tab shows is still true (htmx swaps nothing)
+    html = render("imports/index.html", block="imports_table", page=page, args=args, polling=page.active,
+                  version=version, open_items=listing.first_items(open_ids),
                   per_page_choices=listing.PER_PAGE_CHOICES)
+    if not fragment:
+        return html
     # 286 tells htmx to stop polling: nothing is pending or running any more.
-    return html, 286 if htmx and not htmx.boosted and not polling else 200
+    return html, 200 if page.active else 286, {"ETag": f'"{version}"'}
 
 
 @bp.get("/<int:import_id>/items")
 def items(import_id: int):
+    """An expanded row (its first items) or, with ?hide, the collapsed one."""
     imp = _import_or_404(import_id)
     shown = request.args.get("hide") is None
     return render_template("imports/_items_row.html", imp=imp,
-                           items=listing.items_by_import([imp.id])[imp.id] if shown else None)
+                           preview=listing.first_items([imp.id])[imp.id] if shown else None)
+
+
+@bp.get("/<int:import_id>")
+def show(import_id: int):
+    """One import and all its items, a page at a time, of one status if asked (?status=FAILED)."""
+    imp = _import_or_404(import_id)
+    status = request.args.get("status")
+    status = ItemStatus(status) if status in ItemStatus.__members__ else None
+    counts = listing.item_counts(imp.id)
+    total = counts.get(status, 0) if status else sum(counts.values())
+    page = listing.items_page(imp.id, status, request.args.get("page", 1, type=page_number), total)
+    return render("imports/show.html", block="items", imp=imp, page=page, status=status, counts=counts,
+                  statuses=list(ItemStatus))
 
 
 @bp.post("/<int:import_id>/cancel")

@@ -1,23 +1,31 @@
-"""My imports' listing and the staff imports list: pages of imports, one import, the items of a few.
+"""My imports' listing and the staff imports list: pages of imports, one import, its items.
 
-Apart from the engine (services.imports.imports): these only read."""
+Apart from the engine (services.imports.imports): these only read. My imports polls every 2 s while an import is
+active; `version()` lets a poll that would show the same thing answer 304 without reading any item, and an
+expanded import shows only its first items (`first_items`), the rest on its own page (`items_page`).
+"""
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from models import Import, ImportItem, ImportStatus, User, db, utcnow
+from models import Customer, Import, ImportItem, ImportStatus, ItemStatus, Product, User, db, utcnow
 from services.dashboard import DUE_SOON
-from services.paging import KeysetPage, keyset_page
+from services.paging import KeysetPage, Page, keyset_page, page_of
 
 PER_PAGE_CHOICES = (10, 25, 50, 100)
 SORTS = {"created": Import.id, "schedule": Import.run_at}  # ids grow with created_at
 LISTED = (Import.id, Import.name, Import.account_type, Import.source, Import.import_type, Import.status, Import.run_at,
-          Import.created_at, Import.completed_count, Import.failed_count, Import.failure_reason)
+          Import.created_at, Import.completed_count, Import.failed_count, Import.failure_reason,
+          Import.processed_count)  # not shown: a file import's rows gain items as it grows (version())
+FIRST_ITEMS = 10  # what an expanded row shows; the import's page (items_page) shows them all
+ITEMS_PER_PAGE = 50
 
 
 @dataclass
@@ -90,3 +98,59 @@ def items_by_import(import_ids: Sequence[int]) -> dict[int, list[ImportItem]]:
     for item in db.session.scalars(stmt):
         result[item.import_id].append(item)
     return result
+
+
+# --- polling and items -----------------------------------------------------------------------------
+
+def version(page: ImportPage, *context: Any) -> str:
+    """A digest of what a poll of `page` shows: its rows' listed columns (status, counters, failure reason, rows
+    processed), whether anything is active, its cursors and `context` (the open rows, the viewer's language...).
+
+    The engine writes an import's items together with its status or counters, so the items need not be read: a poll
+    whose version has not changed is answered 304 (the page's first query and no render)."""
+    shown = (page.active, page.next_cursor, page.prev_cursor, [tuple(row) for row in page.items], context)
+    return hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()
+
+
+@dataclass
+class ItemsPreview:
+    items: list[Any]  # the first FIRST_ITEMS rows of _item_columns()
+    total: int        # how many the import has
+
+
+def first_items(import_ids: Sequence[int], limit: int = FIRST_ITEMS) -> dict[int, ItemsPreview]:
+    """The first `limit` items of each import (in row order) and its count: one query per import, an index range,
+    however many items it has."""
+    previews = {}
+    for import_id in import_ids:
+        count = sa.select(sa.func.count()).select_from(ImportItem).where(ImportItem.import_id == import_id)
+        stmt = (_items_select().add_columns(count.scalar_subquery().label("items_total"))
+                .where(ImportItem.import_id == import_id).order_by(ImportItem.id).limit(limit))
+        rows = db.session.execute(stmt).all()
+        previews[import_id] = ItemsPreview(rows, rows[0].items_total if rows else 0)
+    return previews
+
+
+def items_page(import_id: int, status: ItemStatus | None, page: int, total: int) -> Page:
+    """Page `page` of an import's items, of `status` if given (`total` of them: item_counts()), in row order."""
+    stmt = _items_select().where(ImportItem.import_id == import_id)
+    if status is not None:
+        stmt = stmt.where(ImportItem.status == status)
+    return page_of(stmt.order_by(ImportItem.id), page, ITEMS_PER_PAGE, total=total, last_when_past_end=True)
+
+
+def item_counts(import_id: int) -> dict[ItemStatus, int]:
+    """How many items of the import are in each status (those with none are left out)."""
+    return dict(db.session.execute(sa.select(ImportItem.status, sa.func.count())
+                                   .where(ImportItem.import_id == import_id).group_by(ImportItem.status)).all())
+
+
+def _items_select() -> sa.Select:
+    """An item as the lists show it, with its customer's and product's columns (none for a row that failed its
+    checks)."""
+    return (sa.select(ImportItem.id, ImportItem.import_id, ImportItem.row_number, ImportItem.status,
+                      ImportItem.reasons, ImportItem.external_id, ImportItem.direct_payment,
+                      Customer.code.label("customer_code"), Customer.name.label("customer_name"),
+                      Customer.billing_start, Product.sku.label("product_sku"), Product.name.label("product_name"))
+            .outerjoin(Customer, Customer.id == ImportItem.customer_id)
+            .outerjoin(Product, Product.id == ImportItem.product_id))
