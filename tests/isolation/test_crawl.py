@@ -32,6 +32,7 @@ FILL = {
     "subscriptions.show": {"subscription_id": "subscription"},
     "imports.cancel": {"import_id": "pending_import"},
     "imports.items": {"import_id": "pending_import"},
+    "imports.show": {"import_id": "failed_import"},
     "imports.retry": {"import_id": "failed_import"},
     "imports.upload_show": {"upload_id": "upload"},
     "imports.upload_run": {"upload_id": "upload"},
