@@ -1,0 +1,169 @@
+"""No page is wider than the screen (issue 23, section 3): every GET page a role can open, at 390 px (a phone) and
+1366 px (a laptop), in Chromium, keeps document.scrollWidth within the viewport. Wide tables scroll inside their
+own box instead.
+
+The URL map is walked as the viewer crawl does (tests/team/test_viewer_crawl.py): ids come from the tenant
+crawl's FILL (reseller A's objects), the admin ones from ADMIN_FILL below. A new GET page is visited without
+anything to add here, unless its URL names an object this file cannot fill: then
+test_every_page_can_be_filled says which (give reseller A's world that object, named as the argument without
+"_id", or add the route to FILL / ADMIN_FILL)."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from flask import url_for
+
+from models import ImportStatus, Role, db, utcnow
+from services import audit
+from tests.factories import PASSWORD, make_user
+from tests.isolation.test_crawl import FILL
+from tests.isolation.world import reseller_a_world
+from tests.provisioning import cloud_setup, schedule
+
+pytestmark = pytest.mark.browser
+
+ARG = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
+WIDTHS = (390, 1366)
+NOT_PAGES = ("static", "rq_dashboard.", "ops.health", "ops.metrics", "licenses.export", "admin.audit_export",
+             "imports.upload_template", "imports.failed_rows", "activation.", "auth.set_password",
+             "ops.mail_message")  # files, JSON, another app's UI, public token links, a caught message by name
+FILES = (".csv", ".pdf", ".json", "/csv", "/pdf")
+SAMPLE = {"step": "details"}
+ADMIN_FILL = {  # URL argument -> how to read it from reseller A's world
+    "order_id": lambda w: w["pending_order"].id, "email_id": lambda w: w["email"].id,
+    "reseller_id": lambda w: w["user"].reseller_id, "product_id": lambda w: w["approved_order"].lines[0].product_id,
+    "vendor_id": lambda w: w["approved_order"].lines[0].product.vendor_id,
+    "category_id": lambda w: w["approved_order"].lines[0].product.category_id,
+}
+AREAS = {"reseller": lambda e: not e.startswith(("admin.", "ops.")),
+         "staff": lambda e: e.startswith(("admin.", "main.", "auth.edit_password", "auth.two_factor")),
+         "ops": lambda e: e.startswith(("ops.", "main.", "auth.edit_password"))}
+
+
+def catalog_args(world) -> dict[str, str]:
+    product = world["approved_order"].lines[0].product
+    return {"slug": product.vendor.slug, "category_slug": product.category.slug, "product_id": product.id}
+
+
+def pages_of(app, role: str, world) -> tuple[list[str], list[str]]:
+    """(the role's page URLs, the pages whose URL could not be filled)."""
+    urls, unknown = set(), []
+    with app.test_request_context():
+        for rule in app.url_map.iter_rules():
+            endpoint = rule.endpoint
+            if ("GET" not in rule.methods or endpoint.startswith(NOT_PAGES) or rule.rule.endswith(FILES)
+                    or not AREAS[role](endpoint)):
+                continue
+            args, missing = {}, []
+            for _converter, name in ARG.findall(rule.rule):
+                fill = FILL.get(endpoint, {})
+                if name in fill:
+                    args[name] = world[fill[name]].id
+                elif endpoint.startswith("catalog.") and name in catalog_args(world):
+                    args[name] = catalog_args(world)[name]
+                elif endpoint.startswith("admin.") and name in ADMIN_FILL:
+                    args[name] = ADMIN_FILL[name](world)
+                elif name.endswith("_id") and name[:-3] in world:  # e.g. subscription_id: world["subscription"]
+                    args[name] = world[name[:-3]].id
+                elif name in SAMPLE:
+                    args[name] = SAMPLE[name]
+                else:
+                    missing.append(name)
+            if missing:
+                unknown.append(f"{endpoint} ({rule.rule}): {', '.join(missing)}")
+            else:
+                urls.add(url_for(endpoint, **args))
+    return sorted(urls), unknown
+
+
+@pytest.mark.parametrize("role", ["reseller", "staff", "ops"])
+def test_every_page_can_be_filled(app, role):
+    _urls, unknown = pages_of(app, role, reseller_a_world())
+    assert not unknown, "GET pages whose URL this test cannot fill: " + ", ".join(unknown)
+
+
+def log_in(page, user) -> None:
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto("/login")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("button", name="Log out").wait_for()
+
+
+WIDER_THAN_THE_SCREEN = """() => {
+  const width = document.documentElement.clientWidth;
+  if (!document.getElementById("page")) return null;  // a fragment htmx asks for (opened alone it has no styles)
+  if (document.documentElement.scrollWidth <= width) return null;
+  const over = el => el.getBoundingClientRect().right > width + 1;
+  const name = el => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") +
+    (typeof el.className === "string" && el.className.trim() ? "." + el.className.trim().replace(/\\s+/g, ".") : "");
+  const clipped = el => { for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+    if (getComputedStyle(p).overflowX !== "visible") return true; } return false; };
+  const culprits = [...document.querySelectorAll("body *")].filter(el => over(el) && !clipped(el));
+  return document.documentElement.scrollWidth + " px: " + culprits.slice(-4).map(
+    el => name(el.parentElement) + " > " + name(el)).join(", ");
+}"""
+
+
+@pytest.mark.parametrize("role", ["reseller", "staff", "ops"])
+def test_no_page_is_wider_than_the_screen(app, page, role):
+    world = reseller_a_world()
+    user = world["user"] if role == "reseller" else make_user(Role(role))
+    db.session.commit()
+    urls, _unknown = pages_of(app, role, world)
+    assert len(urls) >= {"reseller": 20, "staff": 15, "ops": 2}[role]
+    log_in(page, user)
+    too_wide = []
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        for url in urls:
+            page.goto(url)
+            problem = page.evaluate(WIDER_THAN_THE_SCREEN)
+            if problem:
+                too_wide.append(f"{url} at {width} px: {problem}")
+    assert not too_wide, "pages wider than the screen:\n" + "\n".join(too_wide)
+
+
+def test_the_header_folds_into_a_menu_on_a_phone(page):
+    user = make_user()
+    db.session.commit()
+    log_in(page, user)
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto("/")
+    logout = page.get_by_role("button", name="Log out")
+    assert not logout.is_visible()
+    page.locator("#site-menu > summary").click()
+    menu = page.locator("#site-menu")
+    assert logout.is_visible() and menu.get_by_role("link", name="Catalog").is_visible()
+    menu.get_by_role("link", name="Customers").click()
+    page.wait_for_url("**/customers/")
+    assert not page.get_by_role("button", name="Log out").is_visible()  # folded again on the next page
+    page.set_viewport_size({"width": 1366, "height": 800})
+    page.get_by_role("button", name="Log out").wait_for(state="visible", timeout=5_000)  # unfolded on a wide screen
+
+
+def test_busy_lists_fit_a_laptop_screen_with_one_line_dates(page):
+    """My imports, Admin → Imports and the audit log with long names, reasons and details, in a zone that is not
+    UTC (the dates are local, UTC beside only the run time): nothing wider than 1366 px, each date on one line."""
+    user, customer, product = cloud_setup()
+    user.timezone = "America/Montevideo"
+    staff = make_user(Role.STAFF, timezone="America/Montevideo")
+    for n in range(3):
+        imp = schedule(user, customer, product, run_at=utcnow() + timedelta(hours=n + 1))
+        imp.name = f"Microsoft 365 Business Premium for Distribuidora Rioplatense de Software S.A. ({n})"
+        imp.status = ImportStatus.FAILED
+        imp.failure_reason = "Stopped after 3 attempts: the vendor's API did not answer within 30 seconds."
+        audit.record(staff, "imports.retry", imp, reason="x" * 80, to="it.department@distribuidora-rioplatense.example")
+    db.session.commit()
+    for who, urls in ((user, ["/imports/"]), (staff, ["/admin/imports/", "/admin/audit/"])):
+        log_in(page, who)
+        for url in urls:
+            page.goto(url)
+            assert page.evaluate(WIDER_THAN_THE_SCREEN) is None, url
+            for cell in page.locator("td time").all()[:6]:  # a date is one line (about 1.5 times the font size)
+                box = cell.bounding_box()
+                assert box["height"] < 30, (url, cell.inner_text(), box)
+        page.get_by_role("button", name="Log out").click()
