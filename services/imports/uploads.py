@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask import current_app
 
-from models import ImportUpload, Reseller, User, db
+from models import ImportUpload, Product, Reseller, User, db, utcnow
+from services.catalog import pricing
 from services.imports import csv_import, csv_rows
 
 PER_PAGE = 50  # preview rows per page
@@ -39,6 +40,8 @@ class Preview:
     page: int
     pages: int
     only_invalid: bool
+    products: dict[int, Product] = field(default_factory=dict)  # the services the subscription rows name, by id
+    prices: dict[int, pricing.ResellerPrice] = field(default_factory=dict)  # their reseller prices today, by id
 
 
 def preview(upload: ImportUpload, reseller: Reseller, page: int = 1, only_invalid: bool = False) -> Preview:
@@ -48,5 +51,13 @@ def preview(upload: ImportUpload, reseller: Reseller, page: int = 1, only_invali
     shown = [r for r in results if not r.ok] if only_invalid else results
     pages = max(1, math.ceil(len(shown) / PER_PAGE))
     page = min(max(page, 1), pages)
-    return Preview(shown[(page - 1) * PER_PAGE:page * PER_PAGE], len(results) - invalid, invalid, page, pages,
-                   only_invalid)
+    rows = shown[(page - 1) * PER_PAGE:page * PER_PAGE]
+    products = _products(rows)
+    return Preview(rows, len(results) - invalid, invalid, page, pages, only_invalid, products,
+                   pricing.reseller_prices(reseller, products.values(), utcnow()))
+
+
+def _products(rows: list[csv_rows.RowResult]) -> dict[int, Product]:
+    """The services these rows name (a row is provisioned at the reseller's price of its day: today's is shown)."""
+    ids = {row.data["product_id"] for row in rows if row.data.get("product_id")}
+    return {p.id: p for p in db.session.scalars(sa.select(Product).where(Product.id.in_(ids)))} if ids else {}
