@@ -103,4 +103,7 @@ def csrf_field() -> Markup:
 def init_app(app: Flask) -> None:
     app.context_processor(render_helpers)
     app.jinja_env.globals["csrf_field"] = csrf_field
+    from services.imports.completion import shown_status  # an import's status as reseller and staff both see it
+
+    app.jinja_env.globals["import_status"] = shown_status
     app.jinja_env.finalize = _lazy_text_once

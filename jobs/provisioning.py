@@ -19,7 +19,7 @@ from flask import current_app
 
 from models import db
 from queues import enqueue_unique
-from services.imports import imports
+from services.imports import imports, runner
 from services.provisioning import provisioning
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ def _run_batch(token: str, ids: Sequence[int], claim_next: bool = False) -> tupl
     were written, and the next claim if one was made.
     """
     try:
-        done = imports.run_claimed(token, ids, _Heartbeat(token, ids))
+        done = runner.run_claimed(token, ids, _Heartbeat(token, ids))
         following = imports.claim_due() if claim_next else None
         db.session.commit()
         return done, following
@@ -83,7 +83,7 @@ def _run_batch(token: str, ids: Sequence[int], claim_next: bool = False) -> tupl
     done = 0
     for import_id in ids:
         try:
-            done += imports.run_claimed(token, [import_id], _Heartbeat(token, [import_id]))
+            done += runner.run_claimed(token, [import_id], _Heartbeat(token, [import_id]))
             db.session.commit()
         except Exception as exc:
             db.session.rollback()

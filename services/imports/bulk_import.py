@@ -1,15 +1,17 @@
-"""Import accounts from a CSV file: start the import, run it in chunks, report it and its failed rows.
+"""Import accounts from a CSV file: start the import, turn its rows into items chunk by chunk, report its failed rows.
 
-The run is one job, set-based: the whole file is validated in memory with a few queries, then each
-chunk of rows is written with bulk inserts (customers, then one item per row) and the import's progress
-is advanced by a conditional UPDATE that also checks the claim and renews its lease; the job commits after
-each chunk. A resumed run (lease recovered by the sweep) skips the rows that already have an item; a run that
-died too often ends FAILED, its rows without an item failing with the reason (`fail_unprocessed_rows`).
+The run is one job (jobs.bulk_import): the whole file is validated in memory with a few queries, then each
+chunk of rows becomes items in one insert; a subscription row's item runs through the engine like any
+scheduled import's (services.imports.runner, kind "provision"), a customer row's customer is created with it.
+The engine's writer records the results and advances the import's progress, checking the claim and renewing
+its lease; the job commits after each chunk. A resumed run (lease recovered by the sweep) skips the rows that
+already have an item; a run that died too often ends FAILED, its rows without an item failing with the reason
+(`fail_unprocessed_rows`).
 """
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -25,24 +27,21 @@ from models import (
     ImportStatus,
     ImportUpload,
     ItemStatus,
+    Product,
     User,
     db,
     utcnow,
 )
 from queues import enqueue_after_commit
-from services import DomainError, audit, locales
-from services.connectors import get_connector
-from services.imports import csv_import, csv_rows
-from services.imports.imports import lease
-from services.mail import outbox
+from services import DomainError, audit
+from services.imports import completion, csv_import, csv_rows, import_batch, kinds, runner, writer
 from services.provisioning import provisioning
-from services.provisioning import provisioning_rules as rules
 
 RUN_JOB = "jobs.bulk_import.run_file_import"
 JOB_TIMEOUT = 1800
 CHUNK = 500      # rows per transaction: the progress bar moves every CHUNK rows
 VENDOR_CHUNK = 50  # subscription rows, each a vendor call: a chunk (and its lease renewal) well within a lease
-MAX_REASONS_IN_EMAIL = 10
+CUSTOMER_ROW = "customer_row"  # a customer CSV row's item: created with its customer, never run by a kind
 
 
 class UploadError(DomainError):
@@ -120,15 +119,21 @@ def prepare_run(import_id: int, token: str) -> Run | None:
 
 
 def process_chunk(run: Run, chunk: list[csv_rows.RowResult]) -> None:
-    """Write one chunk: its accounts and one item per row, and advance the progress. Flushes only."""
+    """One chunk: its rows become items, the pending ones run through the engine (services.imports.runner), and
+    the writer records their results and the import's progress, renewing its lease. Flushes only."""
     if run.kind == "customers":
-        completed = _insert_customers(run.import_id, chunk)
+        completed, outcomes = _insert_customers(run.import_id, chunk), []
     else:
-        completed = _provision_subscriptions(run.imp, chunk)
-    _advance(run, processed=len(chunk), completed=completed, failed=len(chunk) - completed)
+        pending, completed = _subscription_items(run, chunk)
+        outcomes = runner.run_items(import_batch.load_batch([run.import_id], pending)) if pending else []
+        completed += sum(1 for outcome in outcomes if not outcome.reasons)
+    progress = writer.Progress(run.import_id, processed=len(chunk), completed=completed, failed=len(chunk) - completed)
+    if not writer.write(run.token, [progress], outcomes):
+        raise ClaimLost(run.import_id)
 
 
 def _insert_customers(import_id: int, chunk: list[csv_rows.RowResult]) -> int:
+    """Customer rows need no vendor call: the valid ones are created together, and each row gets its item."""
     valid = [r for r in chunk if r.ok]
     ids: dict[str, int] = {}
     if valid:
@@ -140,101 +145,65 @@ def _insert_customers(import_id: int, chunk: list[csv_rows.RowResult]) -> int:
     for r in chunk:
         if r.ok and r.data["code"] not in ids:  # created meanwhile by someone else: a duplicate, skipped
             r.errors.append(_("You already have a customer with the code %(code)s.", code=r.data["code"]))
-        items.append(_item(import_id, r, customer_id=ids.get(r.values.get("code", "")) if r.ok else None))
+        items.append(_item(import_id, r, kind=CUSTOMER_ROW,
+                           customer_id=ids.get(r.values.get("code", "")) if r.ok else None))
     db.session.execute(sa.insert(ImportItem), items)
     return sum(1 for r in chunk if r.ok)
 
 
 def _item(import_id: int, r: csv_rows.RowResult, **fields: Any) -> dict[str, Any]:
-    return {"import_id": import_id, "row_number": r.number, "customer_id": None, "product_id": None,
-            "status": ItemStatus.COMPLETED if r.ok else ItemStatus.FAILED, "quantity": 0, "billing_type": "",
-            "config": {}, "reasons": list(r.errors), "external_id": "", "direct_payment": False, **fields}
+    return {"import_id": import_id, "kind": kinds.PROVISION, "row_number": r.number, "customer_id": None,
+            "product_id": None, "status": ItemStatus.COMPLETED if r.ok else ItemStatus.FAILED, "quantity": 0,
+            "billing_type": "", "config": {}, "reasons": list(r.errors), "external_id": "", "direct_payment": False,
+            **fields}
 
 
-def _provision_subscriptions(imp: Import, chunk: list[csv_rows.RowResult]) -> int:
-    """Rows with a schedule date become scheduled imports; the others are provisioned now, as the wizard does."""
-    customer_ids = {r.data["customer_id"] for r in chunk if r.data}
-    facts = rules.load_facts({(imp.reseller_id, r.data["product_id"]) for r in chunk if r.data}, customer_ids)
-    connector, completed = get_connector(), 0
+def _subscription_items(run: Run, chunk: list[csv_rows.RowResult]) -> tuple[list[int], int]:
+    """One "provision" item per row: PENDING for the engine to run now, FAILED with the row's errors, or, for a row
+    with a schedule date, COMPLETED once its own scheduled import exists. Returns the pending items' ids and how
+    many rows were scheduled."""
+    rows, scheduled = [], 0
     for r in chunk:
         data = r.data or {}
         config = data.get("config") or {}
-        item = ImportItem(import_id=imp.id, row_number=r.number, customer_id=data.get("customer_id"),
-                          product_id=data.get("product_id"), quantity=_int(config.get("quantity")),
-                          billing_type=str(config.get("billing_type") or "")[:20], config=config,
-                          status=ItemStatus.FAILED, reasons=list(r.errors))
-        db.session.add(item)
-        if r.ok:
-            completed += _provision_row(imp, item, r, facts, connector)
-    db.session.flush()
-    return completed
+        item = _item(run.import_id, r, customer_id=data.get("customer_id"), product_id=data.get("product_id"),
+                     quantity=_int(config.get("quantity")), billing_type=str(config.get("billing_type") or "")[:20],
+                     config=config, status=ItemStatus.PENDING if r.ok else ItemStatus.FAILED)
+        if r.ok and data["run_at"]:
+            item.update(_schedule(run, data, config))
+            scheduled += item["status"] is ItemStatus.COMPLETED
+        rows.append(item)
+    inserted = db.session.execute(sa.insert(ImportItem).returning(ImportItem.id, ImportItem.status,
+                                                                  sort_by_parameter_order=True), rows)
+    return [id_ for id_, status in inserted if status == ItemStatus.PENDING], scheduled
 
 
-def _provision_row(imp: Import, item: ImportItem, r: csv_rows.RowResult, facts: rules.Facts, connector) -> int:
-    db.session.flush()
-    if r.data["run_at"]:
-        try:
-            scheduled = provisioning.schedule_service(item.customer, item.product, dict(item.config),
-                                                      imp.created_by, datetime.fromisoformat(r.data["run_at"]))
-        except provisioning.ProvisioningError as exc:
-            item.reasons = [str(exc)]
-            return 0
-        item.status, item.external_id = ItemStatus.COMPLETED, f"import-{scheduled.id}"
-        return 1
-    reasons, external_id = provisioning.provision_item(imp, item, facts, connector)
-    if reasons:
-        item.reasons = reasons
-        return 0
-    provisioning.record_subscription(imp, item, external_id, facts)
-    return 1
+def _schedule(run: Run, data: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
+    """The row's own scheduled import, as the wizard makes it: its item is then COMPLETED (or FAILED, why)."""
+    customer, product = db.session.get(Customer, data["customer_id"]), db.session.get(Product, data["product_id"])
+    try:
+        scheduled = provisioning.schedule_service(customer, product, dict(config), run.imp.created_by,
+                                                  datetime.fromisoformat(data["run_at"]))
+    except provisioning.ProvisioningError as exc:
+        return {"status": ItemStatus.FAILED, "reasons": [str(exc)]}
+    return {"status": ItemStatus.COMPLETED, "external_id": f"import-{scheduled.id}"}
 
 
 def _int(value: Any) -> int:
     return value if isinstance(value, int) else 0
 
 
-def _advance(run: Run, processed: int, completed: int, failed: int) -> None:
-    changed = db.session.execute(
-        sa.update(Import).where(Import.id == run.import_id, Import.status == ImportStatus.RUNNING,
-                                Import.claim_token == run.token)
-        .values(processed_count=Import.processed_count + processed, completed_count=Import.completed_count + completed,
-                failed_count=Import.failed_count + failed, lease_until=utcnow() + lease())
-        .execution_options(synchronize_session=False)).rowcount
-    if changed != 1:
-        raise ClaimLost(run.import_id)
-
-
 def finish_run(run: Run) -> Import:
-    """COMPLETED (with the counts of completed and failed rows), and the "Your import is completed" e-mail."""
-    db.session.execute(
-        sa.update(Import).where(Import.id == run.import_id, Import.status == ImportStatus.RUNNING,
-                                Import.claim_token == run.token)
-        .values(status=ImportStatus.COMPLETED, finished_at=utcnow(), lease_until=None, claim_token=None)
-        .execution_options(synchronize_session=False))
+    """COMPLETED (with the counts of completed and failed rows), and the completion e-mail."""
+    ended = replace(completion.ended(run.import_id), status=ImportStatus.COMPLETED)
+    progress = writer.Progress(run.import_id, 0, 0, 0, ImportStatus.COMPLETED)
+    ours = writer.write(run.token, [progress], [], completion.emails([ended]))
     imp = run.imp
     db.session.refresh(imp)
-    if imp.status is ImportStatus.COMPLETED:
-        _queue_email(imp)
+    if ours:
         audit.record(imp.created_by, "import.file_completed", imp, completed=imp.completed_count,
                      failed=imp.failed_count)
     return imp
-
-
-def _queue_email(imp: Import) -> None:
-    creator = imp.created_by
-    rows = db.session.execute(sa.select(ImportItem.row_number, ImportItem.reasons)
-                              .where(ImportItem.import_id == imp.id, ImportItem.status == ItemStatus.FAILED)
-                              .order_by(ImportItem.row_number).limit(MAX_REASONS_IN_EMAIL))
-    with outbox.in_language_of(creator):
-        reasons = [_("Row %(n)s: %(reasons)s", n=n, reasons=" ".join(map(locales.translate_stored, r)))
-                   for n, r in rows]
-        if imp.failed_count > len(reasons):
-            reasons.append(_("… and %(n)s more: download the failed rows from My imports.",
-                             n=imp.failed_count - len(reasons)))
-        outbox.queue_email(creator.email, "import_completed", related=imp, import_name=imp.name,
-                           created_by=creator.name or creator.email, created_at=imp.created_at,
-                           import_type=imp.import_type, status=imp.status.value, completed=imp.completed_count,
-                           failed=imp.failed_count, reasons=reasons)
 
 
 def fail_unprocessed_rows(import_id: int, reason: str) -> None:
@@ -247,7 +216,8 @@ def fail_unprocessed_rows(import_id: int, reason: str) -> None:
     rows = [csv_rows.RowResult(number, {}, [reason]) for number in range(1, len(upload.rows) + 1)
             if number not in done]
     if rows:
-        db.session.execute(sa.insert(ImportItem), [_item(import_id, r) for r in rows])
+        kind = CUSTOMER_ROW if upload.kind == "customers" else kinds.PROVISION
+        db.session.execute(sa.insert(ImportItem), [_item(import_id, r, kind=kind) for r in rows])
     db.session.execute(sa.update(Import).where(Import.id == import_id)
                        .values(processed_count=Import.processed_count + len(rows),
                                failed_count=Import.failed_count + len(rows))

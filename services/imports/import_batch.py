@@ -89,6 +89,15 @@ class BatchImport:
     items: list[BatchItem] = field(default_factory=list)
 
 
+@dataclass(slots=True)
+class Outcome:
+    """An item run now: why it failed (stored English reasons), or the vendor's id for what was done."""
+
+    item: BatchItem
+    reasons: list[str]
+    external_id: str = ""
+
+
 def load_batch(ids: Sequence[int], item_ids: Sequence[int] | None = None) -> list[BatchImport]:
     """The imports `ids` with their items (only `item_ids` when given), customers and products, by run_at then id."""
     stmt = _batch_statement(ids)

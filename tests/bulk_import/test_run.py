@@ -59,7 +59,7 @@ def test_valid_rows_are_imported_even_when_others_fail_and_the_creator_is_told(c
     run_jobs("mail")
     [message] = smtp.wait_for_messages(1)
     body = mail_text(message)
-    assert message["To"] == user.email and message["Subject"] == "Your import is completed"
+    assert message["To"] == user.email and message["Subject"] == "Your import is completed with errors"
     for expected in ("Import: ñandú.csv", "Created by: Inés Peña", "Completed accounts: 2", "Failed accounts: 4",
                      "Row 2: You already have a customer with the code K-00002."):
         assert expected in body

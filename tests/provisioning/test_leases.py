@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from jobs.provisioning import _Heartbeat
 from models import Import, ImportStatus, db, utcnow
-from services.imports import imports
+from services.imports import imports, runner
 from tests.provisioning import cloud_setup, due_now
 
 pytestmark = pytest.mark.usefixtures("app")  # these tests use the database, Redis or mail through the app
@@ -24,7 +24,7 @@ def test_the_heartbeat_renews_the_lease_of_a_batch_mid_run_and_the_renewal_is_co
     db.session.commit()
     heartbeat = _Heartbeat(token, ids)
     heartbeat.next = 0  # a third of a lease has passed since the claim
-    imports.run_claimed(token, ids, heartbeat)
+    runner.run_claimed(token, ids, heartbeat)
     db.session.rollback()  # the worker dies before the batch's writes commit: the renewal is already durable
     db.session.expire_all()
     leases = [(imp.status, imp.lease_until) for imp in db.session.scalars(sa.select(Import).order_by(Import.id))]

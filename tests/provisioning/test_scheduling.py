@@ -132,7 +132,7 @@ def test_redis_flushed_after_scheduling_still_completes_through_the_sweep():
 
 
 def test_a_run_whose_worker_died_is_recovered_by_the_sweep_and_completes_once():
-    from services.imports import imports
+    from services.imports import imports, runner
 
     user, customer, product = cloud_setup()
     imp = due_now(user, customer, product)
@@ -143,7 +143,7 @@ def test_a_run_whose_worker_died_is_recovered_by_the_sweep_and_completes_once():
     db.session.commit()
     assert sweep()["imports_recovered"] == 1
     run_jobs("default")
-    assert imports.run_claimed(token, ids) == 0  # the dead run's late write is refused
+    assert runner.run_claimed(token, ids) == 0  # the dead run's late write is refused
     db.session.commit()
     db.session.expire_all()
     imp = db.session.get(Import, imp.id)
@@ -153,7 +153,7 @@ def test_a_run_whose_worker_died_is_recovered_by_the_sweep_and_completes_once():
 
 
 def test_a_late_batch_writes_only_the_imports_it_still_owns():
-    from services.imports import imports
+    from services.imports import imports, runner
 
     user, customer, product = cloud_setup()
     lost, kept = due_now(user, customer, product), due_now(user, customer, product)
@@ -166,7 +166,7 @@ def test_a_late_batch_writes_only_the_imports_it_still_owns():
     imports.recover_expired_leases()
     db.session.commit()
     assert run_import(lost.id) == "done"
-    assert imports.run_claimed(token, ids) == 1  # the first run finishes late: only `kept` is still its own
+    assert runner.run_claimed(token, ids) == 1  # the first run finishes late: only `kept` is still its own
     db.session.commit()
     db.session.expire_all()
     assert [db.session.get(Import, i).status for i in ids] == [ImportStatus.COMPLETED] * 2
