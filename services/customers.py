@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from models import Customer, CustomerStatus, Import, ImportItem, ImportStatus, Product, Reseller, Subscription, User, db
 from services import DomainError, audit, search
 from services.mail.addresses import AddressError, clean_address
-from services.paging import Page, page_of
+from services.paging import Page, Sort, page_of, sorted_by
 
 PER_PAGE = 20
 EDITABLE = ("code", "name", "email", "domain", "tax_id", "country", "city", "address", "zip_code",
@@ -22,14 +22,21 @@ class CustomerError(DomainError):
         self.field = field
 
 
-def search_customers(reseller_id: int, q: str = "", page: int = 1, per_page: int = PER_PAGE) -> Page:
-    """One page of the reseller's customers by code (past the end: the last page); `q` matches code, name,
-    e-mail or domain."""
+# The columns the customer list sorts by (?sort=name, ?sort=-name), by code unless asked.
+SORTS = {"code": Customer.code, "name": Customer.name, "email": Customer.email, "domain": Customer.domain,
+         "country": Customer.country, "status": Customer.status}
+BY_CODE = Sort("code")
+
+
+def search_customers(reseller_id: int, q: str = "", page: int = 1, per_page: int = PER_PAGE,
+                     sort: Sort = BY_CODE) -> Page:
+    """One page of the reseller's customers in `sort` order (past the end: the last page); `q` matches code,
+    name, e-mail or domain."""
     where = [Customer.reseller_id == reseller_id]
     if q:
         where.append(search.contains(q, Customer.code, Customer.name, Customer.email, Customer.domain))
     count = sa.select(sa.func.count()).select_from(Customer).where(*where)
-    return page_of(sa.select(Customer).where(*where).order_by(Customer.code), page, per_page, count=count,
+    return page_of(sorted_by(sa.select(Customer).where(*where), sort, SORTS, Customer.id), page, per_page, count=count,
                    last_when_past_end=True)
 
 

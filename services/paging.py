@@ -8,6 +8,9 @@ Keyset pages (My imports, the admin lists of orders, imports, audit events and e
 before) a cursor in the order of (sort key, id), an index seek however deep the page, no OFFSET. The cursor in
 the URL is the id, or the sort key and the id ("20261207013000123456-42" for a time); a mangled one shows the
 first page rather than an error. The pager's `keyset` macro links the pages.
+
+Sorting by a column (`parse_sort`, `sorted_by`): ?sort=name or ?sort=-name (descending) among the columns a list
+offers, anything else its default; the headers link it (templates/_partials/sort.html).
 """
 from __future__ import annotations
 
@@ -76,6 +79,33 @@ def page_of(items: sa.Select, page: int, per_page: int, *, total: int | None = N
     if not rows and last_when_past_end and total and page > 1:
         return page_of(items, math.ceil(total / per_page), per_page, total=total)
     return Page(_objects_or_rows(rows, 1 if count is None else 2), page, per_page, total)
+
+
+# --- sorting by a column --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Sort:
+    key: str
+    descending: bool = False
+
+    @property
+    def param(self) -> str:
+        return ("-" if self.descending else "") + self.key
+
+
+def parse_sort(value: str | None, columns: dict[str, Any], default: str) -> Sort:
+    """The ?sort= value among `columns` ("name", "-name" descending); anything else: `default` (same syntax)."""
+    for candidate in (value or "", default):
+        key = candidate.removeprefix("-")
+        if key in columns:
+            return Sort(key, candidate.startswith("-"))
+    raise ValueError(f"default sort {default!r} is not one of the columns")
+
+
+def sorted_by(stmt: sa.Select, sort: Sort, columns: dict[str, Any], *tiebreak: Any) -> sa.Select:
+    """`stmt` ordered by the sort's column (then `tiebreak`, e.g. the id, so pages never overlap)."""
+    column = columns[sort.key]
+    return stmt.order_by(column.desc() if sort.descending else column.asc(), *tiebreak)
 
 
 # --- keyset pages --------------------------------------------------------------------------------

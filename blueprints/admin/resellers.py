@@ -15,6 +15,7 @@ from models import Reseller, TeamRole, User, db
 from services.accounts import accounts, resellers
 from services.accounts.resellers import EDITABLE_FIELDS
 from services.numbers import page_number
+from services.paging import parse_sort
 
 PER_PAGE = 25
 
@@ -22,9 +23,10 @@ PER_PAGE = 25
 @bp.get("/resellers/")
 def resellers_index():
     query = request.args.get("q", "")[:100]
-    page = resellers.resellers_page(query, request.args.get("page", 1, type=page_number), PER_PAGE)
+    sort = parse_sort(request.args.get("sort"), resellers.SORTS, "name")
+    page = resellers.resellers_page(query, request.args.get("page", 1, type=page_number), PER_PAGE, sort=sort)
     counts = resellers.user_counts([r.id for r in page.items])
-    return render("admin/resellers/index.html", block="results", page=page, query=query, counts=counts)
+    return render("admin/resellers/index.html", block="results", page=page, query=query, counts=counts, sort=sort)
 
 
 @bp.get("/resellers/new")

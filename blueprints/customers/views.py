@@ -12,6 +12,7 @@ from services import customers
 from services.customers import CustomerError
 from services.numbers import page_number
 from services.orders import assignments
+from services.paging import parse_sort
 
 
 def customer_or_404(customer_id: int) -> Customer:
@@ -24,8 +25,10 @@ def customer_or_404(customer_id: int) -> Customer:
 @bp.get("/")
 def index():
     q = request.args.get("q", "").strip()[:100]
-    page = customers.search_customers(current_user.reseller_id, q, request.args.get("page", 1, type=page_number))
-    return render("customers/index.html", block="results", page=page, q=q)
+    sort = parse_sort(request.args.get("sort"), customers.SORTS, "code")
+    page = customers.search_customers(current_user.reseller_id, q, request.args.get("page", 1, type=page_number),
+                                      sort=sort)
+    return render("customers/index.html", block="results", page=page, q=q, sort=sort)
 
 
 @bp.get("/new")

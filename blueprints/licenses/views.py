@@ -9,6 +9,7 @@ from models import Order, OrderLine, OrderStatus, db
 from services.numbers import page_number
 from services.orders import assignments, orders
 from services.orders.orders import LICENSE_LABELS, STATUS_FILTERS, STATUS_LABELS, OrderError
+from services.paging import parse_sort
 
 
 def own_order(order_id: int) -> Order:
@@ -18,12 +19,13 @@ def own_order(order_id: int) -> Order:
 @bp.get("/")
 def index():
     status = request.args.get("status", "")
+    sort = parse_sort(request.args.get("sort"), orders.SORTS, "-number")
     page = orders.reseller_orders(current_user.reseller_id, status=STATUS_FILTERS.get(status),
-                                  page=request.args.get("page", 1, type=page_number))
+                                  page=request.args.get("page", 1, type=page_number), sort=sort)
     lines = orders.lines_of([o.id for o in page.items], counting_licenses=True)
     return render("licenses/index.html", block="orders", orders=page, status=status if status in STATUS_FILTERS else "",
                   lines=lines, availability=orders.availability_of(lines), labels=STATUS_LABELS,
-                  filters=STATUS_FILTERS)
+                  filters=STATUS_FILTERS, sort=sort)
 
 
 def show_order(order: Order, *, confirming: bool = False, block: str | None = "licenses", **forms):

@@ -12,7 +12,7 @@ from models import OutboxEmail, Reseller, ResellerStatus, Role, TeamRole, User, 
 from services import DomainError, audit, search
 from services.accounts import accounts
 from services.mail import outbox
-from services.paging import Page, page_of
+from services.paging import Page, Sort, page_of, sorted_by
 
 EDITABLE_FIELDS = ("name", "tax_id", "country", "currency")
 
@@ -36,11 +36,17 @@ def search_resellers(query: str = "") -> sa.Select:
     return stmt
 
 
-def resellers_page(query: str = "", page: int = 1, per_page: int = 25) -> Page:
-    """A page of search_resellers(query) for the admin list, as Reseller objects."""
-    matching = search_resellers(query)
-    count = sa.select(sa.func.count()).select_from(matching.order_by(None).subquery())
-    return page_of(matching, page, per_page, count=count)
+# The columns the admin list sorts by (?sort=country, ?sort=-country), by name unless asked.
+SORTS = {"name": sa.func.lower(Reseller.name), "tax_id": Reseller.tax_id, "country": Reseller.country,
+         "currency": Reseller.currency, "status": Reseller.status}
+BY_NAME = Sort("name")
+
+
+def resellers_page(query: str = "", page: int = 1, per_page: int = 25, sort: Sort = BY_NAME) -> Page:
+    """A page of search_resellers(query) for the admin list in `sort` order, as Reseller objects."""
+    matching = search_resellers(query).order_by(None)
+    count = sa.select(sa.func.count()).select_from(matching.subquery())
+    return page_of(sorted_by(matching, sort, SORTS, Reseller.id), page, per_page, count=count)
 
 
 def user_counts(reseller_ids: list[int]) -> dict[int, int]:

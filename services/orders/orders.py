@@ -18,7 +18,7 @@ from services.billing import ledger
 from services.connectors import get_connector
 from services.mail import outbox
 from services.mail.outbox import public_url
-from services.paging import KeysetPage, Page, keyset_page, page_of
+from services.paging import KeysetPage, Page, Sort, keyset_page, page_of, sorted_by
 
 PER_PAGE = 20
 LICENSES_PER_PAGE = 50
@@ -44,13 +44,20 @@ def reseller_order(reseller_id: int | None, order_id: int) -> Order | None:
     return db.session.scalar(sa.select(Order).where(Order.id == order_id, Order.reseller_id == reseller_id))
 
 
-def reseller_orders(reseller_id: int, *, status: OrderStatus | None = None, page: int = 1) -> Page:
-    """A page of the reseller's orders, newest first, as rows of LISTED (their lines: lines_of())."""
+# The columns the reseller's order list sorts by (?sort=total, ?sort=-total); newest first unless asked.
+SORTS = {"number": Order.id, "date": Order.created_at, "total": Order.total, "status": Order.status}
+NEWEST_FIRST = Sort("number", descending=True)
+
+
+def reseller_orders(reseller_id: int, *, status: OrderStatus | None = None, page: int = 1,
+                    sort: Sort = NEWEST_FIRST) -> Page:
+    """A page of the reseller's orders in `sort` order, as rows of LISTED (their lines: lines_of())."""
     where = [Order.reseller_id == reseller_id]
     if status is not None:
         where.append(Order.status == status)
     count = sa.select(sa.func.count()).select_from(Order).where(*where)
-    return page_of(sa.select(*LISTED).where(*where).order_by(Order.id.desc()), page, PER_PAGE, count=count)
+    return page_of(sorted_by(sa.select(*LISTED).where(*where), sort, SORTS, Order.id.desc()), page, PER_PAGE,
+                   count=count)
 
 
 def staff_orders(*, reseller_id: int | None = None, status: OrderStatus | None = None, start: datetime | None = None,
