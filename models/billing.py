@@ -35,6 +35,7 @@ class ChargeKind(StrEnum):
 
 
 CREDIT_KINDS = (ChargeKind.CREDIT_CANCELLATION, ChargeKind.CREDIT_SEATS_REMOVED)
+FEE_KINDS = (ChargeKind.SUBSCRIPTION_FEE, ChargeKind.RENEWAL)
 
 
 class Charge(db.Model):
@@ -54,6 +55,8 @@ class Charge(db.Model):
     period_start: Mapped[date | None] = mapped_column(sa.Date)  # the days it pays for: [start, end)
     period_end: Mapped[date | None] = mapped_column(sa.Date)
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A fee's period end as a moment (period_end is its day): the fees job skips subscriptions billed up to now.
+    covers_until: Mapped[datetime | None]
     # Makes writing the same event twice a no-op: "fee-<subscription>-<period start>", "order-line-<id>", ...
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(120), unique=True)
     statement_id: Mapped[int | None] = mapped_column(sa.ForeignKey("statement.id"))

@@ -18,13 +18,15 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from models import Charge, ChargeKind, Subscription, SubscriptionStatus, db
+from models.billing import FEE_KINDS
 from models.json_rows import JsonRows
 from services.billing.ledger import fee_key
 from services.subscriptions import terms
 
 CHUNK = 5000
 FEE_COLUMNS = ("reseller_id", "customer_id", "subscription_id", "kind", "description", "quantity", "unit_price",
-               "amount", "cost", "currency", "period_start", "period_end", "occurred_at", "idempotency_key")
+               "amount", "cost", "currency", "period_start", "period_end", "occurred_at", "covers_until",
+               "idempotency_key")
 _FEES = JsonRows(*(Charge.__table__.c[name] for name in FEE_COLUMNS))
 FIRST_TERM_SLACK = timedelta(days=1)  # a term starting this long after creation is a renewed one
 
@@ -45,19 +47,38 @@ def _due_subscriptions(at: datetime, after: int) -> sa.Select:
                       Subscription.quantity, Subscription.unit_price, Subscription.unit_cost, Subscription.currency,
                       Subscription.billing_type, Subscription.term_start, Subscription.created_at)
             .where(Subscription.status == SubscriptionStatus.ACTIVE, Subscription.term_start <= at,
-                   Subscription.term_end > at, Subscription.id > after)
+                   Subscription.term_end > at, Subscription.id > after, ~_billed(at))
             .order_by(Subscription.id).limit(CHUNK))
 
 
+def period_at(term_start: datetime, billing_type: str, at: datetime) -> tuple[datetime, datetime]:
+    """terms.period_containing for a moment inside the term, from the months elapsed (2-3 add_months, not one per
+    period of the term: the close computes 200,000 of them)."""
+    term = terms.term_of(billing_type)
+    elapsed = (at.year - term_start.year) * 12 + at.month - term_start.month
+    index = max(min(elapsed, term.months - 1), 0) // term.billing_months * term.billing_months
+    start = terms.add_months(term_start, index)
+    if start > at and index:
+        index -= term.billing_months
+        start = terms.add_months(term_start, index)
+    return start, terms.add_months(term_start, min(index + term.billing_months, term.months))
+
+
+def _billed(at: datetime):
+    """The subscription has the fee of the period `at` is in already (the hourly runs make this the usual case)."""
+    return (sa.exists().where(Charge.subscription_id == Subscription.id, Charge.kind.in_(FEE_KINDS),
+                              Charge.occurred_at <= at, Charge.covers_until > at))
+
+
 def _fee(row: sa.Row, at: datetime) -> dict:
-    start, end = terms.period_containing(row.term_start, row.billing_type, at)
+    start, end = period_at(row.term_start, row.billing_type, at)
     renewal = start == row.term_start and row.term_start > row.created_at + FIRST_TERM_SLACK
     return {"reseller_id": row.reseller_id, "customer_id": row.customer_id, "subscription_id": row.id,
             "kind": ChargeKind.RENEWAL if renewal else ChargeKind.SUBSCRIPTION_FEE, "description": row.name,
             "quantity": row.quantity, "unit_price": row.unit_price,
             "amount": terms.period_fee(row.unit_price, row.quantity, row.billing_type),
             "cost": terms.period_fee(row.unit_cost, row.quantity, row.billing_type), "currency": row.currency,
-            "period_start": start.date(), "period_end": end.date(), "occurred_at": start,
+            "period_start": start.date(), "period_end": end.date(), "occurred_at": start, "covers_until": end,
             "idempotency_key": fee_key(row.id, start)}
 
 

@@ -30,7 +30,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
 
 from models import Charge, ChargeKind, Order, Subscription, db, utcnow
-from models.billing import CREDIT_KINDS
+from models.billing import CREDIT_KINDS, FEE_KINDS
 from services import DomainError
 from services.subscriptions import terms
 
@@ -50,7 +50,8 @@ def record_charge(*, reseller_id: int, kind: ChargeKind, description: str, quant
                   amount: Decimal, currency: str, idempotency_key: str, cost: Decimal = Decimal("0"),
                   customer_id: int | None = None, subscription_id: int | None = None, order_id: int | None = None,
                   order_line_id: int | None = None, period_start: date | None = None,
-                  period_end: date | None = None, occurred_at: datetime | None = None) -> int | None:
+                  period_end: date | None = None, occurred_at: datetime | None = None,
+                  covers_until: datetime | None = None) -> int | None:
     """Write one charge (flushed, not committed); its id, or None when `idempotency_key` was written before.
 
     A credit kind takes a negative (or zero) amount, every other kind but ADJUSTMENT a positive (or zero) one.
@@ -63,7 +64,7 @@ def record_charge(*, reseller_id: int, kind: ChargeKind, description: str, quant
               "unit_price": cents(Decimal(unit_price)), "amount": amount, "cost": cost, "currency": currency,
               "customer_id": customer_id, "subscription_id": subscription_id, "order_id": order_id,
               "order_line_id": order_line_id, "period_start": period_start, "period_end": period_end,
-              "occurred_at": occurred_at or utcnow(), "idempotency_key": idempotency_key}
+              "occurred_at": occurred_at or utcnow(), "covers_until": covers_until, "idempotency_key": idempotency_key}
     insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[db.session.get_bind().dialect.name]
     stmt = insert(Charge).values(**values).on_conflict_do_nothing(index_elements=["idempotency_key"])
     return db.session.scalar(stmt.returning(Charge.id))
@@ -90,11 +91,11 @@ def _subscription_charge(subscription: Subscription, kind: ChargeKind, *, quanti
         kind=kind, description=subscription.name, quantity=quantity,
         unit_price=subscription.unit_price if unit_price is None else unit_price, amount=amount, cost=cost,
         currency=subscription.currency, period_start=start.date(), period_end=end.date(), occurred_at=at,
-        idempotency_key=key)
+        covers_until=end if kind in FEE_KINDS else None, idempotency_key=key)
 
 
 def fee_key(subscription_id: int, period_start: datetime) -> str:
-    return f"fee-{subscription_id}-{period_start:%Y%m%d%H%M%S}"
+    return f"fee-{subscription_id}-{int(period_start.timestamp())}"
 
 
 def charge_subscription_fee(subscription: Subscription, period_start: datetime, period_end: datetime,

@@ -122,3 +122,17 @@ def test_signs_are_checked(kind, amount):
     with pytest.raises(ledger.LedgerError):
         ledger.record_charge(reseller_id=user.reseller_id, kind=kind, description="x", quantity=1,
                              unit_price=Decimal("5"), amount=Decimal(amount), currency="USD", idempotency_key="k")
+
+
+@pytest.mark.parametrize("billing_type", ["P1Y-monthly", "P1Y-annual", "P3Y-annual", "monthly", "one-time"])
+@pytest.mark.parametrize("start", ["2024-01-31 10:00", "2026-02-28 23:59", "2026-03-31 00:00", "2027-12-15 12:00"])
+def test_the_fees_jobs_period_is_terms_period(billing_type, start):
+    from datetime import timedelta
+
+    term_start = at(start)
+    end = terms.term_end(term_start, billing_type)
+    moment = term_start
+    while moment < end:
+        assert fees.period_at(term_start, billing_type, moment) == terms.period_containing(term_start, billing_type,
+                                                                                            moment), moment
+        moment += timedelta(hours=37)
