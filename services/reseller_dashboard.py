@@ -1,9 +1,7 @@
 """The reseller's home: what their team acts on now, each list short (the home links to the whole list).
 
 Every function takes the reseller's id (tenant isolation: nothing of another reseller) and `now` (tests drive the
-clock through it). Renewals: a subscription's term_end (auto_renew on) once the model has it (the subscriptions
-work); before that, `_renewals_by_anniversary` derives them from the billing type's commitment. Once term_end is
-in every deployed schema, that fallback goes.
+clock through it).
 """
 from __future__ import annotations
 
@@ -14,7 +12,6 @@ from typing import Any
 import sqlalchemy as sa
 
 from models import (
-    COMMITMENT_MONTHS,
     Assignment,
     Customer,
     EmailStatus,
@@ -132,13 +129,7 @@ class Renewal:
 
 
 def renewals_due(reseller_id: int, now: datetime) -> Listing:
-    """Active subscriptions that renew in the next 30 days, soonest first (see the module docstring)."""
-    if hasattr(Subscription, "term_end"):
-        return _renewals_by_term_end(reseller_id, now)
-    return _renewals_by_anniversary(reseller_id, now)
-
-
-def _renewals_by_term_end(reseller_id: int, now: datetime) -> Listing:
+    """Active subscriptions set to renew whose term ends in the next 30 days, soonest first."""
     term_end = Subscription.term_end
     where = (Subscription.reseller_id == reseller_id, Subscription.status == SubscriptionStatus.ACTIVE,
              Subscription.auto_renew.is_(True), term_end >= now, term_end <= now + RENEWALS_AHEAD)
@@ -149,45 +140,6 @@ def _renewals_by_term_end(reseller_id: int, now: datetime) -> Listing:
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Subscription).where(*where)) or 0
     return Listing([Renewal(id_, name, customer_id, customer_name, end.date())
                     for id_, name, customer_id, customer_name, end in rows], total)
-
-
-def _renewals_by_anniversary(reseller_id: int, now: datetime) -> Listing:
-    """Committed subscriptions renew on each anniversary of their billing start (or creation day)."""
-    committed = [code for code, months in COMMITMENT_MONTHS.items() if months >= 12]
-    rows = db.session.execute(
-        sa.select(Subscription.id, Subscription.name, Subscription.customer_id, Customer.name,
-                  Subscription.billing_type, Subscription.billing_start, Subscription.created_at)
-        .join(Customer, Subscription.customer_id == Customer.id)
-        .where(Subscription.reseller_id == reseller_id, Subscription.status == SubscriptionStatus.ACTIVE,
-               Subscription.billing_type.in_(committed)))
-    today, until = now.date(), (now + RENEWALS_AHEAD).date()
-    due = []
-    for id_, name, customer_id, customer_name, billing_type, start, created in rows:
-        renews_on = next_term_end(start or created.date(), COMMITMENT_MONTHS[billing_type], today)
-        if renews_on <= until:
-            due.append(Renewal(id_, name, customer_id, customer_name, renews_on))
-    due.sort(key=lambda r: (r.renews_on, r.id))
-    return Listing(due[:SHOWN], len(due))
-
-
-def next_term_end(start: date, months: int, today: date) -> date:
-    """The first end of a `months`-long term (counted from `start`) that falls on or after `today`."""
-    n = 1
-    while (end := _add_months(start, months * n)) < today:
-        n += 1
-    return end
-
-
-def _add_months(day: date, months: int) -> date:
-    year, month = divmod(day.month - 1 + months, 12)
-    year += day.year
-    month += 1
-    for last in (31, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 def scheduled(reseller_id: int, now: datetime) -> Listing:
