@@ -1,11 +1,24 @@
 """Demo data for `make run`: two resellers, staff and ops logins, a realistic catalog, customers."""
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
 
-from models import Category, Customer, PriceUnit, Product, ProductKind, Reseller, Role, TeamRole, Vendor, db
+from models import (
+    Category,
+    Customer,
+    PriceOverride,
+    PriceUnit,
+    Product,
+    ProductKind,
+    Reseller,
+    Role,
+    TeamRole,
+    Vendor,
+    db,
+)
 from services.accounts import accounts
 from services.subscriptions import demo as subscription_demo
 
@@ -98,8 +111,17 @@ def seed() -> None:
             _get_or_add(Customer, reseller_id=resellers[reseller_name].id, code=code,
                         defaults=dict(name=name, email=email, domain=domain, tenant_id=CUSTOMER_TENANTS.get(code, ""),
                                       country=resellers[reseller_name].country))
+    _price_list(resellers["Rio de la Plata IT SRL"])
     db.session.flush()
     subscription_demo.seed_subscriptions()  # one in each state: window open or closing, renewing, ended
+
+
+def _price_list(reseller: Reseller) -> None:
+    """A price list to look at (staff: Resellers › Rio de la Plata IT SRL › Price list): its own price of Windows 11
+    Pro (an ESD product, so the demo subscriptions, made at list prices, stay right)."""
+    product = db.session.scalar(sa.select(Product).where(Product.sku == "KW9-00632"))
+    _get_or_add(PriceOverride, reseller_id=reseller.id, product_id=product.id, starts_on=date(2026, 1, 1),
+                defaults=dict(price=Decimal("189.00")))
 
 
 def _slug(name: str) -> str:
