@@ -31,7 +31,6 @@ from models.json_rows import JsonRows
 from queues import enqueue_after_commit
 from services import DomainError, audit
 from services.catalog import pricing
-from services.connectors import Connector, ConnectorError
 from services.imports.import_batch import BatchImport, BatchItem
 from services.provisioning import provisioning_rules as rules
 from services.subscriptions import terms, timeline
@@ -160,28 +159,9 @@ def schedule_service(customer: Customer, product: Product, config: dict, user: U
     return imp
 
 
-def provision_item(imp: Import | BatchImport, item: ImportItem | BatchItem, facts: rules.Facts,
-                   connector: Connector) -> tuple[list[str], str]:
-    """Validate again and provision through the connector (idempotent on the import id); no writes."""
-    checks = rules.check_rules(imp.reseller, item.customer, item.product, item.config, facts, connector, at_run=True)
-    reasons = [c.reason for c in checks if not c.ok]
-    if reasons:
-        return reasons, ""
-    request = rules.provision_request(_idempotency_key(imp, item), item.customer, item.product, item.config)
-    try:
-        return [], connector.provision(request).external_id
-    except ConnectorError as exc:
-        return [str(exc)], ""
-
-
-def _idempotency_key(imp: Import | BatchImport, item: ImportItem | BatchItem) -> str:
-    """The same for every attempt: a CSV row's item is written anew when a killed run's chunk runs again."""
-    row = getattr(item, "row_number", None)
-    return f"import-{imp.id}-row-{row}" if row is not None else f"import-{imp.id}-item-{item.id}"
-
-
 def record_subscription(imp: Import, item: ImportItem, external_id: str, facts: rules.Facts) -> Subscription:
-    """The subscription, at the product's price of today (not of the scheduling day)."""
+    """The subscription, at the product's price of today (not of the scheduling day), as an ORM object (imports
+    record theirs through services.imports.provision, set-based)."""
     subscription = Subscription(**subscription_values(imp, item, external_id, utcnow()))
     db.session.add(subscription)
     db.session.flush()
