@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from bench.stack import Backend, app_context, flask
 
 DUE_IMPORTS = 10_000
+DUE_IMPORTS_PG = 100_000  # PostgreSQL also runs this many, due in the same second (issue 20: all done within 30 s)
 ASSIGN_LICENSES = 10_000
 EMAILS = 1_000
 BENCH_USER_ID = 2  # bench@reseller1.test
@@ -68,23 +69,36 @@ def _flush_redis() -> None:
 # --- 10,000 imports due in the same second -------------------------------------------------------
 
 def due_imports(backend: Backend, log_dir: Path, count: int = DUE_IMPORTS, lead: float = 12.0) -> dict:
-    """Schedule `count` imports for one second (one rq-scheduler job, as the wizard does), then wait."""
+    """Schedule `count` imports for one second (one rq-scheduler job, as the wizard does), then wait.
+
+    The rows are inserted first and given their second afterwards, so however long inserting takes, the workers
+    start `lead` seconds before it (100,000 rows take longer to insert than the lead)."""
     from models import utcnow
     from queues import schedule_at
     from services.provisioning import provisioning
 
     with app_context(backend.env):
         _flush_redis()
+        first_id = _insert_due_imports(count, utcnow() + timedelta(days=1))
         run_at = (utcnow() + timedelta(seconds=lead)).replace(microsecond=0)
-        first_id = _insert_due_imports(count, run_at)
+        _set_run_at(first_id, run_at)
         schedule_at(run_at, "default", provisioning.RUN_DUE_JOB, job_id=provisioning.due_job_id(run_at),
                     timeout=provisioning.JOB_TIMEOUT)
-        with job_processes(backend, log_dir / "due-imports", workers=2, scheduler=True):
-            done_at = _wait_until_done(first_id, count, run_at, timeout=lead + 180)
+        with job_processes(backend, log_dir / f"due-imports-{count}", workers=2, scheduler=True):
+            done_at = _wait_until_done(first_id, count, run_at, timeout=lead + 180 + count / 250)
         result = _lateness(first_id, run_at)
         result["all_done_after_run_at_s"] = round((done_at - run_at).total_seconds(), 2)
         _flush_redis()
     return result
+
+
+def _set_run_at(first_id: int, run_at) -> None:
+    from models import Import, db
+
+    db.session.execute(sa.update(Import).where(Import.id >= first_id).values(run_at=run_at))
+    db.session.commit()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(sa.text('VACUUM ANALYZE "import"' if conn.dialect.name == "postgresql" else 'ANALYZE "import"'))
 
 
 def _insert_due_imports(count: int, run_at) -> int:

@@ -19,6 +19,9 @@ the results. A kind is:
   batch, flush only), prepared before the batch's first write, so SQLite's write lock is held only while
   writing. The writer calls it after the items' results, only for imports whose claim still held.
 
+A customer CSV row's item (bulk_import.CUSTOMER_ROW) is the one exception: its customer is created set-based with
+the item (no vendor, nothing to perform), so it is never PENDING and never run by a kind.
+
 The items (services.imports.import_batch.BatchItem: id, kind, customer, product, quantity, billing_type, config and
 its import) are the one shape both sources produce: scheduled imports and CSV rows alike.
 
