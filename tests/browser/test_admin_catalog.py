@@ -75,12 +75,12 @@ def test_edit_a_price_and_the_reseller_catalog_shows_it(page):
     page.get_by_role("link", name="Office Home 2024").click()
     page.get_by_role("heading", name="Edit Office Home 2024").wait_for()
 
-    page.get_by_label("Price", exact=True).fill("-3")
+    page.get_by_label("Reseller price", exact=True).fill("-3")
     page.get_by_role("button", name="Save").click()
     page.get_by_text("Number must be at least 0.").wait_for()  # 422: the form comes back with the error
-    assert page.get_by_label("Price", exact=True).input_value() == "-3"
+    assert page.get_by_label("Reseller price", exact=True).input_value() == "-3"
 
-    page.get_by_label("Price", exact=True).fill("229.90")
+    page.get_by_label("Reseller price", exact=True).fill("229.90")
     page.get_by_role("button", name="Save").click()
     page.get_by_text("Product saved.").wait_for()
     history = page.locator("#price-history tbody tr")
