@@ -196,3 +196,18 @@ def months_total(reseller_id: int) -> tuple[Decimal, int]:
 
 def first_day(period: str) -> date:
     return period_bounds(period)[0].date()
+
+
+def charges_of(reseller_id: int, *, subscription_id: int | None = None, order_id: int | None = None) -> list:
+    """A subscription's or an order's charges, oldest first, with the statement each is on (for their pages:
+    templates/billing/_charges.html); only this reseller's."""
+    where = [Charge.reseller_id == reseller_id]
+    if subscription_id is not None:
+        where.append(Charge.subscription_id == subscription_id)
+    if order_id is not None:
+        where.append(Charge.order_id == order_id)
+    stmt = (sa.select(Charge.id, Charge.occurred_at, Charge.kind, Charge.description, Charge.quantity,
+                      Charge.unit_price, Charge.amount, Charge.period_start, Charge.period_end, Charge.statement_id,
+                      Statement.period).outerjoin(Statement, Statement.id == Charge.statement_id)
+            .where(*where).order_by(Charge.occurred_at, Charge.id))
+    return list(db.session.execute(stmt))

@@ -101,3 +101,13 @@ def test_the_close_writes_the_months_due_fees_first():
     [made] = statements.close_month("2026-11")
     lines = statements.statement_lines(db.session.get(Statement, made), page=None)
     assert [(line.subscription_id, line.amount) for line in lines] == [(sub.id, Decimal("10.00"))]
+
+
+def test_charges_of_a_subscription_show_their_statement_and_only_the_resellers():
+    user, other = make_user(), make_user()
+    sub = make_subscription(user.reseller, start=at("2026-10-03 09:00"))
+    db.session.commit()
+    [statement_id] = statements.close_month("2026-10")
+    rows = statements.charges_of(user.reseller_id, subscription_id=sub.id)
+    assert [(row.amount, row.statement_id, row.period) for row in rows] == [(Decimal("21.60"), statement_id, "2026-10")]
+    assert statements.charges_of(other.reseller_id, subscription_id=sub.id) == []
