@@ -21,11 +21,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(app_spec: str, env: dict, workers: int = 2, ready_path: str = "/login", log: Path | None = None):
-    """`log`: where gunicorn's error log (with any traceback) goes; kept only on failure otherwise."""
+def gunicorn(app_spec: str, env: dict, workers: int = 2, ready_path: str = "/login", log: Path | None = None,
+             access_log: Path | None = None, access_format: str | None = None):
+    """`log`: where gunicorn's error log (with any traceback) goes; kept only on failure otherwise. `access_log`:
+    where the access log goes, in `access_format` (gunicorn's atoms) if given."""
     port = free_port()
-    args = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-            "--access-logfile", "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null", app_spec]
+    args = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--access-logfile",
+            str(access_log) if access_log else "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null", app_spec]
+    if access_format:
+        args[-1:-1] = ["--access-logformat", access_format]
     errors = open(log, "ab") if log else subprocess.PIPE  # noqa: SIM115 - closed below
     process = subprocess.Popen(args, cwd=ROOT, env={**os.environ, **env}, start_new_session=True,
                                stdout=subprocess.DEVNULL, stderr=errors)

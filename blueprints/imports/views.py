@@ -26,13 +26,15 @@ def _list_args() -> dict:
 @bp.get("/")
 def index():
     args = _list_args()
-    page = listing.list_imports(current_user.reseller_id, args["sort"], args["dir"], args["per_page"],
-                                after=args.get("after"), before=args.get("before"))
-    open_ids = sorted(set(request.args.getlist("open", type=query_id)) & {imp.id for imp in page.items})
-    version = listing.version(page, open_ids, str(get_locale()), str(get_timezone()))
+    asked_open = sorted(set(request.args.getlist("open", type=query_id)))
+    version = listing.poll_version(current_user.reseller_id, sorted(args.items()), asked_open, str(get_locale()),
+                                   str(get_timezone()))
     fragment = htmx and not htmx.boosted  # the poll, or another number of rows per page
     if fragment and request.if_none_match.contains(version):
         return "", 304, {"ETag": f'"{version}"'}  # what this tab shows is still true (htmx swaps nothing)
+    page = listing.list_imports(current_user.reseller_id, args["sort"], args["dir"], args["per_page"],
+                                after=args.get("after"), before=args.get("before"))
+    open_ids = [i for i in asked_open if i in {imp.id for imp in page.items}]
     html = render("imports/index.html", block="imports_table", page=page, args=args, polling=page.active,
                   version=version, open_items=listing.first_items(open_ids),
                   per_page_choices=listing.PER_PAGE_CHOICES)
