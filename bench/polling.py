@@ -44,7 +44,7 @@ CHANGING = 0.10        # share of the running imports whose counters move every 
 IMPORTS_PER_RESELLER = 10
 TARGETS = {"csv_s": 20.0, "poll_server_ms": 10.0, "poll_p99_ms": 100.0, "sessions_cores": 0.25}
 HX = {"HX-Request": "true", "HX-Target": "imports-table", "HX-Trigger": "imports-table"}
-BACKOFF = os.environ.get("BENCH_POLL_BACKOFF", "1") == "1"  # as static/canal.js: after a 304, 2, 4, 8 times longer
+BACKOFF = os.environ.get("BENCH_POLL_BACKOFF", "1") == "1"  # as static/canal.js: after 304s, 2, 4, 8 s
 ACCESS_FORMAT = "%(s)s %(D)s %(U)s?%(q)s"
 
 
@@ -97,7 +97,7 @@ def next_poll(status: int, unchanged: int) -> tuple[float | None, int]:
         return None, 0
     if status == 304 and BACKOFF:
         unchanged = min(unchanged + 1, 3)
-        return POLL_EVERY * 2 ** unchanged, unchanged
+        return POLL_EVERY * 2 ** (unchanged - 1), unchanged
     return POLL_EVERY, 0
 
 

@@ -1,0 +1,46 @@
+"""In Chromium: My imports' poll answered 304 swaps nothing (the expanded row and the focus stay), a change shows
+and ends the polling, and the expanded row links to the import's page with all its items."""
+from datetime import timedelta
+
+import pytest
+
+from models import ImportStatus, db, utcnow
+from tests.factories import PASSWORD
+from tests.provisioning import cloud_setup, schedule
+
+pytestmark = pytest.mark.browser
+
+
+def log_in(page, user):
+    page.goto("/login")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("heading", name=f"Welcome, {user.name}").wait_for()
+
+
+def test_an_unchanged_poll_keeps_the_page_and_a_change_shows(page):
+    user, customer, product = cloud_setup()
+    imp = schedule(user, customer, product, run_at=utcnow() + timedelta(hours=3))
+    log_in(page, user)
+    page.goto("/imports/")
+    row = page.locator(f"#import-{imp.id}")
+    row.get_by_text("Pending").wait_for()
+    row.get_by_role("button", name=imp.name).click()
+    items = page.locator(".items-row.open")
+    items.get_by_text(customer.code).wait_for()
+    page.locator(f"#import-{imp.id}-toggle").focus()
+    with page.expect_response(lambda r: "/imports/?" in r.url and r.status == 304, timeout=15000):
+        pass
+    assert items.get_by_text("1 of 1 item").is_visible()  # nothing was swapped out
+    assert page.evaluate("document.activeElement.id") == f"import-{imp.id}-toggle"
+
+    imp.status = ImportStatus.CANCELLED
+    db.session.commit()
+    row.get_by_text("Cancelled").wait_for(timeout=15000)  # polls spaced out to 8 s at most
+    assert page.locator("#imports-table").get_attribute("hx-trigger") is None  # 286: no more polling
+    page.locator(".items-row.open").get_by_role("link", name="See the import").click()
+    page.get_by_role("heading", name=f"Items of {imp.name}").wait_for()
+    page.get_by_label("Items").select_option(label="Completed (0)")
+    page.get_by_text("No items with this status.").wait_for()
+    assert "status=COMPLETED" in page.url
