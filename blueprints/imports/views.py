@@ -1,3 +1,5 @@
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
@@ -49,8 +51,20 @@ def items(import_id: int):
     """An expanded row (its first items) or, with ?hide, the collapsed one."""
     imp = _import_or_404(import_id)
     shown = request.args.get("hide") is None
-    return render_template("imports/_items_row.html", imp=imp,
+    html = render_template("imports/_items_row.html", imp=imp,
                            preview=listing.first_items([imp.id])[imp.id] if shown else None)
+    address = _address_with_row(imp.id, shown)
+    return html, {"HX-Replace-Url": address} if address else {}
+
+
+def _address_with_row(import_id: int, shown: bool) -> str | None:
+    """My imports' address (the tab's, HX-Current-URL) with this row open or closed (?open=), so a reload or
+    coming back shows the same rows expanded; None when the tab is on another page."""
+    current = urlsplit(htmx.current_url or "") if htmx else None
+    if current is None or current.path != url_for("imports.index"):
+        return None
+    query = [(k, v) for k, v in parse_qsl(current.query) if (k, v) != ("open", str(import_id))]
+    return url_for("imports.index") + "?" + urlencode(query + ([("open", str(import_id))] if shown else []))
 
 
 @bp.get("/<int:import_id>")

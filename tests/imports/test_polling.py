@@ -139,3 +139,18 @@ def test_an_import_without_items_says_so(client, setup):
     assert "This import has no items." in client.get(f"/imports/{imp.id}").text
     fragment = client.get(f"/imports/{imp.id}/items", headers=HX).text
     assert "This import has no items." in fragment and "See all the items" not in fragment
+
+
+def test_opening_a_row_puts_it_in_the_address_so_a_reload_keeps_it_open(client, setup):
+    user, customer, product = setup
+    imp = due_now(user, customer, product)
+    tab = {**HX, "HX-Current-URL": "http://localhost/imports/?per_page=25&open=7"}
+    opened = client.get(f"/imports/{imp.id}/items", headers=tab)
+    assert opened.headers["HX-Replace-Url"] == f"/imports/?per_page=25&open=7&open={imp.id}"
+    reloaded = client.get(opened.headers["HX-Replace-Url"]).text
+    assert f'<input type="hidden" name="open" value="{imp.id}">' in reloaded and customer.code in reloaded
+    tab["HX-Current-URL"] = f"http://localhost/imports/?open={imp.id}&per_page=25"
+    closed = client.get(f"/imports/{imp.id}/items?hide=1", headers=tab)
+    assert closed.headers["HX-Replace-Url"] == "/imports/?per_page=25"
+    elsewhere = client.get(f"/imports/{imp.id}/items", headers={**HX, "HX-Current-URL": "http://evil.example/x"})
+    assert "HX-Replace-Url" not in elsewhere.headers
