@@ -58,10 +58,11 @@ def emails(ended: Sequence[Ended]) -> dict[int, dict]:
         return end.creator_locale or default
 
     rendered = {}
+    my_imports = outbox.public_url("imports.index") if ended else ""  # built once: a batch has hundreds of links
     for locale, same_language in groupby(sorted(ended, key=language), key=language):
         with force_locale(locale):
             render = outbox.renderer()
-            rendered.update((end.import_id, _email(render, end)) for end in same_language)
+            rendered.update((end.import_id, _email(render, end, my_imports)) for end in same_language)
     return rendered
 
 
@@ -83,11 +84,11 @@ def ended(import_id: int) -> Ended:
     return Ended(*row, failures=[tuple(failure) for failure in failures])
 
 
-def _email(render: Callable[..., dict], end: Ended) -> dict:
+def _email(render: Callable[..., dict], end: Ended, my_imports: str) -> dict:
     email = render(end.creator_email, "import_completed", outcome=shown_status(end.status, end.failed),
                    import_name=end.name, created_by=end.creator_name or end.creator_email, created_at=end.created_at,
                    import_type=end.import_type, status=end.status.value, completed=end.completed, failed=end.failed,
-                   reasons=_reason_lines(end), link=_link(end))
+                   reasons=_reason_lines(end), link=_link(end, my_imports))
     return {**email, "related_type": "Import", "related_id": end.import_id}
 
 
@@ -101,7 +102,8 @@ def _reason_lines(end: Ended) -> list[str]:
     return lines
 
 
-def _link(end: Ended) -> str:
+def _link(end: Ended, my_imports: str) -> str:
+    """A file import's own page; a scheduled import's row opened in My imports."""
     if end.source is ImportSource.FILE:
         return outbox.public_url("imports.file_show", import_id=end.import_id)
-    return outbox.public_url("imports.index", open=end.import_id)
+    return f"{my_imports}?open={end.import_id}"
