@@ -326,18 +326,38 @@ def _cpu_probe() -> float:
     return probe()
 
 
-def main() -> None:
+def run(tmp: Path, env: dict, database_url: str | None = None) -> dict:
+    """Both parts on a fresh database (SQLite under `tmp` unless `database_url` names an empty one)."""
     parts = set(os.environ.get("BENCH_POLL_PARTS", "csv,sessions").split(","))
     seconds = int(os.environ.get("BENCH_POLL_SECONDS", "30"))
+    tmp.mkdir(parents=True, exist_ok=True)
+    env = {**env, "DATABASE_URL": database_url or f"sqlite:///{tmp}/polling.db"}
+    stack.flask(env, "db", "upgrade")
+    return {"database": env["DATABASE_URL"].split(":", 1)[0], "targets": TARGETS, **measure(env, tmp, parts, seconds)}
+
+
+def print_summary(figures: dict) -> None:
+    csv, sessions = figures.get("csv"), figures.get("sessions")
+    print(f"\nMy imports' polling on {figures.get('database')} (targets {TARGETS})")
+    if csv:
+        print(f"  {csv['rows']:,}-row CSV import polled: upload to {csv['status']} {csv['upload_to_completed_s']} s; "
+              f"poll server ms p50/p99/max {csv.get('poll_server_p50_ms')}/{csv.get('poll_server_p99_ms')}/"
+              f"{csv.get('poll_server_max_ms')} ({csv['poll_statuses']}), CPU {csv['web_cpu_ms_per_poll']} ms a poll")
+    if sessions:
+        print(f"  {sessions['sessions']:,} sessions polling: {sessions['polls_per_s']} polls/s, web workers "
+              f"{sessions['web_cores']} cores, CPU {sessions['web_cpu_ms_per_poll']} ms a poll "
+              f"({sessions['window_statuses']}), {sessions['cores_at_wanted_rate']} cores at one poll per session "
+              f"every {POLL_EVERY:g} s")
+
+
+def main() -> None:
     with tempfile.TemporaryDirectory(prefix="canal-poll-bench-") as tmp_name:
         tmp = Path(tmp_name)
         with stack.redis_server(tmp / "redis") as redis_url, stack.smtp_catcher() as (_handler, smtp_port):
             env = stack.base_env(tmp / "instance", redis_url, smtp_port)
-            env["DATABASE_URL"] = sys.argv[1] if len(sys.argv) > 1 else f"sqlite:///{tmp}/canal.db"
-            stack.flask(env, "db", "upgrade")
-            results = {"database": env["DATABASE_URL"].split(":", 1)[0], "targets": TARGETS,
-                       **measure(env, tmp, parts, seconds)}
+            results = run(tmp, env, sys.argv[1] if len(sys.argv) > 1 else None)
     print(json.dumps(results, indent=2))
+    print_summary(results)
 
 
 if __name__ == "__main__":
