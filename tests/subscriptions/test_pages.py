@@ -109,3 +109,17 @@ def test_navigation_shows_subscriptions_to_resellers_only(client, login, reselle
     login(make_user(Role.STAFF))
     assert client.get("/subscriptions/").status_code == 403
     db.session.rollback()
+
+
+def test_seats_added_later_have_their_own_window_on_the_page_and_in_the_closing_filter(client, login, reseller_user):
+    from services.subscriptions import timeline
+
+    now = utcnow()
+    sub = make_subscription(reseller_user, make_customer(reseller_user.reseller), at=now - timedelta(days=30))
+    timeline.add_seats(sub, 2, now - timedelta(days=6, hours=20), sub.unit_price)  # closes in 4 hours
+    sub.quantity += 2
+    db.session.commit()
+    login(reseller_user)
+    body = client.get(f"/subscriptions/{sub.id}").get_data(as_text=True)
+    assert "2 seats added on" in body and "(3 h left)" in body and 'hx-trigger="every 60s"' in body
+    assert f'id="subscription-{sub.id}"' in client.get("/subscriptions/?closing=1").get_data(as_text=True)
