@@ -1,6 +1,6 @@
 """`make bench`: Canal against the machine's ceiling, on SQLite and PostgreSQL, with every figure in results.json.
 
-BENCH_SECONDS (default 6) sets wrk's duration per page; BENCH_ONLY=pages,queries,jobs,memory picks parts;
+BENCH_SECONDS (default 6) sets wrk's duration per page; BENCH_ONLY=pages,queries,jobs,memory,billing picks parts;
 BENCH_BACKENDS=sqlite,postgresql picks databases; BENCH_SIZE=small is for trying the harness quickly;
 BENCH_MEMORY_SECONDS (default 45; 1800 for the full 30 minutes) sets the memory part's mixed load.
 """
@@ -25,7 +25,7 @@ TARGETS = {"ratio": 0.30, "p99_ms": 100.0, "growth": 1.2, "due_all_s": 60.0, "du
 
 def main() -> int:
     seconds = int(os.environ.get("BENCH_SECONDS", "6"))
-    only = set(os.environ.get("BENCH_ONLY", "pages,queries,jobs,memory").split(","))
+    only = set(os.environ.get("BENCH_ONLY", "pages,queries,jobs,memory,billing").split(","))
     wanted = set(os.environ.get("BENCH_BACKENDS", "sqlite,postgresql").split(","))
     size = os.environ.get("BENCH_SIZE", "full")
     results: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
@@ -79,6 +79,11 @@ def _run(results: dict, tmp: Path, env: dict, handler, seconds: int, only: set, 
     if "jobs" in only:
         for backend in backends:
             results[backend.name]["jobs"] = _jobs(backend, tmp, handler)
+    if "billing" in only:
+        from bench import billing
+
+        _step("Billing: the monthly close of 1,000 resellers, 200,000 subscriptions; a 2,000-line PDF")
+        results["billing"] = billing.run_all(tmp / "billing", env, sorted(wanted), size)
     if "memory" in only and backends:
         backend = backends[-1]  # PostgreSQL when it is there (production's), else SQLite: one run is enough
         _step(f"{backend.name}: memory of a web worker and the RQ worker, {memory.seconds()} s of mixed load "
@@ -148,6 +153,8 @@ def print_table(results: dict) -> None:
             print(f"\nBackground work on {db_name}")
             for name, figures in jobs.items():
                 print(f"  {name:<18} " + ", ".join(f"{k}={v}" for k, v in figures.items()))
+    for db_name, figures in results.get("billing", {}).items():
+        print(f"\nBilling on {db_name}: " + ", ".join(f"{k}={v}" for k, v in figures.items()))
     print_memory(results.get("memory"))
     probes = [p["probe_s"] for p in results.get("machine", {}).get("probes", [])]
     if probes:
