@@ -259,8 +259,9 @@ def _add_months(moment, months):
 
 
 def _stored(bind, moment):
-    """As UTCDateTime stores it: naive UTC on SQLite, aware on PostgreSQL."""
-    return moment.replace(tzinfo=None) if bind.dialect.name == "sqlite" else moment
+    """As UTCDateTime stores it: on SQLite the text SQLAlchemy writes (naive UTC, always with microseconds, so
+    text comparisons in SQL agree), aware on PostgreSQL."""
+    return moment.strftime("%Y-%m-%d %H:%M:%S.%f") if bind.dialect.name == "sqlite" else moment
 
 
 def carry_over_subscriptions(bind) -> None:
