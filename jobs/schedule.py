@@ -10,6 +10,9 @@ PERIODIC = [
     ("sweep", "* * * * *", "jobs.sweep.sweep", "maintenance"),
     ("billing-fees", "5 * * * *", "jobs.billing.write_fees", "maintenance"),
     ("billing-close", "0 0 1 * *", "jobs.billing.close_previous_month", "maintenance"),  # 00:00 UTC on the 1st
+    # Renew/expire imports an hour ahead of each term end (they run at the term end itself), reminders.
+    ("subscription-term-ends", "*/10 * * * *", "jobs.subscriptions.create_term_ends", "maintenance"),
+    ("subscription-reminders", "*/15 * * * *", "jobs.subscriptions.send_reminders", "maintenance"),
 ]
 
 

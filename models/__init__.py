@@ -41,7 +41,7 @@ from models.provisioning import (
     SubscriptionStatus,
     TermsAcceptance,
 )
-from models.subscriptions import SubscriptionEvent, SubscriptionEventKind, SubscriptionSeats
+from models.subscriptions import SubscriptionEvent, SubscriptionEventKind, SubscriptionReminder, SubscriptionSeats
 from models.two_factor import RecoveryCode
 from models.uploads import ImportUpload
 
@@ -89,6 +89,7 @@ __all__ = [
     "Subscription",
     "SubscriptionEvent",
     "SubscriptionEventKind",
+    "SubscriptionReminder",
     "SubscriptionSeats",
     "SubscriptionStatus",
     "TermsAcceptance",

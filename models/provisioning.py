@@ -21,6 +21,8 @@ CANCELLATION_WINDOW = timedelta(days=7)  # cancellable this long after provision
 class ImportSource(StrEnum):
     SCHEDULED = "scheduled"  # one scheduled provisioning from the New service wizard
     FILE = "file"            # a bulk CSV import
+    CHANGE = "change"        # an action on a subscription, run now (cancel, change seats; services.subscriptions)
+    SCHEDULED_CHANGE = "scheduled_change"  # a subscription change at a time or for its renewal; renewals, expiries
 
 
 class ImportStatus(StrEnum):
@@ -106,6 +108,9 @@ class Import(TimestampMixin, db.Model):
     # A file import's progress: rows processed so far of the file's rows (the progress bar reads them).
     total_count: Mapped[int] = mapped_column(default=0, server_default="0")
     processed_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Makes an import once-only (NULLs never clash): a subscription's renewal or expiry of one term
+    # ("term-<id>-<epoch>"), or the form that asked for a change ("request-<token>": a double submit finds the first).
+    once_key: Mapped[str | None] = mapped_column(sa.String(80), unique=True)
 
     reseller: Mapped[Reseller] = relationship()
     created_by: Mapped[User] = relationship()
@@ -145,6 +150,9 @@ class ImportItem(db.Model):
     reasons: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     external_id: Mapped[str] = mapped_column(sa.String(64), default="")
     direct_payment: Mapped[bool] = mapped_column(default=False)
+    # The subscription a change kind acts on (services.subscriptions.actions); None for provisioning. No foreign key:
+    # subscription.import_item_id points the other way, and the two would make a cycle.
+    subscription_id: Mapped[int | None] = mapped_column(index=True)
 
     import_: Mapped[Import] = relationship(back_populates="items")
     customer: Mapped[Customer | None] = relationship()
@@ -183,6 +191,9 @@ class Subscription(TimestampMixin, db.Model):
     term_end: Mapped[datetime]
     auto_renew: Mapped[bool] = mapped_column(default=True)
     price_protected_until: Mapped[datetime]
+    # Bumped by every change (services.subscriptions.actions): a change written only where the version it read
+    # still holds, so two racing changes never both apply; a form carries the version it was shown.
+    version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     product: Mapped[Product] = relationship()
     customer: Mapped[Customer] = relationship()

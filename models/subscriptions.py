@@ -87,3 +87,18 @@ class SubscriptionSeats(db.Model):
     @property
     def amount(self) -> Decimal:
         return self.unit_price * self.active
+
+
+class SubscriptionReminder(db.Model):
+    """A reminder e-mail sent for a subscription: once per kind and moment (unique), however often the job runs.
+
+    `kind` is "renewal-7d", "renewal-1d" (before `due_at`, the term end) or "window" (before the cancellation
+    window closes at `due_at`)."""
+
+    id: Mapped[intpk]
+    subscription_id: Mapped[int] = mapped_column(sa.ForeignKey("subscription.id"))
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    due_at: Mapped[datetime]
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (sa.UniqueConstraint("subscription_id", "kind", "due_at", name="uq_subscription_reminder"),)

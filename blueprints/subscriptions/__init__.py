@@ -6,4 +6,4 @@ from blueprints.guards import require_reseller
 bp = Blueprint("subscriptions", __name__, url_prefix="/subscriptions")
 bp.before_request(require_reseller)
 
-from blueprints.subscriptions import views  # noqa: F401
+from blueprints.subscriptions import changes, views  # noqa: F401

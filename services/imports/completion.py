@@ -23,6 +23,7 @@ from services.mail import outbox
 
 COMPLETED_WITH_ERRORS = "COMPLETED_WITH_ERRORS"
 MAX_REASONS = 10  # failed items explained in the e-mail; the rest are counted
+QUIET_WHEN_DONE = (ImportSource.CHANGE, ImportSource.SCHEDULED_CHANGE)
 
 
 def shown_status(status: ImportStatus | str, failed_count: int) -> str:
@@ -57,6 +58,10 @@ def emails(ended: Sequence[Ended]) -> dict[int, dict]:
     def language(end: Ended) -> str:
         return end.creator_locale or default
 
+    # A subscription change that went through e-mails its own figures (services.subscriptions.changes.tell);
+    # one that failed is told here, with the reason.
+    ended = [end for end in ended if not (end.source in QUIET_WHEN_DONE and end.status is ImportStatus.COMPLETED
+                                          and not end.failed)]
     rendered = {}
     my_imports = outbox.public_url("imports.index") if ended else ""  # built once: a batch has hundreds of links
     for locale, same_language in groupby(sorted(ended, key=language), key=language):

@@ -43,6 +43,8 @@ from services.provisioning import provisioning
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 250
+# Sources whose imports run by claim_due (a file import's rows run in jobs.bulk_import's chunks).
+RUN_BY_CLAIM = (ImportSource.SCHEDULED, ImportSource.CHANGE, ImportSource.SCHEDULED_CHANGE)
 
 
 class ImportStateError(DomainError):
@@ -58,7 +60,7 @@ def claim_due(limit: int | None = None, now: datetime | None = None) -> tuple[st
     # A materialized CTE: PostgreSQL evaluates it once (an IN (subquery ... LIMIT) can be re-run per row
     # and claim more than `limit`); SKIP LOCKED lets concurrent runs take the next rows instead of waiting.
     due = (sa.select(Import.id).where(Import.status == ImportStatus.PENDING, Import.run_at <= now,
-                                      Import.source == ImportSource.SCHEDULED)  # file imports: jobs.bulk_import
+                                      Import.source.in_(RUN_BY_CLAIM))  # file imports: jobs.bulk_import
            .order_by(Import.run_at, Import.id).limit(limit).with_for_update(skip_locked=True)
            .cte("due").prefix_with("MATERIALIZED", dialect="postgresql"))
     stmt = (_claim(token, now).where(Import.id.in_(sa.select(due.c.id)))
@@ -209,4 +211,4 @@ def _fail_unfinished_items(import_id: int, source: ImportSource, reason: str) ->
 def any_due(now: datetime | None = None) -> bool:
     now = now or utcnow()
     return db.session.scalar(sa.select(Import.id).where(Import.status == ImportStatus.PENDING, Import.run_at <= now,
-                                                        Import.source == ImportSource.SCHEDULED).limit(1)) is not None
+                                                        Import.source.in_(RUN_BY_CLAIM)).limit(1)) is not None

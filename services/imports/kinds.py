@@ -46,7 +46,8 @@ if TYPE_CHECKING:
     from services.imports.import_batch import BatchItem
 
 PROVISION = "provision"
-KIND_MODULES = ("services.imports.provision",)  # each registers its kind when imported
+KIND_MODULES = ("services.imports.provision", "services.subscriptions.kinds_change",
+                "services.subscriptions.kinds_renewal")  # each registers its kind when imported
 
 Done = tuple["BatchItem", str]  # an item performed, and the vendor's id for it
 
