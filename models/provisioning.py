@@ -109,7 +109,7 @@ class Import(TimestampMixin, db.Model):
     total_count: Mapped[int] = mapped_column(default=0, server_default="0")
     processed_count: Mapped[int] = mapped_column(default=0, server_default="0")
     # Makes an import once-only (NULLs never clash): a subscription's renewal or expiry of one term
-    # ("term-<id>-<epoch>"), or the form that asked for a change ("request-<token>": a double submit finds the first).
+    # ("renew-<id>-<epoch>"), or the form that asked for a change ("request-<token>": a double submit finds the first).
     once_key: Mapped[str | None] = mapped_column(sa.String(80), unique=True)
 
     reseller: Mapped[Reseller] = relationship()

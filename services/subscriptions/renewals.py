@@ -2,8 +2,8 @@
 
 `create_term_ends(now)`: for every active subscription whose term ends within RENEWAL_HORIZON (or has ended), one
 import of one item: "sub_renew" if it auto-renews, "sub_expire" if not, due at the term end, created by the
-reseller's first admin (who gets the e-mail). Once per subscription and term: the import's once_key is
-"term-<subscription>-<term end epoch>" (unique), inserted with ON CONFLICT DO NOTHING, so running the job twice, or
+reseller's first admin (who gets the e-mail). Once per subscription, term and outcome: the import's once_key is
+"renew-<subscription>-<term end epoch>" or "expire-…" (unique), inserted with ON CONFLICT DO NOTHING, so running the job twice, or
 two at once, makes one. Three statements whatever the number of subscriptions; rq-scheduler runs each term-end
 second's imports with one job (the import engine's RUN_DUE_JOB), and the sweep picks up any it missed.
 
@@ -59,8 +59,10 @@ def _insert_ignoring_conflicts(table: sa.Table, rows: JsonRows, key: str):
             .on_conflict_do_nothing(index_elements=[key] if key else None))
 
 
-def term_key(subscription_id: int, term_end: datetime) -> str:
-    return f"term-{subscription_id}-{int(term_end.timestamp())}"
+def term_key(subscription_id: int, term_end: datetime, auto_renew: bool) -> str:
+    """Once per subscription, term and outcome: a renewal refused because auto-renew was turned off meanwhile
+    leaves the way to the term's expiry on the next run."""
+    return f"{'renew' if auto_renew else 'expire'}-{subscription_id}-{int(term_end.timestamp())}"
 
 
 def first_admins(reseller_ids: set[int]) -> dict[int, int]:
@@ -85,7 +87,7 @@ def create_term_ends(now: datetime) -> int:
     due = [row for row in due if row.reseller_id in admins]
     if not due:
         return 0
-    by_key = {term_key(row.id, row.term_end): row for row in due}
+    by_key = {term_key(row.id, row.term_end, row.auto_renew): row for row in due}
     imports = [{"reseller_id": row.reseller_id, "created_by_id": admins[row.reseller_id],
                 "source": ImportSource.SCHEDULED_CHANGE, "account_type": "subscription",
                 "name": f"{'Renew' if row.auto_renew else 'Expire'} · {row.name}"[:255], "import_type": row.sku,
