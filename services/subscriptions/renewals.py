@@ -4,8 +4,8 @@
 import of one item: "sub_renew" if it auto-renews, "sub_expire" if not, due at the term end, created by the
 reseller's first admin (who gets the e-mail). Once per subscription, term and outcome: the import's once_key is
 "renew-<subscription>-<term end epoch>" or "expire-…" (unique), inserted with ON CONFLICT DO NOTHING, so running
-the job twice, or two at once, makes one. Three statements whatever the number of subscriptions; rq-scheduler runs each term-end
-second's imports with one job (the import engine's RUN_DUE_JOB), and the sweep picks up any it missed.
+the job twice, or two at once, makes one. Three statements whatever the number of subscriptions; rq-scheduler runs
+each term-end second's imports with one job (the import engine's RUN_DUE_JOB), and the sweep picks up any it missed.
 
 `send_reminders(now)`: e-mails to the reseller's admins before a renewal (RENEWAL_REMINDER_DAYS, default 7 and 1
 days before) and before a cancellation window closes (24 h); each once: a SubscriptionReminder row (unique per
