@@ -30,7 +30,7 @@ NOT_PAGES = ("static", "rq_dashboard.", "ops.health", "ops.metrics", "licenses.e
              "imports.upload_template", "imports.failed_rows", "activation.", "auth.set_password",
              "ops.mail_message")  # files, JSON, another app's UI, public token links, a caught message by name
 FILES = (".csv", ".pdf", ".json", "/csv", "/pdf")
-SAMPLE = {"step": "details"}
+SAMPLE = {"step": "details", "period": "2026-11"}  # a checkout step, a billing month
 ADMIN_FILL = {  # URL argument -> how to read it from reseller A's world
     "order_id": lambda w: w["pending_order"].id, "email_id": lambda w: w["email"].id,
     "reseller_id": lambda w: w["user"].reseller_id, "product_id": lambda w: w["approved_order"].lines[0].product_id,
