@@ -28,6 +28,8 @@ def _review(subscription, action: str, form: ChangeForm, status: int = 200, **ex
                "credit": kinds_change.cancellation_credit(subscription, now) if action == "cancel" else None, **extra}
     if action == "cancel" and "reasons" not in extra:
         context["reasons"] = actions.preflight(subscription, kinds_change.CANCEL)
+    if action == "quantity" and "change" not in extra:  # no usable quantity: say so where the figures would be
+        context["reasons"] = [str(e) for e in form.quantity.errors] or [_("Enter a quantity.")]
     return render("subscriptions/change.html", **page_context(subscription), **context), status
 
 
@@ -44,7 +46,7 @@ def quantity_review(subscription_id: int):
     form = ChangeForm(version=subscription.version, quantity=quantity)
     if quantity is None:
         form.quantity.errors = [_("Enter a whole number.")]
-        return _review(subscription, "quantity", form, 422, reasons=[])
+        return _review(subscription, "quantity", form, 422)
     return _quantity_page(subscription, form, quantity)
 
 
