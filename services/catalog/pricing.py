@@ -45,19 +45,34 @@ def reseller_price(reseller: Reseller | int | None, product: Product, on: date |
 def reseller_prices(reseller: Reseller | int | None, products: Iterable[Product],
                     on: date | datetime) -> dict[int, ResellerPrice]:
     """Every product's ResellerPrice for `reseller` on `on`, by product id, in at most four queries."""
-    products = {product.id: product for product in products}
-    if not products:
+    reseller_id = reseller.id if isinstance(reseller, Reseller) else reseller
+    priced = _price(((reseller_id, product) for product in products), on)
+    return {product_id: price for (_reseller_id, product_id), price in priced.items()}
+
+
+def prices_of_pairs(pairs: Iterable[tuple[int | None, Product]],
+                    on: date | datetime) -> dict[tuple[int | None, int], Decimal]:
+    """reseller_price of many (reseller id, product) pairs on `on` (a batch of imports of many resellers), by
+    (reseller id, product id), in at most four queries."""
+    return {key: price.price for key, price in _price(pairs, on).items()}
+
+
+def _price(pairs: Iterable[tuple[int | None, Product]],
+           on: date | datetime) -> dict[tuple[int | None, int], ResellerPrice]:
+    pairs = {(reseller_id, product.id): product for reseller_id, product in pairs}
+    if not pairs:
         return {}
     moment, day = _moment_and_day(on)
-    listed = list_prices(products.values(), moment)
-    reseller_id = reseller.id if isinstance(reseller, Reseller) else reseller
-    discount = discount_on(reseller_id, day) if reseller_id is not None else None
-    overrides = _overrides(reseller_id, list(products), day) if reseller_id is not None else {}
+    listed = list_prices({product.id: product for product in pairs.values()}.values(), moment)
+    reseller_ids = {reseller_id for reseller_id, _product_id in pairs if reseller_id is not None}
+    discounts = _discounts(reseller_ids, day) if reseller_ids else {}
+    overrides = _overrides(reseller_ids, {product_id for _r, product_id in pairs}, day) if reseller_ids else {}
     prices = {}
-    for product_id, (price, msrp) in listed.items():
-        own = overrides.get(product_id)
-        paid = own if own is not None else discounted(price, discount)
-        prices[product_id] = ResellerPrice(price=paid, msrp=msrp, list_price=price)
+    for key in pairs:
+        price, msrp = listed[key[1]]
+        own = overrides.get(key)
+        paid = own if own is not None else discounted(price, discounts.get(key[0]))
+        prices[key] = ResellerPrice(price=paid, msrp=msrp, list_price=price)
     return prices
 
 
@@ -92,17 +107,22 @@ def list_prices(products: Iterable[Product], moment: datetime) -> dict[int, tupl
 
 def discount_on(reseller_id: int, day: date) -> Decimal | None:
     """The reseller's discount percent covering `day`, if any."""
-    return db.session.scalar(sa.select(ResellerDiscount.percent)
-                             .where(ResellerDiscount.reseller_id == reseller_id, *_covers(ResellerDiscount, day))
-                             .order_by(ResellerDiscount.starts_on.desc()).limit(1))
+    return _discounts({reseller_id}, day).get(reseller_id)
 
 
-def _overrides(reseller_id: int, product_ids: list[int], day: date) -> dict[int, Decimal]:
-    rows = db.session.execute(sa.select(PriceOverride.product_id, PriceOverride.price)
-                              .where(PriceOverride.reseller_id == reseller_id,
+def _discounts(reseller_ids: set[int], day: date) -> dict[int, Decimal]:
+    rows = db.session.execute(sa.select(ResellerDiscount.reseller_id, ResellerDiscount.percent)
+                              .where(ResellerDiscount.reseller_id.in_(reseller_ids), *_covers(ResellerDiscount, day))
+                              .order_by(ResellerDiscount.starts_on))
+    return dict(rows.all())
+
+
+def _overrides(reseller_ids: set[int], product_ids: set[int], day: date) -> dict[tuple[int, int], Decimal]:
+    rows = db.session.execute(sa.select(PriceOverride.reseller_id, PriceOverride.product_id, PriceOverride.price)
+                              .where(PriceOverride.reseller_id.in_(reseller_ids),
                                      PriceOverride.product_id.in_(product_ids), *_covers(PriceOverride, day))
                               .order_by(PriceOverride.starts_on))
-    return dict(rows.all())
+    return {(reseller_id, product_id): price for reseller_id, product_id, price in rows}
 
 
 def _covers(model: type[ResellerDiscount] | type[PriceOverride], day: date) -> list[sa.ColumnElement[bool]]:

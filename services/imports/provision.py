@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from services.catalog import pricing
 from services.connectors import Connector, get_connector
 from services.imports import kinds
 from services.imports.import_batch import BatchItem
@@ -40,9 +41,12 @@ def perform(context: Context, item: BatchItem, key: str) -> str:
 
 
 def record(done: Sequence[kinds.Done], now: datetime) -> Callable[[], None]:
-    """The subscriptions, at the product's price of `now` (the run, not the scheduling day), in one statement."""
-    rows = provisioning.encode_subscriptions([provisioning.subscription_values(item.imp, item, external_id, now)
-                                              for item, external_id in done])
+    """The subscriptions, at the reseller's price of `now` (the run, not the scheduling day), in one statement."""
+    prices = pricing.prices_of_pairs({(item.imp.reseller_id, item.product) for item, _external_id in done}, now)
+    rows = provisioning.encode_subscriptions([
+        provisioning.subscription_values(item.imp, item, external_id, now,
+                                         prices[(item.imp.reseller_id, item.product_id)])
+        for item, external_id in done])
     return lambda: provisioning.insert_subscriptions(rows)
 
 

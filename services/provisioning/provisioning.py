@@ -6,6 +6,7 @@ pre-flight and again when the import runs.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -172,15 +173,18 @@ def record_subscription(imp: Import, item: ImportItem, external_id: str, facts: 
 
 
 def subscription_values(imp: Import | BatchImport, item: ImportItem | BatchItem, external_id: str,
-                        now: datetime) -> dict:
-    """The columns of the subscription an item creates, at the reseller's price of the product at `now`."""
+                        now: datetime, unit_price: Decimal | None = None) -> dict:
+    """The columns of the subscription an item creates, at the reseller's price of the product at `now` (a batch
+    passes it, from pricing.prices_of_pairs)."""
+    if unit_price is None:
+        unit_price = pricing.reseller_price(imp.reseller_id, item.product, now)
     config, product = item.config, item.product
     billing_start = date.fromisoformat(config["billing_start"]) if config.get("billing_start") else None
     return {"reseller_id": imp.reseller_id, "customer_id": item.customer_id, "product_id": product.id,
             "import_item_id": item.id, "name": config.get("name") or product.name, "quantity": item.quantity,
             "billing_type": item.billing_type, "tenant_id": config.get("tenant_id") or "",
             "external_id": external_id,
-            "unit_price": pricing.reseller_price(imp.reseller_id, product, now), "unit_cost": product.cost,
+            "unit_price": unit_price, "unit_cost": product.cost,
             "currency": product.currency, "billing_start": billing_start, "config": dict(config),
             "status": SubscriptionStatus.ACTIVE, "created_at": now, **terms.initial_term(item.billing_type, now)}
 

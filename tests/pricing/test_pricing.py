@@ -124,3 +124,17 @@ def test_price_basis_says_per_what_and_for_which_term(app):
         assert price_basis(cloud) == ("per user and month, 1-year commitment / 1-year commitment, paid annually"
                                       " / no commitment")
         assert price_basis(make_product(unit=PriceUnit.DEVICE)) == "per device"
+
+
+def test_pairs_of_many_resellers_are_priced_together(app):
+    plain, discounted, special = make_reseller(), make_reseller(), make_reseller()
+    a, b = make_product(price=Decimal("20.00")), make_product(price=Decimal("8.00"))
+    discount(discounted, "15", D)
+    discount(special, "50", D)
+    override(special, b, "7.77", D)
+    pairs = [(plain, a), (plain, b), (discounted, a), (discounted, b), (special, a), (special, b), (None, a)]
+    prices = pricing.prices_of_pairs([(r.id if r else None, p) for r, p in pairs], D)
+    assert prices == {(plain.id, a.id): Decimal("20.00"), (plain.id, b.id): Decimal("8.00"),
+                      (discounted.id, a.id): Decimal("17.00"), (discounted.id, b.id): Decimal("6.80"),
+                      (special.id, a.id): Decimal("10.00"), (special.id, b.id): Decimal("7.77"),
+                      (None, a.id): Decimal("20.00")}
