@@ -18,7 +18,7 @@ def own_statement(statement_id: int) -> Statement:
 
 
 def month_name(period: str) -> str:
-    return format_date(statements.first_day(period), "MMMM y")
+    return statements.month_label(period)
 
 
 @bp.get("/")

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Collection
 
 import sqlalchemy as sa
-from flask_babel import format_date
 from sqlalchemy.orm import selectinload
 
 from models import Role, Statement, TeamRole, User, db
@@ -28,13 +27,13 @@ def _recipients(statement_ids: Collection[int]) -> list[tuple[User, Statement]]:
 
 def queue_statement_emails(statement_ids: Collection[int]) -> int:
     """One e-mail per admin of each statement's reseller; how many were queued."""
-    from services.billing.statements import first_day
+    from services.billing.statements import month_label
 
     messages = []
     for user, statement in _recipients(statement_ids):
         with outbox.in_language_of(user):
             message = outbox.renderer()(
-                user.email, "statement_ready", month=format_date(first_day(statement.period), "MMMM y"),
+                user.email, "statement_ready", month=month_label(statement.period),
                 number=statement_number(statement.period, statement.id), name=user.name or user.email,
                 statement_url=public_url("billing.statement", statement_id=statement.id))
         messages.append({**message, "related_type": "Statement", "related_id": statement.id})

@@ -22,6 +22,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
+from babel.dates import format_skeleton
+from flask_babel import get_locale
 from sqlalchemy.dialects import postgresql, sqlite
 
 from models import Charge, Customer, Reseller, Statement, db, utcnow
@@ -196,6 +198,11 @@ def months_total(reseller_id: int) -> tuple[Decimal, int]:
 
 def first_day(period: str) -> date:
     return period_bounds(period)[0].date()
+
+
+def month_label(period: str) -> str:
+    """"November 2026", "noviembre de 2026": the month in the current language (Babel's yMMMM skeleton)."""
+    return format_skeleton("yMMMM", first_day(period), locale=get_locale() or "en")
 
 
 def charges_of(reseller_id: int, *, subscription_id: int | None = None, order_id: int | None = None) -> list:

