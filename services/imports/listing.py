@@ -119,12 +119,14 @@ def poll_version(reseller_id: int, *context: Any) -> str:
 def _version_statement() -> sa.Select:
     # Built once: every poll of every open My imports runs it, and building it cost more than running it
     # (bench/polling.py).
-    reseller = sa.bindparam("reseller_id")
-    newest = sa.select(sa.func.max(Import.id)).where(Import.reseller_id == reseller).scalar_subquery()
-    return (sa.select(Import.id, Import.status, Import.completed_count, Import.failed_count, Import.processed_count,
-                      Import.failure_reason, Import.run_at, newest.label("newest"))
-            .where(Import.reseller_id == reseller, Import.status.in_((ImportStatus.PENDING, ImportStatus.RUNNING)))
-            .order_by(Import.id))
+    # The table's columns, not the entity's: no ORM step for rows only hashed (half the time of the statement).
+    table, reseller = Import.__table__, sa.bindparam("reseller_id")
+    newest = sa.select(sa.func.max(table.c.id)).where(table.c.reseller_id == reseller).scalar_subquery()
+    return (sa.select(table.c.id, table.c.status, table.c.completed_count, table.c.failed_count,
+                      table.c.processed_count, table.c.failure_reason, table.c.run_at, newest.label("newest"))
+            .where(table.c.reseller_id == reseller,
+                   table.c.status.in_((ImportStatus.PENDING, ImportStatus.RUNNING)))
+            .order_by(table.c.id))
 
 
 @dataclass
