@@ -6,6 +6,7 @@ from blueprints import render
 from blueprints.licenses import bp
 from blueprints.licenses.forms import AssignForm, SendToForm
 from models import Order, OrderLine, OrderStatus, db
+from services.billing import ledger, statements
 from services.numbers import page_number
 from services.orders import assignments, orders
 from services.orders.orders import LICENSE_LABELS, STATUS_FILTERS, STATUS_LABELS, OrderError
@@ -34,7 +35,9 @@ def show_order(order: Order, *, confirming: bool = False, block: str | None = "l
     licenses = orders.order_licenses(order, total=total, page=request.args.get("page", 1, type=page_number))
     return render("licenses/order.html", block=block, order=order, licenses=licenses, available=available,
                   total=total, label=STATUS_LABELS[order.status], license_labels=LICENSE_LABELS,
-                  confirming=confirming, **assignment_context(order, lines, current_user.reseller_id, **forms))
+                  confirming=confirming, charges=statements.charges_of(order.reseller_id, order_id=order.id),
+                  charge_kinds=ledger.KIND_LABELS,
+                  **assignment_context(order, lines, current_user.reseller_id, **forms))
 
 
 @bp.get("/orders/<int:order_id>")

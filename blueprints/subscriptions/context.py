@@ -4,6 +4,7 @@ from __future__ import annotations
 from werkzeug.datastructures import MultiDict
 
 from models import BILLING_TYPES, Subscription, SubscriptionStatus, utcnow
+from services.billing import ledger, statements
 from services.numbers import page_number
 from services.subscriptions import listing, terms, timeline
 
@@ -27,7 +28,9 @@ def page_context(subscription: Subscription) -> dict:
             "lot_windows": [(lot, terms.hours_left(lot.cancellable_until, now)) for lot in lots
                             if lot.removable(now) and lot.added_at > subscription.term_start],
             "events": timeline.events(subscription.id), "event_labels": timeline.EVENT_LABELS,
-            "product": subscription.product, "customer": subscription.customer, "vendor": subscription.product.vendor}
+            "product": subscription.product, "customer": subscription.customer, "vendor": subscription.product.vendor,
+            "charges": statements.charges_of(subscription.reseller_id, subscription_id=subscription.id),
+            "charge_kinds": ledger.KIND_LABELS}
 
 
 def attachment(filename: str) -> str:

@@ -7,13 +7,15 @@ import re
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 from pypdf import PdfReader
 
-from models import Role, Statement, db
+from models import Role, Statement, Subscription, db
 from services.billing import statements
+from services.orders import orders
 from tests.billing import at, make_subscription
 from tests.billing.test_statements import charge
-from tests.factories import make_customer, make_user
+from tests.factories import make_customer, make_order, make_product, make_user
 
 pytestmark = pytest.mark.usefixtures("app")
 COST = "6.66"  # the distributor's unit cost: never on a reseller's page, PDF or CSV
@@ -130,3 +132,17 @@ def test_the_pages_and_the_pdf_speak_spanish(app, client, login):
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(
         client.get(f"/billing/statements/{statement.id}/pdf").data)).pages)
     assert "21,60" in text and "Peña Hermanos" in text  # es_UY formats, Latin-1 kept
+
+
+def test_the_order_and_subscription_pages_show_their_charges(app, client, login):
+    user, statement = closed_statement(app)
+    staff = make_user(role=Role.STAFF)
+    order = make_order(user, lines=[(make_product(price=Decimal("40.00")), 2)])
+    orders.approve_order(order, staff)
+    db.session.commit()
+    login(user)
+    page = client.get(f"/licenses/orders/{order.id}").get_data(as_text=True)
+    assert 'id="charges"' in page and "$80.00" in page and "This month so far" in page
+    sub = db.session.scalar(sa.select(Subscription).where(Subscription.reseller_id == user.reseller_id))
+    page = client.get(f"/subscriptions/{sub.id}").get_data(as_text=True)
+    assert "$21.60" in page and statement.number in page
