@@ -30,12 +30,14 @@ class ProductKind(StrEnum):
 
 
 # Billing type code -> label shown to resellers. A product lists the codes it offers.
+# Each label reads the same wherever a billing type is shown: the same words as its term
+# (services.subscriptions.terms.TERMS): how often it is billed, then how long it commits.
 BILLING_TYPES = {
-    "one-time": _l("One-time"),
-    "monthly": _l("Monthly"),
-    "P1Y-monthly": _l("Monthly (with 1-year commitment) - P1Y"),
-    "P1Y-annual": _l("Annual (paid upfront) - P1Y"),
-    "P3Y-annual": _l("Annual (with 3-year commitment) - P3Y"),
+    "one-time": _l("One-time, 1-month term"),
+    "monthly": _l("Monthly, 1-month term"),
+    "P1Y-monthly": _l("Monthly, 1-year commitment"),
+    "P1Y-annual": _l("Annual (paid upfront), 1-year commitment"),
+    "P3Y-annual": _l("Annual, 3-year commitment"),
 }
 
 # Months a billing type commits the customer to (for the commitment total).

@@ -1,10 +1,9 @@
-from babel.numbers import list_currencies
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from blueprints.choices import country_choices, currency_choices
 from blueprints.formatting import status_label
 from blueprints.team.forms import InviteUserForm  # noqa: F401 (staff and a reseller's admins send one invitation)
 from models import EmailStatus
@@ -12,17 +11,6 @@ from models import EmailStatus
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
-
-
-def country_choices() -> list[SelectChoice]:
-    names = get_locale().territories
-    codes = sorted((c for c in names if len(c) == 2 and c.isalpha()), key=lambda c: names[c])
-    return [SelectChoice(code, f"{names[code]} ({code})") for code in codes]
-
-
-def currency_choices() -> list[SelectChoice]:
-    names = get_locale().currencies
-    return [SelectChoice(code, f"{code} · {names.get(code, code)}") for code in sorted(list_currencies())]
 
 
 class ResellerForm(FlaskForm):

@@ -4,6 +4,8 @@ from wtforms import DateField, EmailField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from blueprints.choices import CodeSelectField, country_choices, currency_choices
+
 GUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 LANGUAGES = [SelectChoice("es", "Español"), SelectChoice("en", "English"), SelectChoice("pt", "Português")]
 
@@ -21,15 +23,18 @@ class CustomerForm(FlaskForm):
     address = StringField(_l("Address"), validators=[Optional(), Length(max=255)])
     city = StringField(_l("City"), validators=[Optional(), Length(max=120)])
     zip_code = StringField(_l("Zip code"), validators=[Optional(), Length(max=20)])
-    country = StringField(_l("Country (2-letter code)"), validators=[Optional(), Regexp(
-        r"^[A-Za-z]{2}$", message=_l("Use the 2-letter country code, e.g. UY."))])
+    country = CodeSelectField(_l("Country"), validators=[Optional()])
     language = SelectField(_l("Language"), choices=LANGUAGES)
-    currency = StringField(_l("Currency"), validators=[Optional(), Regexp(
-        r"^[A-Za-z]{3}$", message=_l("Use the 3-letter currency code, e.g. USD."))])
+    currency = CodeSelectField(_l("Currency"), validators=[Optional()])
     billing_start = DateField(_l("Billing start"), validators=[Optional()])
     tenant_id = StringField(_l("Microsoft tenant id"), validators=[Optional(), Regexp(
         GUID, message=_l("Enter the tenant id as a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)."))])
     submit = SubmitField(_l("Save customer"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.country.choices = country_choices(blank=_l("No country"))
+        self.currency.choices = [SelectChoice("", _l("The reseller's currency")), *currency_choices()]
 
     def values(self) -> dict:
         return {name: field.data for name, field in self._fields.items()

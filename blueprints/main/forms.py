@@ -1,16 +1,11 @@
-from zoneinfo import available_timezones
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, SubmitField
 from wtforms.fields.choices import SelectChoice
 
+from blueprints.choices import canonical_zone, time_zone_choices
+
 LANGUAGE_CHOICES = [SelectChoice("", _l("As my browser")), SelectChoice("en", "English"), SelectChoice("es", "Español")]
-
-
-def timezone_choices() -> list[SelectChoice]:
-    names = sorted(name for name in available_timezones() if "/" in name or name == "UTC")
-    return [SelectChoice(name, name.replace("_", " ")) for name in names]
 
 
 class PreferencesForm(FlaskForm):
@@ -20,4 +15,6 @@ class PreferencesForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.timezone.choices = timezone_choices()
+        self.timezone.choices = time_zone_choices()  # by region, without the deprecated aliases
+        if self.timezone.data:
+            self.timezone.data = canonical_zone(self.timezone.data)

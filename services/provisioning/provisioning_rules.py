@@ -62,7 +62,8 @@ def config_errors(product: Product, config: dict[str, Any], at_run: bool = False
     if not isinstance(quantity, int) or not 1 <= quantity <= product.max_quantity:
         errors["quantity"] = _("Enter a quantity from 1 to %(max)s.", max=product.max_quantity)
     if config.get("billing_type") not in product.billing_types:
-        errors["billing_type"] = _("Choose one of this service's billing types.")
+        errors["billing_type"] = _("Use one of this service's billing types: %(allowed)s.",
+                                   allowed=", ".join(product.billing_types))
     if config.get("end_date_alignment", "") not in ALIGNMENTS:
         errors["end_date_alignment"] = _("Choose an end-date alignment from the list.")
     tenant = str(config.get("tenant_id") or "")

@@ -44,7 +44,7 @@ def test_wizard_to_my_imports_to_completed(page):
     page.get_by_role("button", name="Next").click()
     page.get_by_text("Enter a quantity from 1 to 300.").wait_for()
     page.get_by_label("Quantity").fill("4")
-    page.get_by_label("Billing type").select_option(label="Monthly (with 1-year commitment) - P1Y")
+    page.get_by_label("Billing type").select_option(label="Monthly, 1-year commitment")
     page.get_by_role("button", name="Next").click()
 
     page.get_by_role("heading", name="Order review").wait_for()

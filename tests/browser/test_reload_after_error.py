@@ -98,12 +98,13 @@ def test_new_customer(page):
     form.locator("[name=code]").fill("C-77")
     form.locator("[name=name]").fill("Pampa S.A.")
     form.locator("[name=email]").fill("it@pampa.example")
-    form.locator("[name=country]").fill("Uruguay")
+    form.locator("[name=country]").select_option("UY")
+    form.locator("[name=domain]").fill("pampa dot example")
     refused_then_reloaded(page, "/customers/new",
-                          lambda: form.get_by_role("button", name="Save customer").click(), "2-letter country code")
+                          lambda: form.get_by_role("button", name="Save customer").click(), "Enter a domain")
     assert page.get_by_role("heading", name="New customer").is_visible()  # the form, not the customer list
-    values = [form.locator(f"[name={name}]").input_value() for name in ("code", "name", "email", "country")]
-    assert values == ["C-77", "Pampa S.A.", "it@pampa.example", "Uruguay"]
+    values = [form.locator(f"[name={name}]").input_value() for name in ("code", "name", "email", "country", "domain")]
+    assert values == ["C-77", "Pampa S.A.", "it@pampa.example", "UY", "pampa dot example"]
 
 
 def test_what_was_typed_is_forgotten_once_the_form_is_accepted(page, smtp):

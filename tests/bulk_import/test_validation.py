@@ -98,7 +98,7 @@ def test_a_good_subscription_row_is_valid():
     ({"quantity": "three"}, "Enter a quantity from 1 to 300."),
     ({"quantity": "301"}, "Enter a quantity from 1 to 300."),
     ({"billing": ""}, "Enter the billing type."),
-    ({"billing": "weekly"}, "Choose one of this service's billing types."),
+    ({"billing": "weekly"}, "Use one of this service's billing types: P1Y-monthly, monthly."),
     ({"tenant": "not-a-guid"}, "Enter the tenant id as a GUID"),
     ({"when": "tomorrow"}, "Enter the schedule date-time in UTC as YYYY-MM-DD HH:MM."),
     ({"when": "2001-01-01 10:00"}, "Choose a moment at least one minute from now (UTC)."),

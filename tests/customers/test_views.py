@@ -43,7 +43,9 @@ def test_create_then_show(client, user):
     ("email", "not-an-address", "Enter a valid e-mail address."),
     ("email", "a@b.com\r\nBcc: x@y.com", "Enter a valid e-mail address."),
     ("tenant_id", "1234", "GUID"),
-    ("country", "URY", "2-letter country code"),
+    ("country", "URY", "Not a valid choice."),  # a select of current ISO codes
+    ("country", "DD", "Not a valid choice."),  # East Germany: no longer a country
+    ("currency", "DEM", "Not a valid choice."),  # no longer legal tender
     ("domain", "not a domain", "Enter a domain"),
 ])
 def test_bad_input_comes_back_with_the_message(client, user, field, value, message):
@@ -130,7 +132,7 @@ def test_the_customer_page_lists_subscriptions_with_their_cancellation_window(cl
     due_now(user, customer, product, quantity=4)
     run_due_imports()
     page = client.get(f"/customers/{customer.id}").text
-    assert product.name in page and "Monthly (with 1-year commitment) - P1Y" in page and "Active" in page
+    assert product.name in page and "Monthly, 1-year commitment" in page and "Active" in page
     assert "Scheduled provisioning:" not in page
     due_now(user, customer, product)
     assert "Scheduled provisioning:" in client.get(f"/customers/{customer.id}").text

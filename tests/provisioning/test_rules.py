@@ -57,7 +57,7 @@ RULES = [
     (deactivate_product, "is not active"),
     (publish_new_terms, "terms and conditions (version 2)"),
     (lower_the_maximum, "Enter a quantity from 1 to 2."),
-    (drop_the_billing_type, "Choose one of this service's billing types."),
+    (drop_the_billing_type, "Use one of this service's billing types: monthly."),  # lists what is allowed
     (break_the_tenant_id, "tenant id as a GUID"),
 ]
 
