@@ -13,8 +13,6 @@ from blueprints.auth.forms import EmptyForm
 from models import PriceOverride, Reseller, ResellerDiscount, db, utcnow
 from services.catalog import price_lists, pricing
 
-ENTRIES = {"discounts": ResellerDiscount, "overrides": PriceOverride}
-
 
 @bp.get("/resellers/<int:reseller_id>/prices")
 def price_list_show(reseller_id: int):
@@ -45,10 +43,20 @@ def price_list_add_override(reseller_id: int):
     return _page(reseller, DiscountForm(formdata=None), form), 422
 
 
-@bp.post("/resellers/<int:reseller_id>/prices/<any(discounts, overrides):kind>/<int:entry_id>/remove")
-def price_list_remove(reseller_id: int, kind: str, entry_id: int):
+@bp.post("/resellers/<int:reseller_id>/prices/discounts/<int:entry_id>/remove")
+def price_list_remove_discount(reseller_id: int, entry_id: int):
+    return _remove(reseller_id, ResellerDiscount, entry_id)
+
+
+@bp.post("/resellers/<int:reseller_id>/prices/overrides/<int:entry_id>/remove")
+def price_list_remove_override(reseller_id: int, entry_id: int):
+    return _remove(reseller_id, PriceOverride, entry_id)
+
+
+def _remove(reseller_id: int, model: type[ResellerDiscount] | type[PriceOverride], entry_id: int):
+    """Remove one of the reseller's entries (the page asked first); another reseller's is 404."""
     reseller = db.get_or_404(Reseller, reseller_id)
-    entry = price_lists.find_entry(reseller, ENTRIES[kind], entry_id) or abort(404)
+    entry = price_lists.find_entry(reseller, model, entry_id) or abort(404)
     if not EmptyForm().validate_on_submit():
         abort(400)
     price_lists.remove_entry(reseller, entry, by=_me())
