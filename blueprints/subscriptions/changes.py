@@ -42,7 +42,9 @@ def cancel_review(subscription_id: int):
 @bp.get("/<int:subscription_id>/quantity")
 def quantity_review(subscription_id: int):
     subscription = own_subscription(subscription_id)
-    quantity = whole_number(request.args.get("quantity", "")) if request.args.get("quantity") else None
+    if "quantity" not in request.args:  # the quantity is typed on the subscription's page
+        return _back(subscription.id)
+    quantity = whole_number(request.args["quantity"]) if request.args["quantity"].strip() else None
     form = ChangeForm(version=subscription.version, quantity=quantity)
     if quantity is None:
         form.quantity.errors = [_("Enter a whole number.")]

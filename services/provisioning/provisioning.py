@@ -189,7 +189,8 @@ def subscription_values(imp: Import | BatchImport, item: ImportItem | BatchItem,
             "status": SubscriptionStatus.ACTIVE, "created_at": now, **terms.initial_term(item.billing_type, now)}
 
 
-_SUBSCRIPTIONS = JsonRows(*(column for column in Subscription.__table__.c if column.name != "id"))
+# A new subscription's version is the column's default (0).
+_SUBSCRIPTIONS = JsonRows(*(column for column in Subscription.__table__.c if column.name not in ("id", "version")))
 
 
 def encode_subscriptions(values: list[dict]) -> str:

@@ -29,7 +29,8 @@ FILL = {
     **{f"provisioning.{view}": {"customer_id": "customer"}
        for view in ("start", "select", "choose", "terms", "accept", "configure", "save_configuration", "review",
                     "schedule", "local_time", "start_over")},
-    "subscriptions.show": {"subscription_id": "subscription"},
+    **{f"subscriptions.{view}": {"subscription_id": "subscription"}
+       for view in ("show", "cancel_review", "cancel", "quantity_review", "change_quantity", "auto_renew", "schedule")},
     "imports.cancel": {"import_id": "pending_import"},
     "imports.items": {"import_id": "pending_import"},
     "imports.show": {"import_id": "failed_import"},
