@@ -223,3 +223,9 @@ document.addEventListener("htmx:afterSettle", function (event) {
   if (event.detail.elt === document.body || event.detail.elt.querySelector && event.detail.elt.querySelector("#site-menu")) fitSiteMenu();
 });
 NARROW.addEventListener("change", fitSiteMenu);
+
+// Back to a search page restores htmx's snapshot of it: copy what was typed into the value attribute first, so
+// the search box shows the query of the results it stands above.
+document.addEventListener("htmx:beforeHistorySave", function () {
+  document.querySelectorAll("input[type=search]").forEach(function (input) { input.setAttribute("value", input.value); });
+});

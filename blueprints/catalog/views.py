@@ -5,7 +5,7 @@ from blueprints import render
 from blueprints.catalog import bp
 from blueprints.catalog.forms import AddToCartForm
 from models import Product, utcnow
-from services.catalog import catalog, pricing
+from services.catalog import catalog, pricing, spelling
 from services.numbers import page_number
 
 
@@ -16,10 +16,20 @@ def search_args() -> tuple[str, int]:
 @bp.get("/")
 def index():
     q, page = search_args()
-    products = catalog.search_products(q, page=page) if q else None
+    products, corrected = search_or_closest(q, page) if q else (None, None)
     vendors = None if q else catalog.active_vendors()
     return render("catalog/index.html", block="results", q=q, products=products, vendors=vendors,
-                  prices=prices_of(products.items if products else []), search_url=url_for("catalog.index"))
+                  corrected=corrected, prices=prices_of(products.items if products else []),
+                  search_url=url_for("catalog.index"))
+
+
+def search_or_closest(q: str, page: int, **where):
+    """The products matching `q`; if none, those matching its closest spelling in the catalog ("Ofice")."""
+    products = catalog.search_products(q, page=page, **where)
+    if products.total or not q:
+        return products, None
+    corrected = spelling.corrected(q)
+    return (catalog.search_products(corrected, page=page, **where), corrected) if corrected else (products, None)
 
 
 @bp.get("/brands/<slug>/")
@@ -33,9 +43,9 @@ def category(slug: str, category_slug: str):
     vendor = catalog.vendor_by_slug(slug) or abort(404)
     category = catalog.category_by_slug(category_slug) or abort(404)
     q, page = search_args()
-    products = catalog.search_products(q, vendor=vendor, category=category, page=page)
+    products, corrected = search_or_closest(q, page, vendor=vendor, category=category)
     return render("catalog/index.html", block="results", q=q, products=products, vendor=vendor,
-                  category=category, prices=prices_of(products.items),
+                  category=category, corrected=corrected, prices=prices_of(products.items),
                   search_url=url_for("catalog.category", slug=slug, category_slug=category_slug))
 
 

@@ -13,6 +13,7 @@ from services.customers import CustomerError
 from services.numbers import page_number
 from services.orders import assignments
 from services.paging import parse_sort
+from services.provisioning import new_service
 
 
 def customer_or_404(customer_id: int) -> Customer:
@@ -28,7 +29,9 @@ def index():
     sort = parse_sort(request.args.get("sort"), customers.SORTS, "code")
     page = customers.search_customers(current_user.reseller_id, q, request.args.get("page", 1, type=page_number),
                                       sort=sort)
-    return render("customers/index.html", block="results", page=page, q=q, sort=sort)
+    # From a cloud card of the catalog: the list is where the reseller picks whom to provision it for.
+    service = new_service.get_service(request.args.get("provision", type=page_number))
+    return render("customers/index.html", block="results", page=page, q=q, sort=sort, service=service)
 
 
 @bp.get("/new")

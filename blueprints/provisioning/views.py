@@ -16,6 +16,7 @@ from blueprints.provisioning.forms import ConfigureForm, ScheduleForm, SelectSer
 from extensions import htmx
 from models import BILLING_TYPES, Customer, ServiceDraft, db, utcnow
 from services.connectors import get_connector
+from services.numbers import page_number
 from services.provisioning import new_service, provisioning
 from services.provisioning import provisioning_rules as rules
 from services.provisioning.provisioning import AmbiguousTimeError, ProvisioningError
@@ -82,8 +83,11 @@ def start_over(customer_id: int):
 def select(customer_id: int):
     customer, draft, _first = _wizard(customer_id, "select")
     q = request.args.get("q", "").strip()[:100]
+    chosen = new_service.get_service(request.args.get("product", type=page_number))  # from the catalog's card
+    if chosen is not None and not q:
+        q = chosen.sku
     return _page("select", customer, draft, block="results", q=q, services=new_service.search_services(q),
-                 form=SelectServiceForm(), owned=new_service.owned_services(customer))
+                 form=SelectServiceForm(), owned=new_service.owned_services(customer), chosen=chosen)
 
 
 @bp.post("/select")
