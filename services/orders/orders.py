@@ -61,9 +61,9 @@ def reseller_orders(reseller_id: int, *, status: OrderStatus | None = None, page
 
 
 def staff_orders(*, reseller_id: int | None = None, status: OrderStatus | None = None, start: datetime | None = None,
-                 end: datetime | None = None, older_than: str | None = None) -> KeysetPage:
-    """Every reseller's orders for staff, newest first, 50 a page (services.paging keyset: `older_than` is the
-    cursor), with their reseller; created in [start, end) when given."""
+                 end: datetime | None = None, older_than: str | None = None, oldest_first: bool = False) -> KeysetPage:
+    """Every reseller's orders for staff, newest first (or oldest first), 50 a page (services.paging keyset:
+    `older_than` is the next page's cursor), with their reseller; created in [start, end) when given."""
     stmt = sa.select(Order).options(joinedload(Order.reseller))
     if reseller_id:
         stmt = stmt.where(Order.reseller_id == reseller_id)
@@ -73,7 +73,7 @@ def staff_orders(*, reseller_id: int | None = None, status: OrderStatus | None =
         stmt = stmt.where(Order.created_at >= start)
     if end:
         stmt = stmt.where(Order.created_at < end)
-    return keyset_page(stmt, Order.id, after=older_than)
+    return keyset_page(stmt, Order.id, after=older_than, descending=not oldest_first)
 
 
 def lines_of(order_ids: list[int], *, counting_licenses: bool = False) -> dict[int, list[sa.Row]]:

@@ -59,3 +59,15 @@ def test_admin_resellers_sort_by_country(client, login):
     assert html.index("Bosque") < html.index("Andes")
     html = client.get("/admin/resellers/").text
     assert html.index("Andes") < html.index("Bosque")
+
+
+def test_admin_orders_sort_by_placing_time_both_ways(client, login):
+    login(make_user(Role.STAFF))
+    first, second = make_order(), make_order()
+    db.session.commit()
+    newest = client.get("/admin/orders/").text
+    assert newest.index(f'id="order-{second.id}"') < newest.index(f'id="order-{first.id}"')
+    assert 'href="/admin/orders/?sort=placed"' in newest
+    oldest = client.get("/admin/orders/?sort=placed").text
+    assert oldest.index(f'id="order-{first.id}"') < oldest.index(f'id="order-{second.id}"')
+    assert 'aria-sort="ascending"' in oldest
