@@ -224,6 +224,118 @@ document.addEventListener("htmx:afterSettle", function (event) {
 });
 NARROW.addEventListener("change", fitSiteMenu);
 
+// After an htmx swap the keyboard focus goes to what changed, and what it says is read out (issue 23, a11y):
+// a refused form's first invalid field (or its autofocus field if that is empty: a password to type again); in
+// content swapped in place of the focused control (Add to cart), the same control again; on a new page (a boosted
+// link or form), the main region. A swap that left the focused control alone (search as you type, a poll
+// elsewhere) leaves the focus there. The status and alert messages and field errors of a swap the user asked for
+// (not a poll), and a new page's title, go to #announcer: a live region that is already in the page when its text
+// changes (one that arrives with the swap is not read by every screen reader).
+var swapFocus = null;
+
+function controlKey(elt) {
+  return [elt.tagName, elt.name || "", elt.getAttribute("type") || "", (elt.textContent || "").trim()].join("|");
+}
+
+document.addEventListener("htmx:beforeSwap", function (event) {
+  var active = document.activeElement;
+  swapFocus = event.detail.shouldSwap ? {xhr: event.detail.xhr, key: active && active !== document.body ? controlKey(active) : null} : null;
+});
+
+// The live region sits in a closed shadow root: screen readers read it, while the page's text (and a test's search
+// for a message by its text) finds each message once, where it is shown; data-announced holds what was read out.
+function announcer() {
+  var host = document.getElementById("announcer");
+  if (!host) {
+    host = document.createElement("div");
+    host.id = "announcer";
+    host.className = "visually-hidden";
+    var region = document.createElement("div");
+    region.setAttribute("role", "status");
+    region.setAttribute("aria-live", "polite");
+    region.setAttribute("aria-atomic", "true");
+    host.attachShadow({mode: "closed"}).append(region);
+    host.canalRegion = region;
+    (document.getElementById("main") || document.body).append(host);
+  }
+  return host;
+}
+
+function announce(text) {
+  var host = announcer();
+  host.canalRegion.textContent = "";
+  host.setAttribute("data-announced", "");
+  if (text) {
+    setTimeout(function () {  // a change, even to the same text
+      host.canalRegion.textContent = text;
+      host.setAttribute("data-announced", text);
+    }, 50);
+  }
+}
+
+function messagesOf(region) {  // its status and alert messages and its fields' errors, each once
+  var messages = [];
+  region.querySelectorAll("[role=status], [role=alert], .field-error").forEach(function (el) {
+    var text = el.textContent.replace(/\s+/g, " ").trim();
+    if (text && messages.indexOf(text) === -1) messages.push(text);
+  });
+  return messages;
+}
+
+function sameControl(region, key) {
+  var controls = region.querySelectorAll("button, input, select, textarea, a[href]");
+  for (var i = 0; i < controls.length; i++) if (controlKey(controls[i]) === key) return controls[i];
+  return null;
+}
+
+function focusRegion(region) {
+  if (!region.hasAttribute("tabindex")) region.setAttribute("tabindex", "-1");
+  region.focus({preventScroll: true});
+}
+
+document.addEventListener("htmx:afterSettle", function (event) {
+  var detail = event.detail;
+  if (!swapFocus || swapFocus.xhr !== detail.xhr) return;
+  var key = swapFocus.key;
+  swapFocus = null;
+  var target = detail.target;
+  var region = target && target.isConnected ? target : (target && target.id ? document.getElementById(target.id) : null);
+  if (!region) return;
+  var newPage = detail.boosted || region === document.body;
+  var polled = detail.elt && detail.elt.hasAttribute && detail.elt.hasAttribute("data-poll");
+  var title = newPage && detail.xhr.status < 400 ? [document.title] : [];  // a refused form's page: its errors
+  if (!polled) announce(title.concat(messagesOf(region)).join(". "));
+  var active = document.activeElement;
+  var lost = !active || active === document.body || !active.isConnected;
+  var invalid = region.querySelector("[aria-invalid=true]");
+  var retype = active && active.hasAttribute("autofocus") && !active.value;  // the server's choice: a password again
+  if (invalid && (lost || region.contains(active) && !retype)) {
+    invalid.focus();
+  } else if (lost) {
+    var same = !newPage && key && sameControl(region, key);
+    if (same) same.focus();
+    else focusRegion(newPage ? document.getElementById("main") || region : region);
+  }
+});
+
+// A table that scrolls inside its own box (on a phone, canal.css) can be reached with the keyboard and scrolled
+// with the arrow keys: it takes the focus while it is wider than its box.
+function focusableScrollingTables() {
+  document.querySelectorAll("table").forEach(function (table) {
+    var scrolls = table.scrollWidth > table.clientWidth + 1;
+    if (scrolls && !table.hasAttribute("tabindex")) {
+      table.setAttribute("tabindex", "0");
+      table.setAttribute("data-scroll-focus", "");
+    } else if (!scrolls && table.hasAttribute("data-scroll-focus")) {
+      table.removeAttribute("tabindex");
+      table.removeAttribute("data-scroll-focus");
+    }
+  });
+}
+document.addEventListener("DOMContentLoaded", focusableScrollingTables);
+document.addEventListener("htmx:afterSettle", focusableScrollingTables);
+window.addEventListener("resize", focusableScrollingTables);
+
 // Back to a search page restores htmx's snapshot of it: copy what was typed into the value attribute first, so
 // the search box shows the query of the results it stands above.
 document.addEventListener("htmx:beforeHistorySave", function () {

@@ -1,0 +1,165 @@
+"""Accessibility (issue 23, section 6): axe-core (bundled by axe-playwright-python) finds no serious or critical
+violation on any GET page a reseller user, staff or ops can open, at a laptop's and a phone's width, nor on the
+pages anyone can open (log in, set a password, activate licenses); forms work with the keyboard alone; an htmx swap
+moves the focus to what changed and its result is read out by the live region #announcer (static/canal.js).
+
+The pages are the ones tests/browser/test_page_widths.py visits (tests.browser.pages_of walks the URL map)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from models import Role, db
+from services.accounts import accounts
+from tests.browser import log_in, pages_of
+from tests.factories import PASSWORD, make_product, make_user
+from tests.isolation.world import reseller_a_world
+
+pytestmark = pytest.mark.browser
+
+AXE = Axe()
+BLOCKING = ("serious", "critical")
+WIDTHS = (1366, 390)
+
+
+def blocking_violations(page, where: str) -> list[str]:
+    """axe's serious and critical violations on the page, one line each: where, rule, impact, what to fix, elements."""
+    if not page.locator("#page").count():  # a fragment htmx asks for, opened alone: not a page
+        return []
+    found = []
+    for violation in AXE.run(page).response["violations"]:
+        if violation["impact"] in BLOCKING:
+            targets = ", ".join(" ".join(node["target"]) for node in violation["nodes"][:4])
+            found.append(f"{where}: {violation['id']} ({violation['impact']}) {violation['help']}: {targets}")
+    return found
+
+
+def expect_announced(page, text) -> None:
+    """What #announcer, the live region in a closed shadow root (static/canal.js), read out last."""
+    expect(page.locator("#announcer")).to_have_attribute("data-announced", text)
+
+
+def visit(page, url: str, width: int) -> list[str]:
+    response = page.goto(url)
+    if response is not None and response.status >= 500:
+        return [f"{url} at {width} px: answered {response.status}"]
+    return blocking_violations(page, f"{url} at {width} px")
+
+
+@pytest.mark.parametrize("role", ["reseller", "staff", "ops"])
+def test_no_page_has_a_serious_or_critical_violation(app, page, role):
+    world = reseller_a_world()
+    user = world["user"] if role == "reseller" else make_user(Role(role))
+    db.session.commit()
+    urls, _unknown = pages_of(app, role, world)  # test_every_page_can_be_filled (test_page_widths) checks _unknown
+    assert len(urls) >= {"reseller": 20, "staff": 15, "ops": 2}[role]
+    log_in(page, user)
+    problems = []
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        for url in urls:
+            problems += visit(page, url, width)
+    assert not problems, "accessibility violations:\n" + "\n".join(problems)
+
+
+def test_the_public_pages_have_no_serious_or_critical_violation(app, page):
+    world = reseller_a_world()
+    invited = make_user(name="Invited")
+    with app.test_request_context():
+        set_password = accounts.password_link(invited).partition("/set-password/")[2]
+    db.session.commit()
+    problems = []
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        for url in ("/login", f"/set-password/{set_password}", f"/activate/{world['assignment'].token}",
+                    "/set-password/not-a-valid-link"):
+            problems += visit(page, url, width)
+        page.goto("/login")
+        page.get_by_label("Email").fill(world["user"].email)
+        page.get_by_label("Password").fill("wrong password")
+        page.get_by_role("button", name="Log in").click()
+        page.get_by_text("Invalid e-mail or password.").wait_for()
+        problems += blocking_violations(page, f"/login refused at {width} px")
+    assert not problems, "accessibility violations:\n" + "\n".join(problems)
+
+
+def test_forms_are_usable_with_the_keyboard_alone(page):
+    """Log in, then create a customer after a refused first try, pressing only keys; errors get the focus."""
+    user = make_user()
+    db.session.commit()
+    page.goto("/login")
+    expect(page.get_by_label("Email")).to_be_focused()  # autofocus
+    page.keyboard.type(user.email)
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="Log out").wait_for()
+    expect_announced(page, re.compile("· Canal"))  # the new page's title is read out
+    page.goto("/customers/new")
+    expect(page.get_by_label("Code (internal)")).to_be_focused()  # autofocus
+    page.keyboard.type("KB-1")
+    page.keyboard.press("Enter")  # no name nor e-mail: refused; the first field in error gets the focus
+    name = page.get_by_label("Name (legal name)")
+    expect(name).to_be_focused()
+    expect(name).to_have_attribute("aria-invalid", "true")
+    expect_announced(page, re.compile(re.escape(page.locator("#name-error").inner_text())))  # its errors are read out
+    page.keyboard.type("Keyboard Customer")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Email")).to_be_focused()
+    page.keyboard.type("kb@example.com")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Keyboard Customer")).to_be_visible()
+    expect(page.locator("#main")).to_be_focused()  # the new page's content, not the top of the document
+
+
+def add_to_cart_page(page):
+    user = make_user()
+    product = make_product(name="Keyboard Suite", max_quantity=5)
+    db.session.commit()
+    log_in(page, user)
+    page.goto(f"/catalog/products/{product.id}")
+    return product
+
+
+def test_add_to_cart_keeps_the_focus_on_the_button_and_announces_the_result(page):
+    product = add_to_cart_page(page)
+    button = page.locator(f"#buy-{product.id}").get_by_role("button", name="Add to cart")
+    button.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(f"#buy-{product.id} .added")).to_be_visible()
+    expect(button).to_be_focused()  # the new box's button: Enter again adds one more
+    expect_announced(page, "Added 1. You have 1 in your cart. View cart")
+    page.keyboard.press("Enter")
+    expect_announced(page, "Added 1. You have 2 in your cart. View cart")
+    expect(page.locator("#cart-badge")).to_contain_text("2")
+
+
+def test_a_refused_quantity_takes_the_focus_and_its_error_is_announced(page):
+    product = add_to_cart_page(page)
+    quantity = page.get_by_label("Quantity")
+    quantity.fill("4")
+    quantity.press("Enter")
+    expect(page.locator(f"#buy-{product.id} .added")).to_be_visible()
+    quantity.fill("4")  # 8 in the cart would be more than 5 per order
+    page.locator(f"#buy-{product.id}").get_by_role("button", name="Add to cart").focus()
+    page.keyboard.press("Enter")
+    expect(quantity).to_have_attribute("aria-invalid", "true")
+    expect(quantity).to_be_focused()
+    error = page.locator(f"#qty-{product.id}-error").inner_text()
+    assert error
+    expect_announced(page, error)
+
+
+def test_a_table_that_scrolls_on_a_phone_can_be_reached_with_the_keyboard(page):
+    world = reseller_a_world()
+    db.session.commit()
+    log_in(page, world["user"])
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto(f"/billing/statements/{world['statement'].id}")
+    table = page.locator("table.charges")
+    expect(table).to_have_attribute("tabindex", "0")  # wider than the phone: it scrolls in its own box
+    page.set_viewport_size({"width": 1366, "height": 800})
+    expect(table).not_to_have_attribute("tabindex", "0")  # fits: no stop for the keyboard
