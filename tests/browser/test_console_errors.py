@@ -45,3 +45,18 @@ def test_the_staff_pages_write_no_console_error(page):
     db.session.commit()
     log_in(page, staff)
     assert console_errors_on(page, STAFF_PAGES) == []
+
+
+def test_the_language_switch_sets_html_lang_and_the_skip_link_reaches_main(page):
+    user = make_user(Role.RESELLER, locale="en")
+    db.session.commit()
+    log_in(page, user)
+    assert page.locator("html").get_attribute("lang") == "en"
+    page.get_by_role("button", name="ES").click()
+    page.get_by_role("button", name="EN").wait_for()
+    assert page.locator("html").get_attribute("lang") == "es"  # a whole page: <html> is not kept from before
+    page.keyboard.press("Tab")
+    skip = page.locator("a.skip-link")
+    assert skip.evaluate("link => link === document.activeElement")  # the first stop, then it is visible
+    skip.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
