@@ -282,6 +282,10 @@ function messagesOf(region) {  // its status and alert messages and its fields' 
   return messages;
 }
 
+function sentences(texts) {
+  return texts.map(function (text) { return /[.!?:]$/.test(text) ? text : text + "."; }).join(" ");
+}
+
 function sameControl(region, key) {
   var controls = region.querySelectorAll("button, input, select, textarea, a[href]");
   for (var i = 0; i < controls.length; i++) if (controlKey(controls[i]) === key) return controls[i];
@@ -304,7 +308,7 @@ document.addEventListener("htmx:afterSettle", function (event) {
   var newPage = detail.boosted || region === document.body;
   var polled = detail.elt && detail.elt.hasAttribute && detail.elt.hasAttribute("data-poll");
   var title = newPage && detail.xhr.status < 400 ? [document.title] : [];  // a refused form's page: its errors
-  if (!polled) announce(title.concat(messagesOf(region)).join(". "));
+  if (!polled) announce(sentences(title.concat(messagesOf(region))));
   var active = document.activeElement;
   var lost = !active || active === document.body || !active.isConnected;
   var invalid = region.querySelector("[aria-invalid=true]");

@@ -106,6 +106,7 @@ def test_forms_are_usable_with_the_keyboard_alone(page):
     expect(name).to_be_focused()
     expect(name).to_have_attribute("aria-invalid", "true")
     expect_announced(page, re.compile(re.escape(page.locator("#name-error").inner_text())))  # its errors are read out
+    assert blocking_violations(page, "/customers/new refused") == []
     page.keyboard.type("Keyboard Customer")
     page.keyboard.press("Tab")
     expect(page.get_by_label("Email")).to_be_focused()
@@ -131,9 +132,9 @@ def test_add_to_cart_keeps_the_focus_on_the_button_and_announces_the_result(page
     page.keyboard.press("Enter")
     expect(page.locator(f"#buy-{product.id} .added")).to_be_visible()
     expect(button).to_be_focused()  # the new box's button: Enter again adds one more
-    expect_announced(page, "Added 1. You have 1 in your cart. View cart")
+    expect_announced(page, "Added 1. You have 1 in your cart. View cart.")
     page.keyboard.press("Enter")
-    expect_announced(page, "Added 1. You have 2 in your cart. View cart")
+    expect_announced(page, "Added 1. You have 2 in your cart. View cart.")
     expect(page.locator("#cart-badge")).to_contain_text("2")
 
 
@@ -151,6 +152,25 @@ def test_a_refused_quantity_takes_the_focus_and_its_error_is_announced(page):
     error = page.locator(f"#qty-{product.id}-error").inner_text()
     assert error
     expect_announced(page, error)
+
+
+def test_search_results_are_announced_not_read_whole(page):
+    """Search as you type swaps the results under the box: the focus stays in the box, the count is read out."""
+    user = make_user()
+    make_product(name="Announced Office Suite")
+    make_product(name="Quiet Antivirus")
+    db.session.commit()
+    log_in(page, user)
+    page.goto("/catalog/")
+    box = page.get_by_label("Search products")
+    box.focus()
+    page.keyboard.type("Announced")
+    expect_announced(page, "1 product · matching “Announced”.")
+    expect(box).to_be_focused()
+    assert page.locator("#results[aria-live]").count() == 0  # the whole list is not a live region
+    page.keyboard.press("ControlOrMeta+a")
+    page.keyboard.type("qqqqqqqqqq")
+    expect_announced(page, "No products match “qqqqqqqqqq”.")
 
 
 def test_a_table_that_scrolls_on_a_phone_can_be_reached_with_the_keyboard(page):
