@@ -64,7 +64,8 @@ def _address_with_row(import_id: int, shown: bool) -> str | None:
     if current is None or current.path != url_for("imports.index"):
         return None
     query = [(k, v) for k, v in parse_qsl(current.query) if (k, v) != ("open", str(import_id))]
-    return url_for("imports.index") + "?" + urlencode(query + ([("open", str(import_id))] if shown else []))
+    query = urlencode(query + ([("open", str(import_id))] if shown else []))
+    return url_for("imports.index") + (f"?{query}" if query else "")
 
 
 @bp.get("/<int:import_id>")

@@ -152,5 +152,7 @@ def test_opening_a_row_puts_it_in_the_address_so_a_reload_keeps_it_open(client, 
     tab["HX-Current-URL"] = f"http://localhost/imports/?open={imp.id}&per_page=25"
     closed = client.get(f"/imports/{imp.id}/items?hide=1", headers=tab)
     assert closed.headers["HX-Replace-Url"] == "/imports/?per_page=25"
+    tab["HX-Current-URL"] = f"http://localhost/imports/?open={imp.id}"
+    assert client.get(f"/imports/{imp.id}/items?hide=1", headers=tab).headers["HX-Replace-Url"] == "/imports/"
     elsewhere = client.get(f"/imports/{imp.id}/items", headers={**HX, "HX-Current-URL": "http://evil.example/x"})
     assert "HX-Replace-Url" not in elsewhere.headers
