@@ -12,10 +12,10 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from models import Role, db
+from models import OrderStatus, Role, db
 from services.accounts import accounts
 from tests.browser import log_in, pages_of
-from tests.factories import PASSWORD, make_product, make_user
+from tests.factories import PASSWORD, make_order, make_product, make_user
 from tests.isolation.world import reseller_a_world
 
 pytestmark = pytest.mark.browser
@@ -171,6 +171,31 @@ def test_search_results_are_announced_not_read_whole(page):
     page.keyboard.press("ControlOrMeta+a")
     page.keyboard.type("qqqqqqqqqq")
     expect_announced(page, "No products match “qqqqqqqqqq”.")
+
+
+def test_the_confirmation_dialog_works_with_the_keyboard(page):
+    """The dialog opens on "No" (Escape and Enter there decline), passes axe, and Tab then Enter says yes."""
+    staff = make_user(Role.STAFF)
+    order = make_order(make_user(), lines=[(make_product(), 2)])
+    db.session.commit()
+    log_in(page, staff)
+    page.goto("/admin/approvals")
+    approve = page.locator(f"#approval-{order.id}").get_by_role("button", name="Approve")
+    approve.focus()
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_role("button", name="No")).to_be_focused()
+    assert blocking_violations(page, "/admin/approvals with the confirmation open") == []
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    expect(approve).to_be_focused()  # back where the question was asked
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    expect(dialog.get_by_role("button", name="Yes, approve and issue the keys")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect_announced(page, re.compile(f"Order {order.number} approved"))
+    db.session.expire_all()
+    assert order.status is OrderStatus.APPROVED
 
 
 def test_a_table_that_scrolls_on_a_phone_can_be_reached_with_the_keyboard(page):
