@@ -165,7 +165,7 @@ def statement_lines(statement: Statement, page: int | None = 1) -> Page | list:
     """A page of a statement's lines, grouped by customer and subscription (page None: all of them)."""
     stmt = _lines(Charge.statement_id == statement.id)
     if page is None:
-        return list(db.session.execute(stmt.execution_options(yield_per=1000)))
+        return list(db.session.execute(stmt))
     return page_of(stmt, page, LINES_PER_PAGE, total=statement.line_count)
 
 
