@@ -15,6 +15,7 @@ from services.provisioning import new_service
 from tests.checkout.support import fill_cart
 from tests.factories import make_customer, make_order, make_product, make_user
 from tests.provisioning import TENANT, make_cloud_product
+from tests.subscriptions import make_subscription
 
 BLUEPRINTS = Path(__file__).resolve().parents[2] / "blueprints"
 
@@ -69,6 +70,12 @@ TARGETS: dict[str, list[Target]] = {
                                                 (("customer_id", "customer"),))],
     "provisioning.forms.ScheduleForm": [Target(R, "provisioning.schedule", (("customer_id", "customer"),)),
                                         Target(R, "provisioning.local_time", (("customer_id", "customer"),), "GET")],
+    "subscriptions.forms.ChangeForm": [Target(R, f"subscriptions.{view}", (("subscription_id", "subscription"),))
+                                       for view in ("cancel", "change_quantity")],
+    "subscriptions.forms.AutoRenewForm": [Target(R, "subscriptions.auto_renew",
+                                                 (("subscription_id", "subscription"),))],
+    "subscriptions.forms.ScheduleChangeForm": [Target(R, "subscriptions.schedule",
+                                                      (("subscription_id", "subscription"),))],
 }
 
 
@@ -99,7 +106,9 @@ def build_world() -> dict[str, object]:
     draft.config = new_service.default_config(cloud, customer)
     db.session.commit()
     cart_line = user_cart_line(user)
+    subscription = make_subscription(user, customer, cloud)
     return {"staff": staff, "user": user, "reseller": user.reseller, "customer": customer, "order": order,
+            "subscription": subscription,
             "assignment": assignment, "product": product, "category": product.category, "cart_line": cart_line}
 
 
