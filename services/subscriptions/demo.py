@@ -1,7 +1,8 @@
 """Demo subscriptions in each interesting state (services.demo.seed calls this; safe to run again).
 
 Times are relative to the moment of seeding, so a fresh `make run` always shows a window open, one closing
-within 24 h, a renewal in 20 days, auto-renew off, a cancellation with its credit and an expiry.
+within 24 h, a renewal in 20 days (with a scheduled change to 5 seats at the renewal, pending in My imports),
+auto-renew off, a cancellation with its credit and an expiry.
 """
 from __future__ import annotations
 
@@ -58,6 +59,19 @@ def seed_subscriptions(now: datetime | None = None) -> None:
         timeline.record_provisioned([subscription.id], actor_id=user.id)
         _bring_to(state, subscription, user, now)
     db.session.flush()
+    _schedule_a_change()
+
+
+def _schedule_a_change() -> None:
+    """A scheduled change pending: the renewing subscription goes to 5 seats at its renewal (My imports lists it)."""
+    from services.subscriptions import actions, kinds_change  # they build on the kinds of the import engine
+
+    subscription = db.session.scalar(sa.select(Subscription).where(Subscription.external_id == "demo-renewing"))
+    if subscription is None or subscription.status is not SubscriptionStatus.ACTIVE:
+        return
+    user = db.session.scalar(sa.select(User).where(User.email == "reseller@demo.test"))
+    actions.request_change(subscription, user, kinds_change.QUANTITY, token="demo-scheduled-change",
+                           shown_version=None, quantity=5, at_renewal=True)
 
 
 def _bring_to(state: str, subscription: Subscription, user: User, now: datetime) -> None:

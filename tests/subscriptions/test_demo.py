@@ -32,3 +32,14 @@ def test_demo_subscriptions_cover_each_state_once():
     credit = db.session.scalar(sa.select(SubscriptionEvent.details).where(
         SubscriptionEvent.subscription_id == subs["demo-cancelled"].id, SubscriptionEvent.kind == "cancelled"))
     assert credit["credit"] == "12.98"  # 2 x 7.20 charged; cancelled on day 3: 172.80 x 3 / 365 = 1.42 used
+
+
+def test_the_demo_has_a_scheduled_change_pending_once():
+    from services.subscriptions import actions
+
+    demo.seed()
+    demo.seed()
+    db.session.commit()
+    renewing = db.session.scalar(sa.select(Subscription).where(Subscription.external_id == "demo-renewing"))
+    [(imp, item)] = actions.scheduled_changes(renewing.id)
+    assert item.quantity == 5 and item.config["at_renewal"] and imp.run_at < renewing.term_end
