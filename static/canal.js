@@ -233,8 +233,9 @@ NARROW.addEventListener("change", fitSiteMenu);
 // changes (one that arrives with the swap is not read by every screen reader).
 var swapFocus = null;
 
-function controlKey(elt) {
-  return [elt.tagName, elt.name || "", elt.getAttribute("type") || "", (elt.textContent || "").trim()].join("|");
+function controlKey(elt) {  // what tells a control from the others: one "Update" button per cart line, by its form
+  var form = elt.form ? elt.form.getAttribute("action") || "" : "";
+  return [elt.tagName, form, elt.name || "", elt.getAttribute("type") || "", (elt.textContent || "").trim()].join("|");
 }
 
 document.addEventListener("htmx:beforeSwap", function (event) {

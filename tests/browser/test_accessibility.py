@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from models import OrderStatus, Role, db
 from services.accounts import accounts
+from services.orders import cart
 from tests.browser import log_in, pages_of
 from tests.factories import PASSWORD, make_order, make_product, make_user
 from tests.isolation.world import reseller_a_world
@@ -171,6 +172,24 @@ def test_search_results_are_announced_not_read_whole(page):
     page.keyboard.press("ControlOrMeta+a")
     page.keyboard.type("qqqqqqqqqq")
     expect_announced(page, "No products match “qqqqqqqqqq”.")
+
+
+def test_a_cart_line_keeps_the_focus_on_its_own_button_after_the_cart_is_swapped(page):
+    user = make_user()
+    first, second = (cart.add_to_cart(user, make_product().id, 1) for _ in range(2))
+    db.session.commit()
+    log_in(page, user)
+    page.goto("/cart/")
+    update = page.locator(f"#line-{second.id}").get_by_role("button", name="Update")
+    page.locator(f"#quantity-{second.id}").fill("3")
+    update.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(f"#line-{second.id} td.num").last).to_contain_text("300")  # 3 × 100.00, swapped in
+    expect(update).to_be_focused()  # this line's button in the new cart, not the first line's
+    page.locator(f"#line-{first.id}").get_by_role("button", name=re.compile("Remove")).focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(f"#line-{first.id}")).to_have_count(0)
+    expect(page.locator("#cart")).to_be_focused()  # the control is gone: the cart it was in
 
 
 def test_the_confirmation_dialog_works_with_the_keyboard(page):
