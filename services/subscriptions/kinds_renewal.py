@@ -16,13 +16,11 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 
-from models import BILLING_TYPES, ChargeKind, SubscriptionEventKind, SubscriptionStatus
-from services.billing import ledger
-from services.catalog import pricing
+from models import BILLING_TYPES, SubscriptionEventKind, SubscriptionStatus
 from services.connectors import RenewRequest
 from services.imports import kinds
 from services.imports.import_batch import BatchItem
-from services.subscriptions import changes, terms, timeline
+from services.subscriptions import changes, timeline
 from services.subscriptions.changes import Context, Performed
 
 RENEW = "sub_renew"
@@ -76,29 +74,11 @@ def perform_expire(context: Context, item: BatchItem, key: str) -> str:
 
 
 def record_renew(done: Sequence[kinds.Done], now: datetime) -> Callable[[], None]:
+    """The batch's new terms, set-based (services.subscriptions.renewal_writes)."""
+    from services.subscriptions import renewal_writes
+
     ready = changes.performed(done)
-    return lambda: [_write_renewal(d) for d in ready] and None
-
-
-def _write_renewal(done: Performed) -> None:
-    subscription = done.subscription
-    start = subscription.term_end
-    quantity, billing_type = next_term(subscription)
-    price = pricing.reseller_price(subscription.reseller_id, subscription.product, start)
-    config = {k: v for k, v in (subscription.config or {}).items() if k != "renewal"}
-    columns = terms.initial_term(billing_type, start)
-    changes.guarded_update(subscription.id, done.seen_version, quantity=quantity, billing_type=billing_type,
-                           unit_price=price, unit_cost=subscription.product.cost, config=config, **columns)
-    for name, value in {"quantity": quantity, "billing_type": billing_type, "unit_price": price,
-                        "config": config, **columns}.items():
-        setattr(subscription, name, value)  # the lot, charge and e-mail read the new term
-    timeline.open_term_lot(subscription)
-    period_start, period_end = terms.billing_periods(start, billing_type)[0]
-    ledger.charge_subscription_fee(subscription, period_start, period_end, kind=ChargeKind.RENEWAL)
-    timeline.record(subscription, SubscriptionEventKind.RENEWED, done.actor, start, quantity=quantity,
-                    unit_price=price, currency=subscription.currency, term_end=subscription.term_end)
-    changes.tell(done, "renewed", quantity=quantity, unit_price=price, currency=subscription.currency,
-                 term_end=subscription.term_end, cancellable_until=subscription.cancellable_until)
+    return lambda: renewal_writes.write(ready)
 
 
 def record_expire(done: Sequence[kinds.Done], now: datetime) -> Callable[[], None]:
