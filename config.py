@@ -79,6 +79,8 @@ def defaults(instance_path: str) -> dict:
         # is taken over once its lease is this old. After this many claims a run that keeps dying ends FAILED.
         "IMPORT_LEASE_SECONDS": 30,  # with the sweep every minute: taken over 30-90 s after the worker died
         "IMPORT_MAX_ATTEMPTS": 3,
+        # Reminder e-mails this many days before a subscription renews (services.subscriptions.renewals).
+        "RENEWAL_REMINDER_DAYS": [7, 1],
         # Bulk CSV import (Import accounts): the file's limits. Flask refuses bodies a bit larger outright (413).
         "IMPORT_MAX_BYTES": 5 * 1024 * 1024,
         "IMPORT_MAX_ROWS": 20_000,
