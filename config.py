@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from environs import Env
+from marshmallow import ValidationError
 
 # The environment variables an operator sets (README, Configuration), each with the environs parser that
 # reads it into the config key of the same name (DATABASE_URL: SQLALCHEMY_DATABASE_URI). Unset or empty, the
@@ -36,6 +37,7 @@ ENVIRONMENT = {
     "TWO_FACTOR_REQUIRED_ROLES": "roles",
     "PROXY_COUNT": "int",
     "IMPORT_LEASE_SECONDS": "int",
+    "RENEWAL_REMINDER_DAYS": "days",
     "CONNECTOR": "str",
     "CONNECTOR_URL": "str",
     "CONNECTOR_SECRET": "str",
@@ -116,11 +118,20 @@ def from_environ() -> dict:
     env.add_parser("database_url", normalise_database_url)
     env.add_parser("names", _names)  # TRUSTED_HOSTS="canal.example.com, .canal.internal"
     env.add_parser("roles", lambda value: tuple(name.lower() for name in _names(value)))
+    env.add_parser("days", _days)
     config = {CONFIG_KEYS.get(name, name): getattr(env, parser)(name) for name, parser in ENVIRONMENT.items()
               if os.environ.get(name) or (name in EMPTY_MEANS_NONE and name in os.environ)}
     if "MAIL_SERVER" in config:
         config["MAIL_CATCHER_DIR"] = None  # a real mail server: no catcher, no /ops/mail
     return config
+
+
+def _days(value: str) -> list[int]:
+    """Whole numbers of days, e.g. "7, 1", largest first."""
+    try:
+        return sorted({int(days) for days in _names(value)}, reverse=True)
+    except ValueError:
+        raise ValidationError("Not whole numbers of days.") from None
 
 
 def _names(value: str) -> list[str]:

@@ -84,3 +84,9 @@ def test_every_variable_of_the_readme_is_read():
                   for name in re.findall(r"`([A-Z_]+)`", line.split(" | ")[0])}
     read_elsewhere = {"PORT": "config.defaults (PUBLIC_URL)", "CANAL_INSTANCE_PATH": "app.create_app"}
     assert documented - set(read_elsewhere) == set(config.ENVIRONMENT)
+
+
+def test_renewal_reminder_days(environ):
+    assert environ(RENEWAL_REMINDER_DAYS="1, 7 30") == {"RENEWAL_REMINDER_DAYS": [30, 7, 1]}
+    with pytest.raises(EnvError, match="RENEWAL_REMINDER_DAYS"):
+        environ(RENEWAL_REMINDER_DAYS="7,soon")
