@@ -4,7 +4,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from models import AuditEvent, Customer, CustomerStatus, Role, db
+from models import AuditEvent, Customer, CustomerStatus, Role, Subscription, db
 from services import customers
 from services.customers import CustomerError
 from tests.factories import make_customer, make_user
@@ -136,7 +136,11 @@ def test_the_customer_page_lists_subscriptions_with_their_cancellation_window(cl
     assert "Scheduled provisioning:" not in page
     due_now(user, customer, product)
     assert "Scheduled provisioning:" in client.get(f"/customers/{customer.id}").text
-    assert len(re.findall(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", page)) >= 2
+    window = db.session.scalar(sa.select(Subscription.cancellable_until))  # when the window closes
+    stamp = re.escape(window.isoformat())
+    cell = re.search(rf'<time datetime="{stamp}">[^<]+</time> <small[^>]*>([^<]+)</small>', page)
+    assert cell[1] == f"{window:%Y-%m-%d %H:%M} UTC"  # local time, the UTC the window closes at beside it
+    assert len(re.findall(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", page)) == 1  # the creation date only once, local
 
 
 def test_another_resellers_customer_answers_404(client, user):
