@@ -89,7 +89,10 @@ def test_search_add_to_cart_checkout_approve(page):
     page.wait_for_url("**/admin/approvals")
     approval = page.locator("tr", has_text="Andes Software S.A.")
     assert approval.get_by_text("PO-1234").is_visible()
-    approval.get_by_role("button", name="Approve").click()
+    approval.get_by_role("button", name="Approve").click()  # issuing keys cannot be undone: the dialog asks first
+    dialog = page.get_by_role("dialog")
+    assert "issues its license keys" in dialog.inner_text()
+    dialog.get_by_role("button", name="Yes, approve and issue the keys").click()
     page.get_by_text(re.compile(r"approved: 6 license keys issued")).wait_for()
     page.get_by_text("No orders are waiting for approval.").wait_for()
     log_out(page)
