@@ -22,7 +22,8 @@ def values(customer, product, **kw) -> dict:
             "external_id": "ext-1", "unit_price": Decimal("15.40"), "unit_cost": Decimal("12.05"),
             "currency": "EUR", "billing_start": date(2026, 12, 1), "config": {"name": "x", "seats": [1, 2]},
             "status": SubscriptionStatus.ACTIVE, "created_at": moment, "cancellable_until": moment,
-            "term_start": moment, "term_end": moment, "auto_renew": True, "price_protected_until": moment, **kw}
+            "term_start": moment, "term_end": moment, "auto_renew": True, "price_protected_until": moment,
+            "version": 0, **kw}
 
 
 def stored(row_id: int) -> tuple:
