@@ -13,7 +13,6 @@ from functools import lru_cache
 
 from babel.support import NullTranslations
 from flask import Flask, current_app, g, has_request_context, request
-from flask_babel import LazyString
 from flask_wtf.csrf import generate_csrf
 from jinja2 import pass_context
 from markupsafe import Markup
@@ -47,7 +46,7 @@ def _bound_gettext(translations: NullTranslations):
 def render_helpers() -> dict:
     viewer = g.canal_viewer = current_viewer()  # also for macros imported without context (formatting._viewer)
     gettext, ngettext = _bound_gettext(viewer.translations)
-    helpers = {"viewer": viewer, "_": gettext, "gettext": gettext, "ngettext": ngettext, "canal_lazy_texts": {}}
+    helpers = {"viewer": viewer, "_": gettext, "gettext": gettext, "ngettext": ngettext}
     if has_request_context() and not current_app.url_default_functions:
         helpers["url_for"] = _memoized_url_for(current_app._get_current_object(), request.script_root, request.host)
     return helpers
@@ -78,23 +77,6 @@ def _memoized_url_for(app: Flask, script_root: str, host: str):
     return url_for
 
 
-@pass_context
-def _lazy_text_once(context, value):
-    """Jinja's finalize (what every {{ ... }} shows passes here): a lazy label (`_l`, e.g. a status label shown
-    on each row) is translated once per render instead of at each row; Flask-Babel's lookup through its
-    context-locals takes ~10 µs, and `make bench` showed the list pages paying for it. Any other value passes
-    unchanged."""
-    if type(value) is not LazyString:
-        return value
-    texts = context.get("canal_lazy_texts")  # this render's (render_helpers); absent: a macro without context
-    if texts is None:
-        return value
-    hit = texts.get(id(value))
-    if hit is None:  # the label is kept with its text, so its id is not reused during the render
-        hit = texts[id(value)] = (value, str(value))
-    return hit[1]
-
-
 def csrf_field() -> Markup:
     """{{ csrf_field() }} in a POST form: Flask-WTF's token as a hidden input. A global, so a macro imported
     without context and a block rendered alone (blueprints.render) have it too; no id, so a table may have
@@ -112,4 +94,3 @@ def init_app(app: Flask) -> None:
     from services.imports.completion import shown_status  # an import's status as reseller and staff both see it
 
     app.jinja_env.globals["import_status"] = shown_status
-    app.jinja_env.finalize = _lazy_text_once

@@ -9,15 +9,16 @@ from wtforms.validators import DataRequired, Length
 
 from blueprints import render
 from blueprints.admin import bp
+from blueprints.formatting import N_
 from models import Order, OrderStatus, db
 from models.orders import REASON_MAX
 from services import DomainError
 from services.numbers import page_number
 from services.orders import orders
 
-# Staff read the decision itself (resellers see an approved order as "Done").
-STAFF_LABELS = {OrderStatus.PENDING: _l("Pending"), OrderStatus.APPROVED: _l("Approved"),
-                OrderStatus.REJECTED: _l("Rejected"), OrderStatus.CANCELLED: _l("Cancelled")}
+# Staff read the decision itself (resellers see an approved order as "Done"). Msgids, shown with {{ _(label) }}.
+STAFF_LABELS = {OrderStatus.PENDING: N_("Pending"), OrderStatus.APPROVED: N_("Approved"),
+                OrderStatus.REJECTED: N_("Rejected"), OrderStatus.CANCELLED: N_("Cancelled")}
 
 
 class RejectForm(FlaskForm):

@@ -47,7 +47,7 @@ class DatedFilterForm(FilterForm):
 
 class OrderFilterForm(DatedFilterForm):
     status = SelectField(_l("Status"), validators=[Optional()],
-                         choices=[SelectChoice("", _l("All"))] + [SelectChoice(s.value, STAFF_LABELS[s])
+                         choices=[SelectChoice("", _l("All"))] + [SelectChoice(s.value, _l(STAFF_LABELS[s]))
                                                                  for s in OrderStatus])
 
 
