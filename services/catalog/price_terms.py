@@ -4,37 +4,43 @@ A cloud service's price is per unit and month whatever its billing type; the bil
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as flask_gettext
 
 from models import PriceUnit, ProductKind
 
-PER_UNIT = {PriceUnit.UNIT: _l("per unit"), PriceUnit.USER: _l("per user"), PriceUnit.DEVICE: _l("per device")}
-PER_UNIT_AND_MONTH = {PriceUnit.UNIT: _l("per unit and month"), PriceUnit.USER: _l("per user and month"),
-                      PriceUnit.DEVICE: _l("per device and month")}
-TERMS = {"one-time": _l("one-time"), "monthly": _l("no commitment"), "P1Y-monthly": _l("1-year commitment"),
-         "P1Y-annual": _l("1-year commitment, paid annually"), "P3Y-annual": _l("3-year commitment, paid annually")}
+
+def N_(msgid: str) -> str:
+    """Marks a msgid for extraction (one of pybabel's default keywords); price_basis translates it."""
+    return msgid
 
 
-def price_basis(product, billing_type: str | None = None) -> str:
+PER_UNIT = {PriceUnit.UNIT: N_("per unit"), PriceUnit.USER: N_("per user"), PriceUnit.DEVICE: N_("per device")}
+PER_UNIT_AND_MONTH = {PriceUnit.UNIT: N_("per unit and month"), PriceUnit.USER: N_("per user and month"),
+                      PriceUnit.DEVICE: N_("per device and month")}
+TERMS = {"one-time": N_("one-time"), "monthly": N_("no commitment"), "P1Y-monthly": N_("1-year commitment"),
+         "P1Y-annual": N_("1-year commitment, paid annually"), "P3Y-annual": N_("3-year commitment, paid annually")}
+
+
+def price_basis(product, billing_type: str | None = None, gettext: Callable[[str], str] = flask_gettext) -> str:
     """`product` (a Product or a catalog row: kind, unit, billing_types) priced per what, for how long: for one
-    billing type, or every term the product offers ("… , 1-year commitment / no commitment")."""
+    billing type, or every term the product offers ("… , 1-year commitment / no commitment"). `gettext` is the
+    catalog to say it in (a template passes its render's: the filter runs on every product card)."""
     unit = PriceUnit(product.unit or PriceUnit.UNIT)
     if product.kind is ProductKind.LICENSE or product.kind == ProductKind.LICENSE.value:
-        return str(PER_UNIT[unit])
+        return gettext(PER_UNIT[unit])
     codes = [billing_type] if billing_type else list(product.billing_types or [])
-    terms = _terms(codes)
+    terms = _terms(codes, gettext)
     if not terms:
-        return str(PER_UNIT_AND_MONTH[unit])
-    return _("%(unit)s, %(terms)s", unit=PER_UNIT_AND_MONTH[unit], terms=" / ".join(terms))
+        return gettext(PER_UNIT_AND_MONTH[unit])
+    return gettext("%(unit)s, %(terms)s") % {"unit": gettext(PER_UNIT_AND_MONTH[unit]), "terms": " / ".join(terms)}
 
 
-def _terms(codes: Iterable[str]) -> list[str]:
+def _terms(codes: Iterable[str], gettext: Callable[[str], str]) -> list[str]:
     terms: list[str] = []
     for code in codes:
-        term = str(TERMS.get(code, code))
+        term = gettext(TERMS[code]) if code in TERMS else code
         if term not in terms:
             terms.append(term)
     return terms
