@@ -14,7 +14,6 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import TimestampMixin, db, intpk, money, str255, utcnow
@@ -29,15 +28,20 @@ class ProductKind(StrEnum):
     SUBSCRIPTION = "subscription"  # cloud: provisioned for a customer at a scheduled time
 
 
-# Billing type code -> label shown to resellers. A product lists the codes it offers.
-# Each label reads the same wherever a billing type is shown: the same words as its term
-# (services.subscriptions.terms.TERMS): how often it is billed, then how long it commits.
+def N_(msgid: str) -> str:
+    """Marks a msgid for extraction (one of pybabel's default keywords); translated where it is shown."""
+    return msgid
+
+
+# Billing type code -> label shown to resellers (a msgid: {{ _(label) }} in a list's rows, _l() in form choices).
+# A product lists the codes it offers. Each label reads the same wherever a billing type is shown: the same words
+# as its term (services.subscriptions.terms.TERMS): how often it is billed, then how long it commits.
 BILLING_TYPES = {
-    "one-time": _l("One-time, 1-month term"),
-    "monthly": _l("Monthly, 1-month term"),
-    "P1Y-monthly": _l("Monthly, 1-year commitment"),
-    "P1Y-annual": _l("Annual (paid upfront), 1-year commitment"),
-    "P3Y-annual": _l("Annual, 3-year commitment"),
+    "one-time": N_("One-time, 1-month term"),
+    "monthly": N_("Monthly, 1-month term"),
+    "P1Y-monthly": N_("Monthly, 1-year commitment"),
+    "P1Y-annual": N_("Annual (paid upfront), 1-year commitment"),
+    "P3Y-annual": N_("Annual, 3-year commitment"),
 }
 
 # Months a billing type commits the customer to (for the commitment total).

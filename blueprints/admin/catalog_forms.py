@@ -52,7 +52,7 @@ class ProductForm(FlaskForm):
     unit = SelectField(_l("Priced per"), choices=[SelectChoice(u.value, label) for u, label in UNIT_LABELS.items()])
     currency = SelectField(_l("Currency"), validators=[DataRequired()])
     billing_types = SelectMultipleField(
-        _l("Billing types"), choices=[SelectChoice(code, label) for code, label in BILLING_TYPES.items()],
+        _l("Billing types"), choices=[SelectChoice(code, _l(label)) for code, label in BILLING_TYPES.items()],
         validators=[DataRequired(message=_l("Choose at least one billing type."))])
     terms_text = TextAreaField(_l("Terms and conditions (a change makes resellers accept again)"),
                                validators=[Optional(), Length(max=20000)])

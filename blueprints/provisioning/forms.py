@@ -56,7 +56,7 @@ class ConfigureForm(FlaskForm):
 
     def __init__(self, product: Product, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.billing_type.choices = [SelectChoice(code, BILLING_TYPES.get(code, code))
+        self.billing_type.choices = [SelectChoice(code, _l(BILLING_TYPES.get(code, code)))
                                      for code in product.billing_types]
 
     @classmethod

@@ -1,6 +1,7 @@
 """What the subscription pages show, shared by the reseller's pages and the staff's (blueprints/admin)."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from models import BILLING_TYPES, Subscription, SubscriptionStatus, utcnow
@@ -23,7 +24,7 @@ def page_context(subscription: Subscription) -> dict:
     now = utcnow()
     lots = timeline.current_lots(subscription)
     return {"sub": subscription, "now": now, "term": terms.term_of(subscription.billing_type),
-            "billing_label": BILLING_TYPES.get(subscription.billing_type, subscription.billing_type),
+            "billing_label": _(BILLING_TYPES.get(subscription.billing_type, subscription.billing_type)),
             "window": timeline.window(subscription, now), "lots": lots,
             "lot_windows": [(lot, terms.hours_left(lot.cancellable_until, now)) for lot in lots
                             if lot.removable(now) and lot.added_at > subscription.term_start],

@@ -50,4 +50,4 @@ class ScheduleChangeForm(FlaskForm):
 
     def __init__(self, *args, billing_types=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.billing_type.choices = [SelectChoice(code, BILLING_TYPES.get(code, code)) for code in billing_types]
+        self.billing_type.choices = [SelectChoice(code, _l(BILLING_TYPES.get(code, code))) for code in billing_types]

@@ -101,7 +101,7 @@ def validate_billing_type(context: Context, item: BatchItem, at_run: bool) -> li
     reasons = changes.common_reasons(subscription, item, at_run)
     if not reasons and item.billing_type not in (subscription.product.billing_types or []):
         reasons.append(_("%(name)s is not offered with the billing type %(type)s.", name=subscription.product.name,
-                         type=str(BILLING_TYPES.get(item.billing_type, item.billing_type))))
+                         type=_(BILLING_TYPES.get(item.billing_type, item.billing_type))))
     return reasons
 
 
