@@ -40,21 +40,23 @@ def record_provisioned(subscription_ids: Collection[int], actor_id: int | None =
     """
     if not subscription_ids:
         return
+    ids = list(subscription_ids)
     rows = db.session.execute(
         sa.select(Subscription.id, Subscription.created_at, Subscription.quantity, Subscription.unit_price,
-                  Subscription.currency, Subscription.billing_type, Subscription.term_start, Subscription.term_end,
-                  Subscription.cancellable_until, Import.created_by_id)
+                  Subscription.currency, Subscription.billing_type, Subscription.term_end, Import.created_by_id)
         .outerjoin(ImportItem, ImportItem.id == Subscription.import_item_id)
         .outerjoin(Import, Import.id == ImportItem.import_id)
-        .where(Subscription.id.in_(list(subscription_ids)))).all()
+        .where(Subscription.id.in_(ids))).all()
     events = [{"subscription_id": r.id, "kind": SubscriptionEventKind.PROVISIONED, "at": r.created_at,
                "actor_id": r.created_by_id or actor_id, "on_behalf_of_id": None,
                "details": {"quantity": r.quantity, "unit_price": str(r.unit_price), "currency": r.currency,
                            "billing_type": r.billing_type, "term_end": r.term_end.isoformat()}} for r in rows]
-    lots = [{"subscription_id": r.id, "quantity": r.quantity, "removed": 0, "unit_price": r.unit_price,
-             "added_at": r.term_start, "cancellable_until": r.cancellable_until} for r in rows]
     _insert(SubscriptionEvent, _EVENTS, events)
-    _insert(SubscriptionSeats, _LOTS, lots)
+    # The lots straight from the subscriptions, in SQL (no datetimes read back and written again).
+    lots = sa.select(Subscription.id, Subscription.quantity, sa.literal(0), Subscription.unit_price,
+                     Subscription.term_start, Subscription.cancellable_until).where(Subscription.id.in_(ids))
+    db.session.execute(sa.insert(SubscriptionSeats.__table__).from_select(
+        ["subscription_id", "quantity", "removed", "unit_price", "added_at", "cancellable_until"], lots))
 
 
 def _insert(model, json_rows: JsonRows, values: list[dict]) -> None:
