@@ -16,6 +16,7 @@ from flask import current_app
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from jinja2_fragments import render_block
+from markupsafe import Markup
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -80,6 +81,7 @@ def renderer() -> Callable[..., dict[str, Any]]:
     """
     helpers: dict[str, Any] = {}
     current_app.update_template_context(helpers)
+    layouts: dict[tuple, list[str]] = {}  # the layout around a text body, by subject, sender and reply-to
 
     def render(to: str, template: str, related: Any = None, *, from_name: str = "", reply_to: str = "",
                **context: Any) -> dict[str, Any]:
@@ -90,11 +92,11 @@ def renderer() -> Callable[..., dict[str, Any]]:
         from_name = " ".join(str(from_name).split())[:120]  # one line: never a header of its own
         reply_to = clean_address(reply_to) if reply_to else ""
         html_context = {**context, "subject": subject, "sender_name": from_name, "reply_to": reply_to,
-                        "language": str(get_locale() or "en").split("_")[0], "text_html": html.paragraphs(body_text)}
+                        "language": str(get_locale() or "en").split("_")[0]}
         return {"to_addr": clean_address(to),
                 "subject": subject,
                 "body_text": body_text,
-                "body_html": _render_html(template, html_context),
+                "body_html": _html_part(template, html_context, body_text, layouts),
                 "from_name": from_name,
                 "reply_to": reply_to,
                 "template": template,
@@ -153,11 +155,25 @@ def send_batch_job_id(first_email_id: int) -> str:
     return f"send-emails-{first_email_id}"
 
 
-def _render_html(template: str, context: dict) -> str:
-    """The message's own HTML template if it has one, else its text in the HTML layout (services/mail/html.py)."""
+_TEXT_SLOT = "<canal-text-slot>"  # never from a value: the layout escapes every value's "<"
+
+
+def _html_part(template: str, context: dict, body_text: str, layouts: dict[tuple, list[str]]) -> str:
+    """The message's own HTML template if it has one, else its text in the HTML layout (services/mail/html.py).
+
+    The layout reads only the subject, sender, reply-to and language (one per renderer): it is rendered once
+    for each, around a slot, and each message's text is set in it (a batch's e-mails share a few subjects)."""
     name = f"email/{template}.html"
-    return current_app.jinja_env.get_template(name if name in _email_templates() else "email/_layout.html").render(
-        context)
+    if name in _email_templates():
+        return current_app.jinja_env.get_template(name).render({**context, "text_html": html.paragraphs(body_text)})
+    key = (context["subject"], context["sender_name"], context["reply_to"])
+    if key not in layouts:
+        page = current_app.jinja_env.get_template("email/_layout.html").render(
+            {**context, "text_html": Markup(_TEXT_SLOT)})
+        before, _slot, after = page.partition(_TEXT_SLOT)
+        layouts[key] = [before, after]
+    before, after = layouts[key]
+    return before + str(html.paragraphs(body_text)) + after  # str: Markup + str would escape the layout
 
 
 def _email_templates() -> frozenset[str]:
