@@ -44,7 +44,8 @@ def test_approve_an_order_from_the_dashboard(page):
     page.wait_for_url("**/admin/approvals")
     row = page.locator("tr", has_text="Andes Software S.A.")
     assert row.get_by_text("PO-77").is_visible()
-    row.get_by_role("button", name="Approve").click()
+    row.get_by_role("button", name="Approve").click()  # it issues keys: the shared dialog asks first
+    page.get_by_role("dialog").get_by_role("button", name="Yes, approve and issue the keys").click()
     page.get_by_text(f"Order {order.number} approved: 3 license keys issued.").wait_for()
 
     page.get_by_role("link", name="Admin", exact=True).first.click()
