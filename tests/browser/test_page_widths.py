@@ -97,6 +97,7 @@ def test_busy_lists_fit_a_laptop_screen_with_one_line_dates(page):
         audit.record(staff, "imports.retry", imp, reason="x" * 80, to="it.department@distribuidora-rioplatense.example")
     db.session.commit()
     for who, urls in ((user, ["/imports/"]), (staff, ["/admin/imports/", "/admin/audit/"])):
+        page.context.clear_cookies()  # the next user logs in afresh (/login sends a logged-in user home)
         log_in(page, who)
         for url in urls:
             page.goto(url)
