@@ -3,7 +3,7 @@ from models.accounts import Reseller, ResellerStatus, Role, TeamRole, User
 from models.assignments import Assignment
 from models.audit import AuditEvent
 from models.base import db, utcnow
-from models.billing import Charge, ChargeKind, Statement
+from models.billing import Charge, ChargeKind, ClosedMonth, Statement
 from models.catalog import (
     BILLING_TYPES,
     COMMITMENT_MONTHS,
@@ -57,6 +57,7 @@ __all__ = [
     "Charge",
     "ChargeKind",
     "Checkout",
+    "ClosedMonth",
     "Customer",
     "CustomerStatus",
     "DeliveryMethod",

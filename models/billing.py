@@ -105,3 +105,12 @@ class Statement(TimestampMixin, db.Model):
 
 def statement_number(period: str, statement_id: int) -> str:
     return f"ST-{period}-{statement_id:06d}"
+
+
+class ClosedMonth(db.Model):
+    """A month the close has run for (services.billing.statements.close_month writes it in the close's
+    transaction), with or without statements: the sweep closes a month missing here late (jobs/billing.py)."""
+
+    period: Mapped[str] = mapped_column(sa.String(7), primary_key=True)  # "2026-11"
+    closed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    statements: Mapped[int] = mapped_column(default=0)  # how many the close made

@@ -37,5 +37,11 @@ class OutboxEmail(TimestampMixin, db.Model):
     sent_at: Mapped[datetime | None]
     related_type: Mapped[str] = mapped_column(sa.String(40), default="")
     related_id: Mapped[int | None]
+    # The language it was written in ("es_UY"): what it attaches is rendered in it when it is sent.
+    locale: Mapped[str] = mapped_column(sa.String(16), default="", server_default="")
+    # What it attaches, named rather than stored (services/mail/attachments.py renders it at sending), e.g. a
+    # statement's PDF: ("statement_pdf", <statement id>). Empty: nothing attached.
+    attachment_kind: Mapped[str] = mapped_column(sa.String(40), default="", server_default="")
+    attachment_id: Mapped[int | None]
 
     __table_args__ = (sa.Index("ix_outbox_email_related", "related_type", "related_id"),)
