@@ -2,17 +2,10 @@
 import pytest
 
 from models import OrderStatus, ResellerStatus, Role, db
-from tests.factories import PASSWORD, make_order, make_product, make_reseller, make_user
+from tests.browser import log_in
+from tests.factories import make_order, make_product, make_reseller, make_user
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page, user):
-    page.goto("/login")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_role("heading", name=f"Welcome, {user.name}").wait_for()
 
 
 def test_suspend_a_reseller_then_log_in_as_its_user_and_back(page):

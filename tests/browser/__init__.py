@@ -62,10 +62,11 @@ def pages_of(app, role: str, world) -> tuple[list[str], list[str]]:
     return sorted(urls), unknown
 
 
-def log_in(page, user) -> None:
+def log_in(page, user, password: str = PASSWORD) -> None:
+    """Log in through the form at a desktop width, and wait for the logged-in page."""
     page.set_viewport_size({"width": 1366, "height": 900})
     page.goto("/login")
     page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.get_by_role("button", name="Log out").wait_for()

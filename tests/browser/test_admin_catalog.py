@@ -6,7 +6,8 @@ import pytest
 
 from models import License, LicenseStatus, OrderStatus, Role, db
 from services.catalog import catalog_admin
-from tests.factories import PASSWORD, make_category, make_order, make_product, make_reseller, make_user, make_vendor
+from tests.browser import log_in
+from tests.factories import make_category, make_order, make_product, make_reseller, make_user, make_vendor
 
 pytestmark = pytest.mark.browser
 
@@ -15,14 +16,6 @@ COLLECT_VIOLATIONS = """
 window.__csp = [];
 document.addEventListener("securitypolicyviolation", function (e) { window.__csp.push(e.violatedDirective); });
 """
-
-
-def log_in(page, user) -> None:
-    page.goto("/login")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_role("button", name="Log out").wait_for()
 
 
 def test_approve_an_order_from_the_dashboard(page):

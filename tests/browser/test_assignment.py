@@ -5,18 +5,11 @@ import re
 import pytest
 
 from models import OrderStatus, Role, db
+from tests.browser import log_in
 from tests.factories import make_order, make_product, make_reseller, make_user
 from tests.support import mail_text, run_jobs
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page, user, password) -> None:
-    page.goto("/login")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_role("button", name="Log out").wait_for()
 
 
 def test_create_customer_assign_email_resend_activate(page, smtp):

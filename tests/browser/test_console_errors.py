@@ -3,7 +3,8 @@ file (the favicon included), for a reseller and for staff on the main pages (iss
 import pytest
 
 from models import Role, db
-from tests.factories import PASSWORD, make_customer, make_user
+from tests.browser import log_in
+from tests.factories import make_customer, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -11,14 +12,6 @@ RESELLER_PAGES = ["/", "/catalog/", "/catalog/?q=Ofice", "/cart/", "/licenses/",
                   "/customers/{customer}", "/imports/", "/preferences", "/password", "/team/"]
 STAFF_PAGES = ["/", "/admin/", "/admin/approvals", "/admin/resellers/", "/admin/imports/", "/admin/outbox/",
                "/admin/audit/", "/admin/catalog/", "/admin/catalog/products/new", "/admin/orders/"]
-
-
-def log_in(page, user):
-    page.goto("/login")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_role("button", name="Log out").wait_for()
 
 
 def console_errors_on(page, paths):

@@ -5,18 +5,10 @@ from datetime import timedelta
 import pytest
 
 from models import ImportStatus, db, utcnow
-from tests.factories import PASSWORD
+from tests.browser import log_in
 from tests.provisioning import cloud_setup, schedule
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page, user):
-    page.goto("/login")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_role("heading", name=f"Welcome, {user.name}").wait_for()
 
 
 def test_an_unchanged_poll_keeps_the_page_and_a_change_shows(page):

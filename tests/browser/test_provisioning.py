@@ -5,19 +5,11 @@ import pytest
 import sqlalchemy as sa
 
 from models import Import, ImportStatus, TermsAcceptance, db, utcnow
-from tests.factories import PASSWORD
+from tests.browser import log_in
 from tests.provisioning import TENANT, cloud_setup
 from tests.support import run_jobs, wait_for
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page, user):
-    page.goto("/login")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_role("heading", name=f"Welcome, {user.name}").wait_for()
 
 
 def test_wizard_to_my_imports_to_completed(page):

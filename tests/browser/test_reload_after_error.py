@@ -5,17 +5,10 @@ import pytest
 
 from models import Role, db
 from tests.assignments.support import assign, setup_pool
-from tests.factories import PASSWORD, make_order, make_reseller, make_user
+from tests.browser import log_in
+from tests.factories import make_order, make_reseller, make_user
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page, user) -> None:
-    page.goto("/login")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_role("button", name="Log out").wait_for()
 
 
 def refused_then_reloaded(page, path: str, submit, error: str) -> None:

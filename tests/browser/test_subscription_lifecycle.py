@@ -5,19 +5,11 @@ import sqlalchemy as sa
 
 from models import Subscription, SubscriptionStatus, db
 from services.subscriptions import actions
-from tests.factories import PASSWORD
+from tests.browser import log_in
 from tests.provisioning import cloud_setup, schedule
 from tests.support import run_jobs
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page, user):
-    page.goto("/login")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_role("heading", name=f"Welcome, {user.name}").wait_for()
 
 
 def confirm_in_dialog(page, question: str, yes: str) -> None:

@@ -5,17 +5,10 @@ from decimal import Decimal
 import pytest
 
 from models import TeamRole, User, db
-from tests.factories import PASSWORD, make_product, make_user
+from tests.browser import log_in
+from tests.factories import make_product, make_user
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page, user) -> None:
-    page.goto("/login")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_role("button", name="Log out").wait_for()
 
 
 def log_out(page) -> None:
