@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from models import OutboxEmail, db
-from services.mail import outbox
+from services.mail import attachments, outbox
 
 log = logging.getLogger(__name__)
 
@@ -35,16 +35,25 @@ def _send_one(email_id: int, connection: _Connection) -> str:
         return "not due"
     outbox.without_waiting_for_disk()
     try:
-        with _ClaimKept(email):
-            outbox.deliver(email, connection.get())
+        with _ClaimKept(email):  # rendering an attachment (a statement's PDF) may take a while too
+            attachment = attachments.render(email)  # before the connection: an idle one may time out
+            outbox.deliver(email, connection.get(), attachment)
     except (smtplib.SMTPException, OSError) as exc:
         connection.drop()  # the next message starts on a fresh connection
-        outbox.record_failure(email, f"{type(exc).__name__}: {exc}")
-        db.session.commit()
-        return "retry" if email.status.value == "QUEUED" else "failed"
+        return _failed(email, f"{type(exc).__name__}: {exc}")
+    except attachments.AttachmentError as exc:
+        log.warning("E-mail %s: could not render its attachment: %s", email_id, exc)
+        db.session.rollback()  # whatever the renderer read or broke; the claim was committed before
+        return _failed(email, f"Attachment: {exc}")
     outbox.mark_sent(email)
     db.session.commit()
     return "sent"
+
+
+def _failed(email: OutboxEmail, error: str) -> str:
+    outbox.record_failure(email, error)
+    db.session.commit()
+    return "retry" if email.status.value == "QUEUED" else "failed"
 
 
 class _ClaimKept:

@@ -57,4 +57,4 @@ def billing_export():
 @bp.get("/billing/statements/<int:statement_id>/pdf")
 def billing_statement_pdf(statement_id: int):
     statement = db.session.get(Statement, statement_id) or abort(404)
-    return pdf_response(statement, statement.reseller.name)
+    return pdf_response(statement)

@@ -1,12 +1,11 @@
 """The reseller's Billing pages: running charges, statements, and each statement's PDF and CSV."""
 from flask import Response, abort, redirect, request, url_for
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints import reads_in_one_transaction, render
 from blueprints.billing import bp
-from blueprints.formatting import _format_money, current_viewer
+from blueprints.formatting import current_viewer
 from models import Statement, utcnow
 from models.billing import statement_number
 from services.billing import exports, ledger, pdf, statements
@@ -70,7 +69,7 @@ def statement(statement_id: int):
 @bp.get("/statements/<int:statement_id>/pdf")
 def statement_pdf(statement_id: int):
     item = own_statement(statement_id)
-    return pdf_response(item, current_user.reseller.name)
+    return pdf_response(item)
 
 
 @bp.get("/statements/<int:statement_id>/csv")
@@ -82,11 +81,8 @@ def statement_csv(statement_id: int):
         "Content-Disposition": f'attachment; filename="{item.number}.csv"'})
 
 
-def pdf_response(item: Statement, reseller_name: str) -> Response:
+def pdf_response(item: Statement) -> Response:
     """The statement's PDF in the viewer's language and formats (also for staff: blueprints/admin/billing.py)."""
-    viewer = current_viewer()
-    body = pdf.render(item, statements.statement_lines(item, page=None), reseller_name=reseller_name,
-                      month=month_name(item.period), money=lambda v: _format_money(v, item.currency, viewer.locale),
-                      date=lambda d: format_date(d, "short"))
+    body = pdf.statement_pdf(item, current_viewer().locale)
     return Response(body, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="{item.number}.pdf"'})

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from decimal import Decimal
+from functools import cache
 
+from babel import Locale
+from babel.numbers import format_currency
+from flask_babel import format_date
 from flask_babel import gettext as _
 from fpdf import FPDF
 
@@ -61,6 +65,17 @@ class _StatementPDF(FPDF):
             return text
         keep = int(len(text) * (width - 2) / self.get_string_width(text + "...")) - 1
         return text[:max(keep, 0)] + "..."
+
+
+def statement_pdf(statement: Statement, locale: Locale) -> bytes:
+    """The statement's PDF in the current language, amounts in `locale`'s formats, dates in the current time zone
+    (the Billing pages' download, and the statement e-mail's attachment)."""
+    from services.billing import statements
+
+    money = cache(lambda value: format_currency(value, statement.currency, locale=locale))  # lines repeat amounts
+    return render(statement, statements.statement_lines(statement, page=None), reseller_name=statement.reseller.name,
+                  month=statements.month_label(statement.period), money=money,
+                  date=lambda moment: format_date(moment, "short"))
 
 
 def render(statement: Statement, lines: list, *, money: Callable[[Decimal], str], month: str,

@@ -32,4 +32,14 @@ def reseller_admin(**kw):
     return make_user(**kw)
 
 
-__all__ = ["at", "make_customer", "make_product", "make_subscription", "reseller_admin"]
+__all__ = ["adjustment", "at", "make_customer", "make_product", "make_subscription", "reseller_admin"]
+
+
+def adjustment(reseller_id: int, amount: str, when: str, key: str) -> None:
+    """A staff adjustment charge of `amount` at `when` (idempotency key `key`)."""
+    from models import ChargeKind
+    from services.billing import ledger
+
+    ledger.record_charge(reseller_id=reseller_id, kind=ChargeKind.ADJUSTMENT, description=f"charge {key}", quantity=1,
+                         unit_price=Decimal(amount), amount=Decimal(amount), currency="USD", occurred_at=at(when),
+                         idempotency_key=key)
