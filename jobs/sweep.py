@@ -1,6 +1,7 @@
 """The sweep: every minute, re-enqueue whatever is due but may have lost its job."""
 from __future__ import annotations
 
+from jobs.billing import enqueue_missed_closes
 from jobs.bulk_import import sweep_file_imports
 from jobs.provisioning import sweep_imports
 from models import utcnow
@@ -16,5 +17,7 @@ def sweep() -> dict[str, int]:
     imports = {key: n for key, n in sweep_imports().items() if n}  # reported only when it did something
     if file_imports := sweep_file_imports():
         imports["file_imports_enqueued"] = file_imports
+    if enqueue_missed_closes(utcnow()):  # the month's close did not run on the 1st
+        imports["missed_closes_enqueued"] = 1
     get_redis().set(LAST_SWEEP_KEY, utcnow().isoformat())
     return {"emails": emails, **imports}
