@@ -10,6 +10,9 @@ subscription fees (services.billing.fees, for the last moment of the month), the
 3. sums each new statement's charges (one grouped SELECT) and writes subtotal, tax and total (one UPDATE … FROM
    a JSON parameter), and queues the "statement ready" e-mails.
 
+It also records the month as closed (ClosedMonth, with or without statements): a close missed on the 1st (the
+scheduler was down) is run later by the sweep (jobs/billing.py enqueue_missed_closes), month by month.
+
 Running it twice, or again after a crash (everything is one transaction: all or nothing), gives the same
 statements. Totals: the subtotal is the exact sum of the lines (each line already in cents); the tax is
 TAX_RATE × subtotal rounded once, half up, to the cent; total = subtotal + tax. A reseller without charges in the
@@ -26,7 +29,8 @@ from babel.dates import format_skeleton
 from flask_babel import get_locale
 from sqlalchemy.dialects import postgresql, sqlite
 
-from models import Charge, Customer, Reseller, Statement, db, utcnow
+from models import Charge, ClosedMonth, Customer, Reseller, Statement, db, utcnow
+from models.base import insert_ignoring_duplicates
 from models.json_rows import JsonRows
 from services.billing import fees, notices
 from services.billing.ledger import cents
@@ -61,6 +65,27 @@ def previous_period(now: datetime) -> str:
     return period_of(datetime(first.year - (first.month == 1), (first.month - 2) % 12 + 1, 1, tzinfo=UTC))
 
 
+def next_period(period: str) -> str:
+    return period_of(period_bounds(period)[1])
+
+
+def last_closed_period() -> str | None:
+    """The latest month the close has run for (one index lookup: the sweep asks every minute)."""
+    return db.session.scalar(sa.select(sa.func.max(ClosedMonth.period)))
+
+
+def periods_to_close(now: datetime) -> list[str]:
+    """The months after the last closed one up to the one before `now`, oldest first: what a missed close left.
+
+    Empty before any close ever ran (a new installation waits for its first scheduled close)."""
+    last, due = last_closed_period(), previous_period(now)
+    periods = []
+    while last is not None and last < due:  # "YYYY-MM" sorts as the months do
+        last = next_period(last)
+        periods.append(last)
+    return periods
+
+
 def is_closed(period: str, now: datetime | None = None) -> bool:
     """Whether the close of `period` is due (its month is over): only then can it have statements."""
     return period_bounds(period)[1] <= (now or utcnow())
@@ -74,6 +99,7 @@ def close_month(period: str) -> list[int]:
     fees.write_due_fees(end - LAST_MOMENT)
     rate = tax_rate()
     new = _insert_statements(period, end, rate)
+    insert_ignoring_duplicates(ClosedMonth, ["period"], period=period, closed_at=utcnow(), statements=len(new))
     if not new:
         return []
     _attach_charges(period, end, new)
