@@ -15,7 +15,6 @@ from sqlalchemy.orm import joinedload
 
 from models import AuditEvent, User, db
 from services import search
-from services.paging import KeysetPage, keyset_page
 
 
 def act_for(staff: User, user: User) -> None:
@@ -62,7 +61,3 @@ def filtered_events(actor: str = "", object_type: str = "", object_id: str = "",
         stmt = stmt.where(AuditEvent.at < datetime.combine(until + timedelta(days=1), time.min, UTC))
     return stmt
 
-
-def events_page(filtered: sa.Select, older_than: str | None = None) -> KeysetPage:
-    """A page of filtered_events(), newest first, 50 a page (services.paging keyset: `older_than` is the cursor)."""
-    return keyset_page(filtered, AuditEvent.id, after=older_than)

@@ -15,14 +15,15 @@ offers, anything else its default; the headers link it (templates/_partials/sort
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import sqlalchemy as sa
 
 from models import db
-from services.numbers import MAX_PAGE, parse_int
+from services.numbers import INT_MAX, MAX_PAGE, parse_int
 
 
 @dataclass
@@ -110,48 +111,109 @@ def sorted_by(stmt: sa.Select, sort: Sort, columns: dict[str, Any], *tiebreak: A
 
 # --- keyset pages --------------------------------------------------------------------------------
 
+COUNT_CAP = 10_000  # a keyset list counts its rows up to here, then reads "of 10,000+"
+
+
 @dataclass
 class KeysetPage:
     items: list[Any]
     next_cursor: str | None  # for the page after this one (older, newest first)
     prev_cursor: str | None  # for the page before this one
     is_first: bool           # nothing comes before this page
+    # Counted pages only (keyset_page(counted=True)): how many rows the list has and how many come before this
+    # page, each counted up to COUNT_CAP (None past it); what the pager's "51–100 of 1,234" reads.
+    total: int | None = field(default=None, kw_only=True)
+    offset: int | None = field(default=None, kw_only=True)
+    capped: bool = field(default=False, kw_only=True)
+
+    @property
+    def first(self) -> int | None:
+        return None if self.offset is None or not self.items else self.offset + 1
+
+    @property
+    def last(self) -> int | None:
+        return None if self.offset is None or not self.items else self.offset + len(self.items)
 
 
 def keyset_page(stmt: sa.Select, id_column: Any, *, sort_column: Any = None, descending: bool = True,
-                per_page: int = 50, after: str | None = None, before: str | None = None) -> KeysetPage:
+                per_page: int = 50, after: str | None = None, before: str | None = None,
+                counted: bool = False) -> KeysetPage:
     """The `per_page` rows of `stmt` after the cursor `after` (or those just before `before`) in the order of
-    (sort_column, id_column), descending or not; `sort_column` defaults to the id. Rows for a select of
-    columns, objects for a select of one entity (`sa.select(Order)`)."""
+    (sort_column, id_column), descending or not; `sort_column` (a column or expression that is never NULL)
+    defaults to the id. Rows for a select of columns, objects for a select of one entity (`sa.select(Order)`).
+    `counted`: the page also knows the list's total and its own position (up to COUNT_CAP), in the same query."""
     sort_column = id_column if sort_column is None else sort_column
     by_id = sort_column is id_column
     backwards = before is not None and after is None
     cursor = decode_cursor(before if backwards else after, sort_column, id_column)
     ascending = descending == backwards
-    if cursor is not None:
-        key = id_column if by_id else sa.tuple_(sort_column, id_column)
-        bound = (sa.literal(cursor[1], id_column.type) if by_id else
-                 sa.tuple_(sa.literal(cursor[0], sort_column.type), sa.literal(cursor[1], id_column.type)))
-        stmt = stmt.where(key > bound if ascending else key < bound)
+    key = id_column if by_id else sa.tuple_(sort_column, id_column)
+    bound = None if cursor is None else _bound(cursor, sort_column, id_column)
+    window = stmt if bound is None else stmt.where(key > bound if ascending else key < bound)
+    extras = [] if by_id else [sort_column.label("sort_key")]
+    if counted:
+        extras += [_capped_count(stmt).label("page_total"), _preceding(stmt, key, bound, descending, backwards)]
     order = [id_column] if by_id else [sort_column, id_column]
-    stmt = stmt.order_by(*(c.asc() if ascending else c.desc() for c in order)).limit(per_page + 1)
-    rows = _objects_or_rows(list(db.session.execute(stmt)), 1)
+    window = window.add_columns(*extras).order_by(*(c.asc() if ascending else c.desc() for c in order))
+    rows = list(db.session.execute(window.limit(per_page + 1)))
     more = len(rows) > per_page
     rows = rows[:per_page]
     if backwards:
         rows.reverse()
     has_next = more if not backwards else True
     has_prev = (cursor is not None) if not backwards else more
-    return KeysetPage(rows, encode_cursor(rows[-1], sort_column, id_column) if rows and has_next else None,
+    page = KeysetPage(_objects_or_rows(rows, 1 + len(extras)),
+                      encode_cursor(rows[-1], sort_column, id_column) if rows and has_next else None,
                       encode_cursor(rows[0], sort_column, id_column) if rows and has_prev else None,
                       not has_prev)
+    if counted:
+        _count_into(page, rows, stmt, backwards)
+    return page
 
 
-def encode_cursor(row: Any, sort_column: Any, id_column: Any) -> str:
-    id_ = getattr(row, id_column.key)
+def _bound(cursor: tuple, sort_column: Any, id_column: Any) -> Any:
+    if sort_column is id_column:
+        return sa.literal(cursor[1], id_column.type)
+    return sa.tuple_(sa.literal(cursor[0], sort_column.type), sa.literal(cursor[1], id_column.type))
+
+
+def _capped_count(stmt: sa.Select) -> sa.ScalarSelect:
+    """How many rows `stmt` has, counting no further than COUNT_CAP + 1 (a huge table is not read to the end)."""
+    limited = (stmt.with_only_columns(sa.literal(1), maintain_column_froms=True).order_by(None)
+               .limit(COUNT_CAP + 1).subquery())
+    return sa.select(sa.func.count()).select_from(limited).correlate(None).scalar_subquery()
+
+
+def _preceding(stmt: sa.Select, key: Any, bound: Any, descending: bool, backwards: bool) -> sa.Label:
+    """The rows of `stmt` before the cursor in the list's order, the cursor's own row too when paging onward."""
+    if bound is None:
+        return sa.literal(0).label("page_offset")
+    if backwards:
+        before = key > bound if descending else key < bound
+    else:
+        before = key >= bound if descending else key <= bound
+    return _capped_count(stmt.where(before)).label("page_offset")
+
+
+def _count_into(page: KeysetPage, rows: list[sa.Row], stmt: sa.Select, backwards: bool) -> None:
+    """Fill the page's total and offset from its rows' counts (past the end: count on its own, no offset)."""
+    if rows:
+        total, preceding = rows[0].page_total, rows[0].page_offset
+    else:
+        total, preceding = db.session.scalar(sa.select(_capped_count(stmt))), None
+    page.capped = total > COUNT_CAP
+    page.total = min(total, COUNT_CAP)
+    if preceding is not None and preceding <= COUNT_CAP:
+        page.offset = preceding - len(rows) if backwards else preceding
+
+
+def encode_cursor(row: sa.Row, sort_column: Any, id_column: Any) -> str:
+    """The cursor of a result row of keyset_page (its entity first, or its columns; `sort_key` when sorted)."""
+    first = row[0]
+    id_ = getattr(first, id_column.key) if isinstance(first, db.Model) else getattr(row, id_column.key)
     if sort_column is id_column:
         return str(id_)
-    value = getattr(row, sort_column.key)
+    value = row.sort_key
     return f"{value.strftime('%Y%m%d%H%M%S%f') if isinstance(value, datetime) else value}-{id_}"
 
 
@@ -164,15 +226,26 @@ def decode_cursor(cursor: str | None, sort_column: Any, id_column: Any) -> tuple
         return None if id_ is None else (id_, id_)
     key_text, _, id_text = cursor.rpartition("-")
     id_ = parse_int(id_text, 1)
-    if id_ is None:
-        return None
-    if isinstance(getattr(sort_column.type, "impl", sort_column.type), sa.DateTime):
+    key = None if id_ is None else _sort_key(key_text, sort_column.type)
+    return None if key is None else (key, id_)
+
+
+def _sort_key(text: str, type_: Any) -> Any:
+    """A cursor's sort key as the column's type; None when the text is not one."""
+    type_ = getattr(type_, "impl", type_)
+    if isinstance(type_, sa.DateTime):
         try:
-            return (datetime.strptime(key_text, "%Y%m%d%H%M%S%f").replace(tzinfo=UTC), id_)
+            return datetime.strptime(text, "%Y%m%d%H%M%S%f").replace(tzinfo=UTC)
         except ValueError:
             return None
-    key = parse_int(key_text)
-    return None if key is None else (key, id_)
+    if isinstance(type_, sa.Integer):
+        return parse_int(text, -INT_MAX, INT_MAX)
+    if isinstance(type_, sa.Numeric):
+        try:
+            return Decimal(text) if text and Decimal(text).is_finite() else None
+        except InvalidOperation:
+            return None
+    return text  # a string (a name, a status)
 
 
 def _objects_or_rows(rows: list[sa.Row], width: int) -> list[Any]:

@@ -2,6 +2,7 @@
 import sqlalchemy as sa
 
 from models import Order, OrderStatus, Role, db
+from services import paging
 from services.orders import orders
 from services.paging import keyset_page, page_of
 from tests.factories import make_order, make_product, make_user
@@ -77,3 +78,62 @@ def test_a_numbered_page_of_objects_and_the_last_page_for_one_past_the_end(app):
     page = page_of(orders_, 9, 2, count=count, last_when_past_end=True)
     assert (page.page, page.total, [o.id for o in page.items]) == (3, 5, [made[4].id])
     assert page_of(orders_, 9, 2, count=count).items == []
+
+
+def test_a_counted_keyset_page_knows_its_range_and_total_onward_and_back(app):
+    buyer = make_user(Role.RESELLER)
+    product = make_product()
+    made = [make_order(buyer, lines=[(product, 1)]) for _ in range(5)]
+    db.session.commit()
+    mine = sa.select(Order).where(Order.reseller_id == buyer.reseller_id)
+
+    def page(**cursor):
+        return keyset_page(mine, Order.id, per_page=2, counted=True, **cursor)
+
+    first = page()
+    assert (first.first, first.last, first.total, first.capped) == (1, 2, 5, False)
+    second = page(after=first.next_cursor)
+    assert (second.first, second.last, second.total) == (3, 4, 5)
+    last = page(after=second.next_cursor)
+    assert (last.first, last.last) == (5, 5)
+    back = page(before=last.prev_cursor)
+    assert (back.first, back.last) == (3, 4) and [o.id for o in back.items] == [made[2].id, made[1].id]
+    past_end = page(after=str(made[0].id))
+    assert past_end.items == [] and past_end.total == 5 and past_end.first is None
+
+
+def test_a_keyset_page_sorted_by_a_text_column_then_id(app):
+    buyer = make_user(Role.RESELLER)
+    product = make_product()
+    descriptions = ["b-2", "a", "c", "b-2", "a"]
+    made = [make_order(buyer, lines=[(product, 1)], description=d) for d in descriptions]
+    db.session.commit()
+    expected = [o.id for o in sorted(made, key=lambda o: (o.description, o.id))]
+    mine = sa.select(Order).where(Order.reseller_id == buyer.reseller_id)
+
+    def page(**cursor):
+        return keyset_page(mine, Order.id, sort_column=Order.description, descending=False, per_page=2,
+                           counted=True, **cursor)
+
+    seen, cursor = [], {}
+    for _ in range(3):
+        current = page(**cursor)
+        seen += [o.id for o in current.items]
+        cursor = {"after": current.next_cursor}
+    assert seen == expected and current.next_cursor is None
+    assert current.first == 5
+    for mangled in ("x", "a-x", "a-", "-"):
+        assert [o.id for o in page(after=mangled).items] == expected[:2]
+
+
+def test_a_count_stops_at_the_cap(app, monkeypatch):
+    buyer = make_user(Role.RESELLER)
+    product = make_product()
+    made = [make_order(buyer, lines=[(product, 1)]) for _ in range(5)]
+    db.session.commit()
+    monkeypatch.setattr(paging, "COUNT_CAP", 3)
+    mine = sa.select(Order).where(Order.reseller_id == buyer.reseller_id)
+    first = keyset_page(mine, Order.id, per_page=2, counted=True)
+    assert (first.total, first.capped, first.first, first.last) == (3, True, 1, 2)
+    deep = keyset_page(mine, Order.id, per_page=2, counted=True, after=str(made[1].id))
+    assert deep.items and deep.offset is None and deep.first is None  # past the cap: no range, only "of 3+"

@@ -12,13 +12,15 @@ from blueprints.admin import bp
 from blueprints.formatting import N_
 from models import Order, OrderStatus, db
 from models.orders import REASON_MAX
-from services import DomainError
+from services import DomainError, staff_lists
 from services.numbers import page_number
 from services.orders import orders
+from services.paging import parse_sort
 
 # Staff read the decision itself (resellers see an approved order as "Done"). Msgids, shown with {{ _(label) }}.
 STAFF_LABELS = {OrderStatus.PENDING: N_("Pending"), OrderStatus.APPROVED: N_("Approved"),
                 OrderStatus.REJECTED: N_("Rejected"), OrderStatus.CANCELLED: N_("Cancelled")}
+OLDEST_FIRST = "placed"  # the queue's order unless a column header asks for another
 
 
 class RejectForm(FlaskForm):
@@ -33,9 +35,11 @@ def order_or_404(order_id: int) -> Order:
 
 @bp.get("/approvals")
 def approvals():
-    queue = orders.pending_orders(page=request.args.get("page", 1, type=page_number))
+    sort = parse_sort(request.args.get("sort"), staff_lists.APPROVAL_SORTS, OLDEST_FIRST)
+    queue = staff_lists.approvals_page(sort, request.args.get("page", 1, type=page_number))
     lines = orders.lines_of([o.id for o in queue.items])
-    return render("admin/approvals.html", block="queue", orders=queue, lines=lines)
+    return render("admin/approvals.html", block="queue", orders=queue, lines=lines, sort=sort,
+                  oldest_first=sort.param == OLDEST_FIRST)
 
 
 @bp.get("/approvals/<int:order_id>")

@@ -13,7 +13,8 @@ from blueprints import reads_in_one_transaction, render
 from blueprints.admin import args_without, bp
 from blueprints.admin.forms import AuditFilterForm
 from models import AuditEvent, db
-from services import audit
+from services import audit, staff_lists
+from services.paging import parse_sort
 
 CSV_COLUMNS = ("id", "at_utc", "actor", "on_behalf_of", "action", "object_type", "object_id", "details", "ip")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -24,8 +25,10 @@ def audit_index():
     form = AuditFilterForm(formdata=request.args)
     if not form.validate():
         return render("admin/audit/index.html", block="results", form=form, page=None, filters={}), 422
-    page = audit.events_page(filtered_events(form), request.args.get("before"))
-    return render("admin/audit/index.html", block="results", form=form, page=page, filters=args_without("before"))
+    sort = parse_sort(request.args.get("sort"), staff_lists.AUDIT_SORTS, "-when")
+    page = staff_lists.events_page(filtered_events(form), sort, request.args.get("before"))
+    return render("admin/audit/index.html", block="results", form=form, page=page, filters=args_without("before"),
+                  sort=sort)
 
 
 @bp.get("/audit/export.csv")

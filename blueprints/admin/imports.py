@@ -14,8 +14,9 @@ from blueprints.admin.orders import DatedFilterForm, day_range
 from blueprints.auth.forms import EmptyForm
 from blueprints.formatting import status_label
 from models import Import, ImportStatus, db
-from services import DomainError
+from services import DomainError, staff_lists
 from services.imports import imports, listing, staff_cancel
+from services.paging import parse_sort
 
 DUE_CHOICES = {"24h": _l("Due in the next 24 hours"), "overdue": _l("Due and not run yet")}
 
@@ -35,11 +36,12 @@ def imports_index():
         return render("admin/imports.html", block="results", form=form, page=None, filters={}), 422
     start, end = day_range(form.since.data, form.until.data)
     status = ImportStatus(form.status.data) if form.status.data else None
-    page = listing.staff_imports(reseller_id=form.reseller.data, status=status, start=start, end=end,
-                                 due=form.due.data or "", older_than=request.args.get("before"))
+    sort = parse_sort(request.args.get("sort"), staff_lists.IMPORT_SORTS, "-created")
+    page = staff_lists.imports_page(sort, reseller_id=form.reseller.data, status=status, start=start, end=end,
+                                    due=form.due.data or "", cursor=request.args.get("before"))
     failed_ids = [imp.id for imp in page.items if imp.status is ImportStatus.FAILED]
     return render("admin/imports.html", block="results", form=form, page=page, filters=args_without("before"),
-                  items=listing.items_by_import(failed_ids))
+                  items=listing.items_by_import(failed_ids), sort=sort)
 
 
 @bp.post("/imports/<int:import_id>/retry")

@@ -14,6 +14,7 @@ from blueprints.admin import args_without, bp
 from blueprints.admin.approvals import STAFF_LABELS
 from blueprints.admin.forms import FilterForm
 from models import OrderStatus, Reseller, db
+from services import staff_lists
 from services.numbers import optional_id
 from services.orders import orders
 from services.paging import parse_sort
@@ -58,8 +59,8 @@ def orders_index():
         return render("admin/orders.html", block="results", form=form, page=None, filters={}), 422
     start, end = day_range(form.since.data, form.until.data)
     status = OrderStatus(form.status.data) if form.status.data else None
-    sort = parse_sort(request.args.get("sort"), {"placed": None}, "-placed")  # ids grow with the placing time
-    page = orders.staff_orders(reseller_id=form.reseller.data, status=status, start=start, end=end,
-                               older_than=request.args.get("before"), oldest_first=not sort.descending)
+    sort = parse_sort(request.args.get("sort"), staff_lists.ORDER_SORTS, "-placed")
+    page = staff_lists.orders_page(sort, reseller_id=form.reseller.data, status=status, start=start, end=end,
+                                   cursor=request.args.get("before"))
     return render("admin/orders.html", block="results", form=form, page=page, filters=args_without("before"),
                   availability=orders.availability([o.id for o in page.items]), labels=STAFF_LABELS, sort=sort)

@@ -10,8 +10,9 @@ from blueprints.admin import args_without, bp
 from blueprints.admin.forms import OutboxFilterForm
 from blueprints.auth.forms import EmptyForm
 from models import EmailStatus, OutboxEmail, db
-from services import audit
+from services import audit, staff_lists
 from services.mail import mail_secrets, outbox
+from services.paging import parse_sort
 
 
 @bp.get("/outbox/")
@@ -19,8 +20,11 @@ def outbox_index():
     form = OutboxFilterForm(formdata=request.args)
     if not form.validate():
         return render("admin/outbox/index.html", block="results", form=form, page=None, filters={}), 422
-    page = outbox.emails_page(EmailStatus(form.status.data) if form.status.data else None, request.args.get("before"))
-    return render("admin/outbox/index.html", block="results", form=form, page=page, filters=args_without("before"))
+    sort = parse_sort(request.args.get("sort"), staff_lists.EMAIL_SORTS, "-created")
+    page = staff_lists.emails_page(sort, EmailStatus(form.status.data) if form.status.data else None,
+                                   request.args.get("before"))
+    return render("admin/outbox/index.html", block="results", form=form, page=page, filters=args_without("before"),
+                  sort=sort)
 
 
 @bp.get("/outbox/<int:email_id>")

@@ -1,4 +1,4 @@
-"""My imports' listing and the staff imports list: pages of imports, one import, its items.
+"""My imports' listing: pages of a reseller's imports, one import, its items (the staff list: services.staff_lists).
 
 Apart from the engine (services.imports.imports): these only read. My imports polls every 2 s while an import is
 active; `poll_version()` lets a poll that would show the same thing answer 304 with one small query (no page, no
@@ -9,15 +9,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from models import Customer, Import, ImportItem, ImportStatus, ItemStatus, Product, User, db, utcnow
-from services.dashboard import DUE_SOON
+from models import Customer, Import, ImportItem, ImportStatus, ItemStatus, Product, User, db
 from services.paging import KeysetPage, Page, keyset_page, page_of
 
 PER_PAGE_CHOICES = (10, 25, 50, 100)
@@ -60,28 +58,6 @@ def has_active(reseller_id: int) -> bool:
 def _active_statement(reseller_id: int) -> sa.Select:
     return sa.select(Import.id).where(Import.reseller_id == reseller_id,
                                       Import.status.in_((ImportStatus.PENDING, ImportStatus.RUNNING))).limit(1)
-
-
-def staff_imports(*, reseller_id: int | None = None, status: ImportStatus | None = None, start: datetime | None = None,
-                  end: datetime | None = None, due: str = "", older_than: str | None = None) -> KeysetPage:
-    """Every reseller's imports for staff, newest first, 50 a page (keyset: `older_than` is the cursor), with their
-    reseller and creator: run in [start, end) when given; `due` "24h" (pending, due within DUE_SOON) or "overdue"
-    (pending, due and not run)."""
-    stmt = sa.select(Import).options(joinedload(Import.reseller), joinedload(Import.created_by))
-    if reseller_id:
-        stmt = stmt.where(Import.reseller_id == reseller_id)
-    if status:
-        stmt = stmt.where(Import.status == status)
-    if start:
-        stmt = stmt.where(Import.run_at >= start)
-    if end:
-        stmt = stmt.where(Import.run_at < end)
-    now = utcnow()
-    if due == "24h":
-        stmt = stmt.where(Import.status == ImportStatus.PENDING, Import.run_at >= now, Import.run_at <= now + DUE_SOON)
-    elif due == "overdue":
-        stmt = stmt.where(Import.status == ImportStatus.PENDING, Import.run_at < now)
-    return keyset_page(stmt, Import.id, after=older_than)
 
 
 def get_import(reseller_id: int, import_id: int) -> Import | None:

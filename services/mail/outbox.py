@@ -28,7 +28,6 @@ from services.locales import regional_locale
 from services.mail import html
 from services.mail.addresses import clean_address
 from services.mail.attachments import Attachment
-from services.paging import KeysetPage, keyset_page
 
 SEND_JOB = "jobs.mail.send_email"
 SEND_BATCH_JOB = "jobs.mail.send_emails"
@@ -44,14 +43,6 @@ def public_url(endpoint: str, **values) -> str:
     parts = urlsplit(current_app.config["PUBLIC_URL"])
     adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme)
     return adapter.build(endpoint, values, force_external=True)
-
-
-def emails_page(status: EmailStatus | None = None, older_than: str | None = None) -> KeysetPage:
-    """The outbox for staff, newest first, 50 a page (services.paging keyset: `older_than` is the cursor)."""
-    stmt = sa.select(OutboxEmail)
-    if status:
-        stmt = stmt.where(OutboxEmail.status == status)
-    return keyset_page(stmt, OutboxEmail.id, after=older_than)
 
 
 def in_language_of(recipient: Any):

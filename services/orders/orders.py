@@ -5,19 +5,16 @@ never both win, and a second click is refused without changing anything.
 """
 from __future__ import annotations
 
-from datetime import datetime
-
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload
 
-from models import Customer, License, LicenseStatus, Order, OrderLine, OrderStatus, Reseller, User, db, utcnow
+from models import Customer, License, LicenseStatus, Order, OrderLine, OrderStatus, User, db, utcnow
 from services import DomainError, audit
 from services.billing import ledger
 from services.connectors import get_connector
 from services.mail import outbox
 from services.mail.outbox import public_url
-from services.paging import KeysetPage, Page, Sort, keyset_page, page_of, sorted_by
+from services.paging import Page, Sort, page_of, sorted_by
 
 
 def N_(msgid: str) -> str:
@@ -66,22 +63,6 @@ def reseller_orders(reseller_id: int, *, status: OrderStatus | None = None, page
                    count=count)
 
 
-def staff_orders(*, reseller_id: int | None = None, status: OrderStatus | None = None, start: datetime | None = None,
-                 end: datetime | None = None, older_than: str | None = None, oldest_first: bool = False) -> KeysetPage:
-    """Every reseller's orders for staff, newest first (or oldest first), 50 a page (services.paging keyset:
-    `older_than` is the next page's cursor), with their reseller; created in [start, end) when given."""
-    stmt = sa.select(Order).options(joinedload(Order.reseller))
-    if reseller_id:
-        stmt = stmt.where(Order.reseller_id == reseller_id)
-    if status:
-        stmt = stmt.where(Order.status == status)
-    if start:
-        stmt = stmt.where(Order.created_at >= start)
-    if end:
-        stmt = stmt.where(Order.created_at < end)
-    return keyset_page(stmt, Order.id, after=older_than, descending=not oldest_first)
-
-
 def lines_of(order_ids: list[int], *, counting_licenses: bool = False) -> dict[int, list[sa.Row]]:
     """The lines of a page of orders, in one query: rows of (order_id, product_name, sku, quantity), and with
     `counting_licenses` (available, licenses): how many of the line's licenses are available, of how many."""
@@ -127,15 +108,6 @@ def order_licenses(order: Order, *, total: int, page: int = 1) -> Page:
              .join(License.order_line).outerjoin(Customer, Customer.id == License.customer_id)
              .where(OrderLine.order_id == order.id).order_by(OrderLine.id, License.seq))
     return page_of(items, page, LICENSES_PER_PAGE, total=total)
-
-
-def pending_orders(*, page: int = 1) -> Page:
-    """The approvals queue, oldest first, as rows of LISTED with reseller_name (their lines: lines_of())."""
-    pending = Order.status == OrderStatus.PENDING
-    count = sa.select(sa.func.count()).select_from(Order).where(pending)
-    items = (sa.select(*LISTED, Reseller.name.label("reseller_name")).join(Order.reseller)
-             .where(pending).order_by(Order.id))
-    return page_of(items, page, PER_PAGE, count=count)
 
 
 def approve_order(order: Order, staff: User) -> Order:
