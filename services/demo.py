@@ -1,7 +1,7 @@
 """Demo data for `make run`: two resellers, staff and ops logins, a realistic catalog, customers."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -20,6 +20,7 @@ from models import (
     db,
 )
 from services.accounts import accounts
+from services.billing import demo as billing_demo
 from services.subscriptions import demo as subscription_demo
 
 DEMO_PASSWORD = "demo1234"
@@ -93,8 +94,8 @@ CUSTOMER_TENANTS = {"C-001": "6f1c3a52-8d4e-4b7a-9c21-0e5f7a8b9c10", "C-002": "b
                     "AR-10": "3c5e7a9b-2d4f-4a6c-8e0b-1f3a5c7e9b2d"}
 
 
-def seed() -> None:
-    """Create whatever demo data is missing. Safe to run any number of times."""
+def seed(now: datetime | None = None) -> None:
+    """Create whatever demo data is missing. Safe to run any number of times (`now`: for tests)."""
     resellers = {name: _reseller(name, **fields) for name, fields in RESELLERS.items()}
     for email, role, reseller_name in DEMO_LOGINS:
         if accounts.find_user(email) is None:
@@ -113,7 +114,8 @@ def seed() -> None:
                                       country=resellers[reseller_name].country))
     _price_list(resellers["Rio de la Plata IT SRL"])
     db.session.flush()
-    subscription_demo.seed_subscriptions()  # one in each state: window open or closing, renewing, ended
+    subscription_demo.seed_subscriptions(now)  # one in each state: window open or closing, renewing, ended
+    billing_demo.seed_billing(now)  # past months closed (statements), this month's running charges
 
 
 def _price_list(reseller: Reseller) -> None:

@@ -2,7 +2,8 @@
 
 Times are relative to the moment of seeding, so a fresh `make run` always shows a window open, one closing
 within 24 h, a renewal in 20 days (with a scheduled change to 5 seats at the renewal, pending in My imports),
-auto-renew off, a cancellation with its credit and an expiry.
+auto-renew off, a cancellation with its credit and an expiry. The charges of the seats added, the cancellation and
+the expired term are written with their events (services.billing.demo writes the fees and closes past months).
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from models import (
     db,
     utcnow,
 )
+from services.billing import ledger
 from services.subscriptions import terms, timeline
 
 # key, reseller user, customer code, sku, billing type, seats, provisioned (ago), state
@@ -78,6 +80,9 @@ def _bring_to(state: str, subscription: Subscription, user: User, now: datetime)
     start = subscription.term_start
     if state == "seats":  # two seats added yesterday: their own window
         added = now - timedelta(days=1)
+        _charge_period(subscription, added)  # the period's fee at the seats it had, before the added ones
+        seats = terms.Seats(subscription.unit_price, 2, subscription.billing_type, start, subscription.term_end, added)
+        ledger.charge_seats_added(subscription, seats, key=f"demo-{_key(subscription)}")
         timeline.add_seats(subscription, 2, added, subscription.unit_price)
         subscription.quantity += 2
         timeline.record(subscription, SubscriptionEventKind.SEATS_ADDED, user, added, added=2,
@@ -89,11 +94,24 @@ def _bring_to(state: str, subscription: Subscription, user: User, now: datetime)
         at = start + timedelta(days=2, hours=5)
         seats = terms.Seats(subscription.unit_price, subscription.quantity, subscription.billing_type, start,
                             subscription.term_end, start)
+        _charge_period(subscription, at)
+        ledger.credit_cancellation(subscription, [seats], at, key=f"demo-{_key(subscription)}")
         subscription.status = SubscriptionStatus.CANCELLED
         timeline.record(subscription, SubscriptionEventKind.CANCELLED, user, at, quantity=subscription.quantity,
                         credit=seats.credit_at(at), currency=subscription.currency)
     elif state == "expired":
+        _charge_period(subscription, start)
         subscription.auto_renew = False
         subscription.status = SubscriptionStatus.EXPIRED
         timeline.record(subscription, SubscriptionEventKind.AUTO_RENEW_OFF, user, start + timedelta(days=3))
         timeline.record(subscription, SubscriptionEventKind.EXPIRED, None, subscription.term_end)
+
+
+def _key(subscription: Subscription) -> str:
+    return subscription.external_id.removeprefix("demo-")
+
+
+def _charge_period(subscription: Subscription, at: datetime) -> None:
+    """The fee of the billing period `at` is in (the fees job writes only an active subscription's)."""
+    ledger.charge_subscription_fee(subscription, *terms.period_containing(subscription.term_start,
+                                                                         subscription.billing_type, at))
