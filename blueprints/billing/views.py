@@ -43,7 +43,7 @@ def current():
 def month(period: str):
     """A month's statement by its period ("2026-11"): its page, or why there is none (yet)."""
     try:
-        closed = statements.is_closed(period)
+        closed = statements.has_been_closed(period)
     except ValueError:
         abort(404)
     statement = statements.statement_for(current_user.reseller_id, period)

@@ -91,6 +91,15 @@ def is_closed(period: str, now: datetime | None = None) -> bool:
     return period_bounds(period)[1] <= (now or utcnow())
 
 
+def has_been_closed(period: str, now: datetime | None = None) -> bool:
+    """Whether `period`'s statements are all made: its month is over and its close ran (ClosedMonth; before the
+    first close ever ran, the month being over is all there is to go by)."""
+    if not is_closed(period, now):
+        return False
+    last = last_closed_period()
+    return last is None or period <= last
+
+
 # --- the close ---------------------------------------------------------------------------------------
 
 def close_month(period: str) -> list[int]:
