@@ -40,6 +40,8 @@ class Reseller(TimestampMixin, db.Model):
     status: Mapped[ResellerStatus] = enum_column(ResellerStatus, default=ResellerStatus.ACTIVE)
     # Every user of this reseller must log in with a second factor (services/accounts/two_factor.py).
     two_factor_required: Mapped[bool] = mapped_column(default=False, server_default=sa.text("false"))
+    # Where its end customers' replies go (the Reply-To of their activation e-mails); empty: the assigning user.
+    contact_email: Mapped[str] = mapped_column(sa.String(254), default="", server_default="")
 
     users: Mapped[list[User]] = relationship(back_populates="reseller")
 

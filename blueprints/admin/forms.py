@@ -18,6 +18,9 @@ class ResellerForm(FlaskForm):
     tax_id = StringField(_l("Tax id"), validators=[InputRequired(), Length(max=40)], filters=[_strip])
     country = SelectField(_l("Country"), validators=[DataRequired()])
     currency = SelectField(_l("Currency"), validators=[DataRequired()])
+    # The Reply-To of its customers' activation e-mails (services.accounts.resellers checks the address).
+    contact_email = StringField(_l("Contact e-mail for its customers"), validators=[Optional(), Length(max=254)],
+                                filters=[_strip])
     submit = SubmitField(_l("Save"))
 
     def __init__(self, *args, **kwargs):

@@ -45,3 +45,11 @@ class TeamRoleForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.team_role.choices = [SelectChoice(value, label) for value, label in TEAM_ROLE_LABELS.items()]
+
+
+class ContactEmailForm(FlaskForm):
+    """The reseller's own contact address: the Reply-To of its customers' activation e-mails (checked by
+    services.accounts.resellers like every address)."""
+    contact_email = StringField(_l("Contact e-mail for your customers"), validators=[Optional(), Length(max=254)],
+                                filters=[_strip])
+    submit = SubmitField(_l("Save the contact e-mail"))

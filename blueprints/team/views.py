@@ -13,7 +13,7 @@ from flask_login import current_user
 from blueprints import render
 from blueprints.actions import apply_action, invite_from
 from blueprints.team import bp
-from blueprints.team.forms import TEAM_ROLE_LABELS, InviteUserForm, TeamRoleForm
+from blueprints.team.forms import TEAM_ROLE_LABELS, ContactEmailForm, InviteUserForm, TeamRoleForm
 from models import TeamRole, User, db
 from services.accounts import accounts, resellers, team
 
@@ -79,13 +79,37 @@ def resend(user_id: int):
     return redirect(url_for("team.index"), 303)
 
 
-def _page(invite_form: InviteUserForm) -> str:
+@bp.post("/contact-email")
+def contact_email():
+    form = ContactEmailForm()
+    if form.validate_on_submit():
+        me = _me()
+        try:
+            changed = resellers.update_reseller(me.reseller, by=me, contact_email=form.contact_email.data or "")
+        except resellers.ResellerError as exc:
+            db.session.rollback()
+            form.contact_email.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_replies_go_to(me.reseller.contact_email) if changed else _("Nothing changed."), "success")
+            return redirect(url_for("team.index"), 303)
+    return _page(InviteUserForm(team_role=TeamRole.BUYER.value), contact_form=form), 422
+
+
+def _replies_go_to(address: str) -> str:
+    if address:
+        return _("Your customers' replies now go to %(email)s.", email=address)
+    return _("Your customers' replies now go to whoever assigned them the licenses.")
+
+
+def _page(invite_form: InviteUserForm, contact_form: ContactEmailForm | None = None) -> str:
     me = _me()
     members = db.session.execute(sa.select(*MEMBERS).where(User.reseller_id == me.reseller_id)
                                  .order_by(User.email)).all()
+    contact_form = contact_form or ContactEmailForm(contact_email=me.reseller.contact_email)
     return render("team/index.html", block="content", members=members, me=me, reseller=me.reseller,
                   invite_form=invite_form, role_labels=TEAM_ROLE_LABELS, changes=team.recent_changes(me.reseller_id),
-                  change_labels=CHANGE_LABELS)
+                  change_labels=CHANGE_LABELS, contact_form=contact_form)
 
 
 

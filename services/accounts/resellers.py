@@ -12,9 +12,10 @@ from models import OutboxEmail, Reseller, ResellerStatus, Role, TeamRole, User, 
 from services import DomainError, audit, search
 from services.accounts import accounts
 from services.mail import outbox
+from services.mail.addresses import AddressError, clean_address
 from services.paging import Page, Sort, page_of, sorted_by
 
-EDITABLE_FIELDS = ("name", "tax_id", "country", "currency")
+EDITABLE_FIELDS = ("name", "tax_id", "country", "currency", "contact_email")
 
 
 class ResellerError(DomainError):
@@ -58,9 +59,10 @@ def user_counts(reseller_ids: list[int]) -> dict[int, int]:
     return dict(db.session.execute(counts).all())
 
 
-def create_reseller(*, by: User, name: str, tax_id: str, country: str, currency: str) -> Reseller:
+def create_reseller(*, by: User, name: str, tax_id: str, country: str, currency: str,
+                    contact_email: str = "") -> Reseller:
     """Create an ACTIVE reseller; a tax id is unique within its country."""
-    fields = _clean(name=name, tax_id=tax_id, country=country, currency=currency)
+    fields = _clean(name=name, tax_id=tax_id, country=country, currency=currency, contact_email=contact_email)
     _check_tax_id_free(fields["tax_id"], fields["country"])
     reseller = Reseller(**fields, status=ResellerStatus.ACTIVE)
     db.session.add(reseller)
@@ -70,8 +72,9 @@ def create_reseller(*, by: User, name: str, tax_id: str, country: str, currency:
 
 
 def update_reseller(reseller: Reseller, *, by: User, **values: str) -> dict[str, list[str]]:
-    """Change the legal name, tax id, country or currency; returns (and audits) what changed."""
-    fields = _clean(**{key: values[key] for key in EDITABLE_FIELDS})
+    """Change the legal name, tax id, country, currency or contact e-mail (those given); returns (and audits) what
+    changed."""
+    fields = _clean(**{key: values.get(key, getattr(reseller, key)) for key in EDITABLE_FIELDS})
     _check_tax_id_free(fields["tax_id"], fields["country"], exclude=reseller)
     changes = {key: [getattr(reseller, key), value] for key, value in fields.items()
                if getattr(reseller, key) != value}
@@ -195,6 +198,11 @@ def _clean(**fields: str) -> dict[str, str]:
     for key in ("name", "tax_id"):
         if not cleaned[key]:
             raise ResellerError(_("This field is required."), field=key)
+    if cleaned.get("contact_email"):
+        try:
+            cleaned["contact_email"] = clean_address(cleaned["contact_email"])
+        except AddressError as exc:
+            raise ResellerError(str(exc), field="contact_email") from exc
     return cleaned
 
 

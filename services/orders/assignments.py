@@ -185,11 +185,14 @@ def queue_activation_email(assignment: Assignment, to: str | None = None) -> Out
     keys = list(db.session.scalars(sa.select(License.key).where(License.assignment_id == assignment.id)
                                    .order_by(License.id)))
     with outbox.in_language_of(assignment.customer):  # the end customer's language, not the reseller's
-        # The reseller's message to its customer: its name, and replies go to whoever at the reseller sent it.
+        # The reseller's message to its customer: its name, and replies go to its contact address (else to whoever
+        # at the reseller sent it).
+        reseller = line.order.reseller
+        reply_to = reseller.contact_email or assignment.created_by.email
         return outbox.queue_email(to or assignment.customer.email, EMAIL_TEMPLATE, related=assignment,
-                                  from_name=line.order.reseller.name, reply_to=assignment.created_by.email,
+                                  from_name=reseller.name, reply_to=reply_to,
                                   assignment=assignment, customer=assignment.customer, line=line, keys=keys,
-                                  reseller=line.order.reseller, activation_url=activation_url(assignment))
+                                  reseller=reseller, activation_url=activation_url(assignment))
 
 
 def activation_url(assignment: Assignment) -> str:
