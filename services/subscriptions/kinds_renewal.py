@@ -16,11 +16,11 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 
-from models import BILLING_TYPES, SubscriptionEventKind, SubscriptionStatus
+from models import BILLING_TYPES, SubscriptionEventKind
 from services.connectors import RenewRequest
 from services.imports import kinds
 from services.imports.import_batch import BatchItem
-from services.subscriptions import changes, timeline
+from services.subscriptions import changes, renewal_writes, term_end_rows, timeline
 from services.subscriptions.changes import Context, Performed
 
 RENEW = "sub_renew"
@@ -75,23 +75,14 @@ def perform_expire(context: Context, item: BatchItem, key: str) -> str:
 
 def record_renew(done: Sequence[kinds.Done], now: datetime) -> Callable[[], None]:
     """The batch's new terms, set-based (services.subscriptions.renewal_writes)."""
-    from services.subscriptions import renewal_writes
-
-    ready = changes.performed(done)
+    ready = term_end_rows.performed(done)
     return lambda: renewal_writes.write(ready)
 
 
 def record_expire(done: Sequence[kinds.Done], now: datetime) -> Callable[[], None]:
-    ready = changes.performed(done)
-    return lambda: [_write_expiry(d) for d in ready] and None
-
-
-def _write_expiry(done: Performed) -> None:
-    subscription = done.subscription
-    changes.guarded_update(subscription.id, done.seen_version, status=SubscriptionStatus.EXPIRED)
-    timeline.record(subscription, SubscriptionEventKind.EXPIRED, done.actor, subscription.term_end,
-                    quantity=subscription.quantity)
-    changes.tell(done, "expired", term_end=subscription.term_end)
+    """The batch's expiries, set-based (services.subscriptions.renewal_writes)."""
+    ready = term_end_rows.performed(done)
+    return lambda: renewal_writes.expire(ready)
 
 
 # --- prepared for the renewal: billing type, auto-renew off ---------------------------------------------
@@ -144,7 +135,7 @@ def _write_auto_renew(done: Performed, now: datetime) -> None:
     changes.tell(done, "auto_renew_on" if on else "auto_renew_off", term_end=done.subscription.term_end)
 
 
-kinds.register(kinds.Kind(RENEW, changes.load, validate_renew, perform_renew, record_renew))
-kinds.register(kinds.Kind(EXPIRE, changes.load, validate_expire, perform_expire, record_expire))
+kinds.register(kinds.Kind(RENEW, term_end_rows.load, validate_renew, perform_renew, record_renew))
+kinds.register(kinds.Kind(EXPIRE, term_end_rows.load, validate_expire, perform_expire, record_expire))
 kinds.register(kinds.Kind(BILLING_TYPE, changes.load, validate_billing_type, perform_noted, record_billing_type))
 kinds.register(kinds.Kind(AUTO_RENEW, changes.load, validate_auto_renew, perform_noted, record_auto_renew))

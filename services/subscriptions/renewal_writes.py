@@ -1,11 +1,15 @@
-"""Writing a batch of renewals set-based (kinds_renewal.record_renew): 100,000 subscriptions renew at the same
-midnight, and one by one through the ORM they ran at about 10 a second (each query flushing the rows before it).
+"""Writing a batch of renewals and expiries set-based (kinds_renewal.record_renew, record_expire): 100,000
+subscriptions end their terms at the same midnight, and one by one through the ORM they ran at about 10 a second.
 
-One UPDATE … FROM for the subscriptions (only where the version read before the vendor call still holds: a batch in
-which one lost a race raises changes.ChangeConflict and runs again), one INSERT each for the new term's seat lots
-and the timeline events, the batch's prices in a few queries (pricing.prices_of_pairs per renewal day), one INSERT
-of the e-mails (rendered once per language), one INSERT of the RENEWAL charges (services.billing.fees' writer:
-once per period, by its idempotency key) and the audit rows last (no query flushes them one by one).
+Renewals: one UPDATE … FROM for the subscriptions (only where the version read before the vendor call still holds: a
+batch in which one lost a race raises changes.ChangeConflict and runs again), one INSERT each for the new term's seat
+lots and the timeline events, the batch's prices in a few queries (pricing.prices_of_pairs per renewal day), one
+INSERT of the RENEWAL charges (services.billing.fees' writer: once per period, by its idempotency key), of the
+e-mails and of the audit rows. Expiries: the same UPDATE (status EXPIRED), events, e-mails and audit rows.
+
+E-mail: one per import, to its creator, listing its subscriptions (renewals.create_term_ends makes one import per
+reseller, term-end second and outcome): a reseller whose 100 subscriptions renew at midnight gets one message, not
+100. An import of one subscription says it as before ("Subscription … renewed").
 """
 from __future__ import annotations
 
@@ -17,45 +21,64 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 
-from models import Subscription, SubscriptionEventKind, db
+from models import AuditEvent, Subscription, SubscriptionEventKind, SubscriptionStatus, db, utcnow
 from models.json_rows import JsonRows
-from services import audit
 from services.billing import fees
 from services.catalog import pricing
 from services.mail import outbox
 from services.subscriptions import changes, terms, timeline
-from services.subscriptions.changes import Performed
+from services.subscriptions.term_end_rows import Done
 
 _TERMS = JsonRows(*(Subscription.__table__.c[n] for n in (
     "id", "version", "quantity", "billing_type", "unit_price", "unit_cost", "config", "term_start", "term_end",
     "price_protected_until", "cancellable_until", "auto_renew")))
+_EXPIRED = JsonRows(*(Subscription.__table__.c[n] for n in ("id", "version")))
+_AUDIT = JsonRows(*(AuditEvent.__table__.c[n] for n in (
+    "at", "actor_id", "on_behalf_of_id", "action", "object_type", "object_id", "details", "ip")))
+_ID_PLACEHOLDER = 987654321  # a link built once per batch, each subscription's id put in its place
 
 
-def write(ready: Sequence[Performed]) -> None:
+def write(ready: Sequence[Done]) -> None:
     if not ready:
         return
     renewed = _new_terms(ready)
-    _update(renewed)
+    _update(_TERMS, renewed, {c.name: None for c in _TERMS.columns})
     lots, events = [], []
     for done, new in renewed:
         lots.append({"subscription_id": new.id, "quantity": new.quantity, "removed": 0,
                      "unit_price": new.unit_price, "added_at": new.term_start,
                      "cancellable_until": new.cancellable_until})
-        events.append({"subscription_id": new.id, "kind": SubscriptionEventKind.RENEWED, "at": new.term_start,
-                       "actor_id": done.actor.id, "on_behalf_of_id": None,
-                       "details": {"quantity": new.quantity, "unit_price": str(new.unit_price),
-                                   "currency": new.currency, "term_end": new.term_end.isoformat()}})
+        events.append(_event(done, SubscriptionEventKind.RENEWED, new.term_start, {
+            "quantity": new.quantity, "unit_price": str(new.unit_price), "currency": new.currency,
+            "term_end": new.term_end.isoformat()}))
     timeline._insert(timeline.SubscriptionSeats, timeline._LOTS, lots)
     timeline._insert(timeline.SubscriptionEvent, timeline._EVENTS, events)
     # The new term's first fee (RENEWAL), as the fees job writes fees: one INSERT, once per period (its key).
     fees._insert([fees._fee(new, new.term_start) for _done, new in renewed])
-    _emails(renewed)
-    for done, new in renewed:
-        audit.record(done.actor, "subscription.renewed", done.subscription, quantity=str(new.quantity),
-                     unit_price=str(new.unit_price), term_end=new.term_end.isoformat())
+    _emails("renewed", [(done, _figures(new)) for done, new in renewed])
+    _audit("subscription.renewed", [(done, {"quantity": str(new.quantity), "unit_price": str(new.unit_price),
+                                            "term_end": new.term_end.isoformat()}) for done, new in renewed])
 
 
-def _new_terms(ready: Sequence[Performed]) -> list[tuple[Performed, SimpleNamespace]]:
+def expire(ready: Sequence[Done]) -> None:
+    """The subscriptions not set to renew end at their term end: EXPIRED, with the event, e-mail and audit row."""
+    if not ready:
+        return
+    _update(_EXPIRED, [(done, SimpleNamespace(id=done.subscription.id, version=done.seen_version)) for done in ready],
+            {"status": SubscriptionStatus.EXPIRED})
+    timeline._insert(timeline.SubscriptionEvent, timeline._EVENTS, [
+        _event(done, SubscriptionEventKind.EXPIRED, done.subscription.term_end,
+               {"quantity": done.subscription.quantity}) for done in ready])
+    _emails("expired", [(done, {"term_end": done.subscription.term_end}) for done in ready])
+    _audit("subscription.expired", [(done, {"term_end": str(done.subscription.term_end)}) for done in ready])
+
+
+def _event(done: Done, kind: SubscriptionEventKind, at, details: dict) -> dict:
+    return {"subscription_id": done.subscription.id, "kind": kind, "at": at, "actor_id": done.actor.id,
+            "on_behalf_of_id": None, "details": details}
+
+
+def _new_terms(ready: Sequence[Done]) -> list[tuple[Done, SimpleNamespace]]:
     """Each subscription's next term: from its term end, at the reseller's price of that day."""
     by_day = defaultdict(list)
     for done in ready:
@@ -69,7 +92,7 @@ def _new_terms(ready: Sequence[Performed]) -> list[tuple[Performed, SimpleNamesp
     return renewed
 
 
-def _next_term(done: Performed, start, prices) -> SimpleNamespace:
+def _next_term(done: Done, start, prices) -> SimpleNamespace:
     from services.subscriptions.kinds_renewal import next_term
 
     sub = done.subscription
@@ -82,32 +105,62 @@ def _next_term(done: Performed, start, prices) -> SimpleNamespace:
         created_at=sub.created_at, **terms.initial_term(billing_type, start))
 
 
-def _update(renewed) -> None:
-    table, rows = Subscription.__table__, _TERMS.table()
-    values = {c.name: rows.c[c.name] for c in _TERMS.columns if c.name not in ("id", "version")}
-    stmt = (sa.update(table).where(table.c.id == rows.c.id, table.c.version == rows.c.version)
+def _update(rows: JsonRows, written: Sequence[tuple[Done, SimpleNamespace]], values: dict) -> None:
+    """UPDATE subscription … FROM the rows, where each one's version still holds (then version + 1); `values`: a
+    column from the rows (None) or a constant."""
+    table, source = Subscription.__table__, rows.table()
+    values = {name: source.c[name] if value is None else value for name, value in values.items()
+              if name not in ("id", "version")}
+    stmt = (sa.update(table).where(table.c.id == source.c.id, table.c.version == source.c.version)
             .values(version=table.c.version + 1, **values).returning(table.c.id))
-    param = _TERMS.param({c.name: getattr(new, c.name) for c in _TERMS.columns} for _done, new in renewed)
-    written = set(db.session.scalars(stmt, {"rows": param}))
-    if len(written) != len(renewed):
-        lost = sorted({new.id for _done, new in renewed} - written)
-        raise changes.ChangeConflict(f"subscriptions {lost} changed while their renewal was acted on")
+    param = rows.param({c.name: getattr(new, c.name) for c in rows.columns} for _done, new in written)
+    won = set(db.session.scalars(stmt, {"rows": param}))
+    if len(won) != len(written):
+        lost = sorted({new.id for _done, new in written} - won)
+        raise changes.ChangeConflict(f"subscriptions {lost} changed while their term end was acted on")
 
 
-def _emails(renewed) -> None:
+def _figures(new: SimpleNamespace) -> dict:
+    return {"quantity": new.quantity, "unit_price": new.unit_price, "currency": new.currency,
+            "term_end": new.term_end, "cancellable_until": new.cancellable_until}
+
+
+def _emails(action: str, written: Sequence[tuple[Done, dict]]) -> None:
+    """One e-mail per import to its creator, in their language, listing what happened to its subscriptions."""
     default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    by_import: dict[int, list[tuple[Done, dict]]] = defaultdict(list)
+    for done, figures in written:
+        by_import[done.item.import_id].append((done, figures))
     by_language = defaultdict(list)
-    for done, new in renewed:
-        by_language[done.actor.locale or default].append((done, new))
+    for import_id, group in by_import.items():
+        by_language[group[0][0].actor.locale or default].append((import_id, group))
+    link = outbox.public_url("subscriptions.show", subscription_id=_ID_PLACEHOLDER)
     messages = []
-    for language, group in by_language.items():
+    for language, imports in by_language.items():
         with force_locale(language):
             render = outbox.renderer()
-            for done, new in group:
-                link = outbox.public_url("subscriptions.show", subscription_id=new.id)
-                figures = {"quantity": new.quantity, "unit_price": new.unit_price, "currency": new.currency,
-                           "term_end": new.term_end, "cancellable_until": new.cancellable_until}
-                messages.append(render(done.actor.email, "subscription_changed", done.subscription, action="renewed",
-                                       subscription=done.subscription, customer=done.subscription.customer,
-                                       figures=figures, link=link, name=done.actor.name or done.actor.email))
+            for import_id, group in imports:
+                messages.append(_email(render, action, import_id, group, link))
     outbox.queue_encoded_emails(outbox.encode_emails(messages))
+
+
+def _email(render, action: str, import_id: int, group: list[tuple[Done, dict]], link: str) -> dict:
+    actor = group[0][0].actor
+    listed = [{"name": done.subscription.name, "customer": done.subscription.customer_name,
+               "link": link.replace(str(_ID_PLACEHOLDER), str(done.subscription.id)), **figures}
+              for done, figures in group]
+    message = render(actor.email, "subscription_term_ends", action=action, subscriptions=listed,
+                     name=actor.name or actor.email)
+    if len(group) == 1:
+        return {**message, "related_type": "Subscription", "related_id": group[0][0].subscription.id}
+    return {**message, "related_type": "Import", "related_id": import_id}
+
+
+def _audit(action: str, written: Sequence[tuple[Done, dict]]) -> None:
+    now = utcnow()
+    rows = [{"at": now, "actor_id": done.actor.id, "on_behalf_of_id": None, "action": action,
+             "object_type": "Subscription", "object_id": str(done.subscription.id), "details": details, "ip": ""}
+            for done, details in written]
+    db.session.execute(sa.insert(AuditEvent.__table__).from_select([c.name for c in _AUDIT.columns],
+                                                                   sa.select(_AUDIT.table())),
+                       {"rows": _AUDIT.param(rows)})

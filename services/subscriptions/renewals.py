@@ -60,9 +60,18 @@ def _insert_ignoring_conflicts(table: sa.Table, rows: JsonRows, key: str):
 
 
 def term_key(subscription_id: int, term_end: datetime, auto_renew: bool) -> str:
-    """Once per subscription, term and outcome: a renewal refused because auto-renew was turned off meanwhile
-    leaves the way to the term's expiry on the next run."""
-    return f"{'renew' if auto_renew else 'expire'}-{subscription_id}-{int(term_end.timestamp())}"
+    """Once per subscription, term and outcome, for a subscription left out of its group's import (below): a
+    renewal refused because auto-renew was turned off meanwhile leaves the way to the term's expiry on the next run."""
+    return f"{_outcome(auto_renew)}-{subscription_id}-{int(term_end.timestamp())}"
+
+
+def group_key(reseller_id: int, term_end: datetime, auto_renew: bool) -> str:
+    """One import per reseller, term-end second and outcome: its items are that second's subscriptions."""
+    return f"{_outcome(auto_renew)}-r{reseller_id}-{int(term_end.timestamp())}"
+
+
+def _outcome(auto_renew: bool) -> str:
+    return "renew" if auto_renew else "expire"
 
 
 def first_admins(reseller_ids: set[int]) -> dict[int, int]:
@@ -75,38 +84,78 @@ def first_admins(reseller_ids: set[int]) -> dict[int, int]:
 
 
 def create_term_ends(now: datetime) -> int:
-    """Renew/expire imports for the terms ending by now + RENEWAL_HORIZON; returns how many were made now."""
+    """Renew/expire imports for the terms ending by now + RENEWAL_HORIZON; returns how many subscriptions were given
+    an item now.
+
+    The subscriptions of one reseller whose terms end in the same second with the same outcome share one import
+    (group_key): 100,000 renewals at midnight are a thousand imports, not 100,000. A subscription due after its group
+    was made (auto-renew turned back on, reactivated) gets an import of its own (term_key)."""
     due = db.session.execute(
         sa.select(Subscription.id, Subscription.reseller_id, Subscription.customer_id, Subscription.product_id,
                   Subscription.quantity, Subscription.billing_type, Subscription.auto_renew, Subscription.term_end,
                   Subscription.name, Product.sku)
         .join(Product, Product.id == Subscription.product_id)
         .where(Subscription.status == SubscriptionStatus.ACTIVE, Subscription.term_end <= now + RENEWAL_HORIZON)
+        .order_by(Subscription.id)
     ).all()
     admins = first_admins({row.reseller_id for row in due})
-    due = [row for row in due if row.reseller_id in admins]
-    if not due:
+    groups: dict[str, list] = {}
+    for row in due:
+        if row.reseller_id in admins:
+            groups.setdefault(group_key(row.reseller_id, row.term_end, row.auto_renew), []).append(row)
+    if not groups:
         return 0
-    by_key = {term_key(row.id, row.term_end, row.auto_renew): row for row in due}
-    imports = [{"reseller_id": row.reseller_id, "created_by_id": admins[row.reseller_id],
-                "source": ImportSource.SCHEDULED_CHANGE, "account_type": "subscription",
-                "name": f"{'Renew' if row.auto_renew else 'Expire'} · {row.name}"[:255], "import_type": row.sku,
-                "status": ImportStatus.PENDING, "run_at": row.term_end, "once_key": key, "attempts": 0,
-                "completed_count": 0, "failed_count": 0, "total_count": 0, "processed_count": 0, "created_at": now}
-               for key, row in by_key.items()]
-    made = db.session.execute(_insert_ignoring_conflicts(Import.__table__, _IMPORTS, "once_key")
-                              .returning(Import.__table__.c.id, Import.__table__.c.once_key),
-                              {"rows": _IMPORTS.param(imports)}).all()
+    made = _insert_imports({key: rows for key, rows in groups.items()}, admins, now)
+    leftovers = _not_in_their_group({key: rows for key, rows in groups.items() if key not in made})
+    made.update(_insert_imports({term_key(row.id, row.term_end, row.auto_renew): [row] for row in leftovers},
+                                admins, now))
     if not made:
         return 0
-    items = [_item(import_id, by_key[key]) for import_id, key in made]
+    items = [_item(import_id, row) for import_id, rows in made.values() for row in rows]
     db.session.execute(sa.insert(ImportItem.__table__).from_select([c.name for c in _ITEMS.columns],
                                                                    sa.select(_ITEMS.table())),
                        {"rows": _ITEMS.param(items)})
-    for run_at in sorted({by_key[key].term_end for _, key in made}):
+    for run_at in sorted({rows[0].term_end for _id, rows in made.values()}):
         enqueue_after_commit("default", provisioning.RUN_DUE_JOB, job_id=provisioning.due_job_id(run_at), at=run_at,
                              timeout=provisioning.JOB_TIMEOUT)
-    return len(made)
+    return len(items)
+
+
+def _insert_imports(groups: dict[str, list], admins: dict[int, int], now: datetime) -> dict[str, tuple[int, list]]:
+    """One PENDING import per key, unless the key exists already (ON CONFLICT DO NOTHING); those made, by key."""
+    if not groups:
+        return {}
+    imports = [_import(key, rows, admins[rows[0].reseller_id], now) for key, rows in groups.items()]
+    made = db.session.execute(_insert_ignoring_conflicts(Import.__table__, _IMPORTS, "once_key")
+                              .returning(Import.__table__.c.id, Import.__table__.c.once_key),
+                              {"rows": _IMPORTS.param(imports)}).all()
+    return {key: (import_id, groups[key]) for import_id, key in made}
+
+
+def _import(key: str, rows: list, creator_id: int, now: datetime) -> dict:
+    first = rows[0]
+    renew = first.auto_renew
+    if len(rows) == 1:
+        name = f"{'Renew' if renew else 'Expire'} · {first.name}"
+    else:
+        name = f"{'Renew' if renew else 'Expire'} · {len(rows)} subscriptions"
+    skus = {row.sku for row in rows}
+    return {"reseller_id": first.reseller_id, "created_by_id": creator_id, "source": ImportSource.SCHEDULED_CHANGE,
+            "account_type": "subscription", "name": name[:255], "import_type": first.sku if len(skus) == 1 else "",
+            "status": ImportStatus.PENDING, "run_at": first.term_end, "once_key": key, "attempts": 0,
+            "completed_count": 0, "failed_count": 0, "total_count": 0, "processed_count": 0,
+            "created_at": now}
+
+
+def _not_in_their_group(groups: dict[str, list]) -> list:
+    """The subscriptions of groups whose import existed already that are not among its items."""
+    if not groups:
+        return []
+    ids = {row.id for rows in groups.values() for row in rows}
+    covered = {(key, sid) for key, sid in db.session.execute(
+        sa.select(Import.once_key, ImportItem.subscription_id).join(ImportItem, ImportItem.import_id == Import.id)
+        .where(Import.once_key.in_(list(groups)), ImportItem.subscription_id.in_(ids)))}
+    return [row for key, rows in groups.items() for row in rows if (key, row.id) not in covered]
 
 
 def _item(import_id: int, row) -> dict:

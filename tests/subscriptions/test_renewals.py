@@ -136,3 +136,40 @@ def test_reminders_go_once_before_renewal_and_before_the_window_closes(app):
     assert subjects == sorted([f"Subscription {renewing.name} renews on {renewing.term_end:%Y-%m-%d %H:%M} UTC",
                                f"The cancellation window of {closing.name} closes within 24 hours"])
     assert renewals.send_reminders(now + timedelta(days=4, hours=1)) == 1  # the 1-day one, once
+
+
+def test_one_resellers_term_ends_in_the_same_second_share_one_import_and_one_email_each_outcome():
+    user = make_user(name="Ana Admin")
+    customer = make_customer(user.reseller)
+    start = terms.add_months(utcnow().replace(microsecond=0) - timedelta(minutes=1), -1)
+    subs = [make_subscription(user, customer, at=start, billing_type="monthly") for _ in range(3)]
+    subs[2].auto_renew = False
+    db.session.commit()
+    assert term_ends_and_run() == 3
+    imps = db.session.scalars(sa.select(Import).where(Import.source == ImportSource.SCHEDULED_CHANGE)
+                              .order_by(Import.id)).all()
+    assert [(imp.status, len(imp.items)) for imp in imps] == [(ImportStatus.COMPLETED, 2),
+                                                              (ImportStatus.COMPLETED, 1)]
+    assert [db.session.get(Subscription, s.id).status for s in subs] == [SubscriptionStatus.ACTIVE] * 2 + [
+        SubscriptionStatus.EXPIRED]
+    emails = db.session.scalars(sa.select(OutboxEmail).order_by(OutboxEmail.id)).all()
+    assert [e.subject for e in emails] == ["2 subscriptions renewed", f"Subscription {subs[2].name} expired"]
+    assert all(f"/subscriptions/{s.id}" in emails[0].body_text for s in subs[:2])
+    assert (emails[0].related_type, emails[1].related_type) == ("Import", "Subscription")
+
+
+def test_a_subscription_due_after_its_group_was_made_gets_an_import_of_its_own_once():
+    user, sub = ended_subscription()
+    old_end = sub.term_end
+    other = make_subscription(user, make_customer(user.reseller), at=sub.term_start, billing_type="monthly",
+                              status=SubscriptionStatus.SUSPENDED)
+    assert renewals.create_term_ends(utcnow()) == 1
+    db.session.commit()
+    db.session.get(Subscription, other.id).status = SubscriptionStatus.ACTIVE  # reactivated before the term end
+    db.session.commit()
+    assert renewals.create_term_ends(utcnow()) == 1  # its own import: the group's exists already
+    assert renewals.create_term_ends(utcnow()) == 0
+    db.session.commit()
+    run_due_imports()
+    db.session.expire_all()
+    assert {db.session.get(Subscription, s.id).term_start for s in (sub, other)} == {old_end}
