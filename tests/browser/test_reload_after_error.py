@@ -118,3 +118,27 @@ def test_what_was_typed_is_forgotten_once_the_form_is_accepted(page, smtp):
     page.reload()
     page.get_by_text("Send to another address").click()
     assert field.input_value() == ""
+
+
+def test_a_bad_contact_email_on_the_reseller_form(page):
+    staff = make_user(Role.STAFF)
+    reseller = make_reseller(name="Andes Software S.A.")
+    db.session.commit()
+    log_in(page, staff)
+    path = f"/admin/resellers/{reseller.id}/edit"
+    page.goto(path)
+    page.locator("[name=contact_email]").fill("soporte@")
+    refused_then_reloaded(page, path, lambda: page.get_by_role("button", name="Save").click(), "#contact_email-error")
+    assert page.locator("[name=contact_email]").input_value() == "soporte@"
+
+
+def test_a_bad_contact_email_on_the_team_page(page):
+    admin = make_user()
+    db.session.commit()
+    log_in(page, admin)
+    page.goto("/team/")
+    form = page.locator("#contact-email")
+    form.locator("[name=contact_email]").fill("ayuda at andes")
+    refused_then_reloaded(page, "/team/", lambda: form.get_by_role("button", name="Save the contact e-mail").click(),
+                          "#contact_email-error")
+    assert page.locator("#contact-email [name=contact_email]").input_value() == "ayuda at andes"
