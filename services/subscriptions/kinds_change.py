@@ -19,7 +19,7 @@ from services.billing import ledger
 from services.connectors import CancelRequest, ChangeQuantityRequest
 from services.imports import kinds
 from services.imports.import_batch import BatchItem
-from services.subscriptions import changes, terms, timeline
+from services.subscriptions import changes, seat_writes, terms, timeline
 from services.subscriptions.changes import Context, Performed
 
 CANCEL = "sub_cancel"
@@ -113,8 +113,16 @@ def perform_quantity(context: Context, item: BatchItem, key: str) -> str:
 
 
 def record_quantity(done: Sequence[kinds.Done], now: datetime) -> Callable[[], None]:
+    """Increases set-based (services.subscriptions.seat_writes), the rest one by one."""
     ready = changes.performed(done)
-    return lambda: [_write_quantity(d, now) for d in ready] and None
+    increases = [d for d in ready if seat_writes.is_increase(d)]
+    others = [d for d in ready if not seat_writes.is_increase(d)]
+
+    def write() -> None:
+        seat_writes.write_increases(increases, now)
+        for d in others:
+            _write_quantity(d, now)
+    return write
 
 
 def _write_quantity(done: Performed, now: datetime) -> None:

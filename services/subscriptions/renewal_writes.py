@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from functools import cache
 from types import SimpleNamespace
 
 import sqlalchemy as sa
@@ -29,20 +30,18 @@ from services.mail import outbox
 from services.subscriptions import changes, terms, timeline
 from services.subscriptions.term_end_rows import Done
 
-_TERMS = JsonRows(*(Subscription.__table__.c[n] for n in (
-    "id", "version", "quantity", "billing_type", "unit_price", "unit_cost", "config", "term_start", "term_end",
-    "price_protected_until", "cancellable_until", "auto_renew")))
-_EXPIRED = JsonRows(*(Subscription.__table__.c[n] for n in ("id", "version")))
+_TERM_COLUMNS = ("quantity", "billing_type", "unit_price", "unit_cost", "config", "term_start", "term_end",
+                 "price_protected_until", "cancellable_until", "auto_renew")
 _AUDIT = JsonRows(*(AuditEvent.__table__.c[n] for n in (
     "at", "actor_id", "on_behalf_of_id", "action", "object_type", "object_id", "details", "ip")))
-_ID_PLACEHOLDER = 987654321  # a link built once per batch, each subscription's id put in its place
+ID_PLACEHOLDER = 987654321  # a link built once per batch, each subscription's id put in its place
 
 
 def write(ready: Sequence[Done]) -> None:
     if not ready:
         return
     renewed = _new_terms(ready)
-    _update(_TERMS, renewed, {c.name: None for c in _TERMS.columns})
+    update_versions(dict.fromkeys(_TERM_COLUMNS), [new for _done, new in renewed])
     lots, events = [], []
     for done, new in renewed:
         lots.append({"subscription_id": new.id, "quantity": new.quantity, "removed": 0,
@@ -64,8 +63,8 @@ def expire(ready: Sequence[Done]) -> None:
     """The subscriptions not set to renew end at their term end: EXPIRED, with the event, e-mail and audit row."""
     if not ready:
         return
-    _update(_EXPIRED, [(done, SimpleNamespace(id=done.subscription.id, version=done.seen_version)) for done in ready],
-            {"status": SubscriptionStatus.EXPIRED})
+    update_versions({"status": SubscriptionStatus.EXPIRED},
+                    [SimpleNamespace(id=done.subscription.id, version=done.seen_version) for done in ready])
     timeline._insert(timeline.SubscriptionEvent, timeline._EVENTS, [
         _event(done, SubscriptionEventKind.EXPIRED, done.subscription.term_end,
                {"quantity": done.subscription.quantity}) for done in ready])
@@ -105,19 +104,25 @@ def _next_term(done: Done, start, prices) -> SimpleNamespace:
         created_at=sub.created_at, **terms.initial_term(billing_type, start))
 
 
-def _update(rows: JsonRows, written: Sequence[tuple[Done, SimpleNamespace]], values: dict) -> None:
-    """UPDATE subscription … FROM the rows, where each one's version still holds (then version + 1); `values`: a
-    column from the rows (None) or a constant."""
-    table, source = Subscription.__table__, rows.table()
-    values = {name: source.c[name] if value is None else value for name, value in values.items()
-              if name not in ("id", "version")}
+def update_versions(values: dict, written: Sequence) -> None:
+    """UPDATE subscription … FROM the rows `written` (each with id, version and the columns named with None in
+    `values`; the other `values` are constants), where each one's version still holds; then version + 1. A row whose
+    version moved (another change won) raises changes.ChangeConflict: the batch runs again."""
+    from_rows = _rows_of(tuple(name for name, value in values.items() if value is None))
+    table, source = Subscription.__table__, from_rows.table()
+    values = {name: source.c[name] if value is None else value for name, value in values.items()}
     stmt = (sa.update(table).where(table.c.id == source.c.id, table.c.version == source.c.version)
             .values(version=table.c.version + 1, **values).returning(table.c.id))
-    param = rows.param({c.name: getattr(new, c.name) for c in rows.columns} for _done, new in written)
+    param = from_rows.param({c.name: getattr(row, c.name) for c in from_rows.columns} for row in written)
     won = set(db.session.scalars(stmt, {"rows": param}))
     if len(won) != len(written):
-        lost = sorted({new.id for _done, new in written} - won)
-        raise changes.ChangeConflict(f"subscriptions {lost} changed while their term end was acted on")
+        lost = sorted({row.id for row in written} - won)
+        raise changes.ChangeConflict(f"subscriptions {lost} changed while a batch acted on them")
+
+
+@cache
+def _rows_of(names: tuple[str, ...]) -> JsonRows:
+    return JsonRows(*(Subscription.__table__.c[n] for n in ("id", "version", *names)))
 
 
 def _figures(new: SimpleNamespace) -> dict:
@@ -134,7 +139,7 @@ def _emails(action: str, written: Sequence[tuple[Done, dict]]) -> None:
     by_language = defaultdict(list)
     for import_id, group in by_import.items():
         by_language[group[0][0].actor.locale or default].append((import_id, group))
-    link = outbox.public_url("subscriptions.show", subscription_id=_ID_PLACEHOLDER)
+    link = outbox.public_url("subscriptions.show", subscription_id=ID_PLACEHOLDER)
     messages = []
     for language, imports in by_language.items():
         with force_locale(language):
@@ -147,7 +152,7 @@ def _emails(action: str, written: Sequence[tuple[Done, dict]]) -> None:
 def _email(render, action: str, import_id: int, group: list[tuple[Done, dict]], link: str) -> dict:
     actor = group[0][0].actor
     listed = [{"name": done.subscription.name, "customer": done.subscription.customer_name,
-               "link": link.replace(str(_ID_PLACEHOLDER), str(done.subscription.id)), **figures}
+               "link": link.replace(str(ID_PLACEHOLDER), str(done.subscription.id)), **figures}
               for done, figures in group]
     message = render(actor.email, "subscription_term_ends", action=action, subscriptions=listed,
                      name=actor.name or actor.email)
@@ -157,10 +162,15 @@ def _email(render, action: str, import_id: int, group: list[tuple[Done, dict]], 
 
 
 def _audit(action: str, written: Sequence[tuple[Done, dict]]) -> None:
+    audit_rows(action, [(done.actor.id, done.subscription.id, details) for done, details in written])
+
+
+def audit_rows(action: str, rows: Sequence[tuple[int, int, dict]]) -> None:
+    """services.audit.record's rows for many subscriptions, in one INSERT: (actor id, subscription id, details)."""
     now = utcnow()
-    rows = [{"at": now, "actor_id": done.actor.id, "on_behalf_of_id": None, "action": action,
-             "object_type": "Subscription", "object_id": str(done.subscription.id), "details": details, "ip": ""}
-            for done, details in written]
+    values = [{"at": now, "actor_id": actor_id, "on_behalf_of_id": None, "action": action,
+               "object_type": "Subscription", "object_id": str(subscription_id), "details": details, "ip": ""}
+              for actor_id, subscription_id, details in rows]
     db.session.execute(sa.insert(AuditEvent.__table__).from_select([c.name for c in _AUDIT.columns],
                                                                    sa.select(_AUDIT.table())),
-                       {"rows": _AUDIT.param(rows)})
+                       {"rows": _AUDIT.param(values)})

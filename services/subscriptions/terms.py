@@ -91,9 +91,20 @@ def billing_periods(term_start: datetime, billing_type: str) -> list[tuple[datet
 
 
 def period_containing(term_start: datetime, billing_type: str, at: datetime) -> tuple[datetime, datetime]:
-    """The billing period `at` falls in (the last one for a moment at or after the term end)."""
-    periods = billing_periods(term_start, billing_type)
-    return next((p for p in periods if p[0] <= at < p[1]), periods[-1])
+    """The billing period `at` falls in (the last one for a moment at or after the term end).
+
+    From the months elapsed (two or three add_months, not one per period of the term: a batch of seat changes
+    computes thousands); the same periods as billing_periods()."""
+    if at < term_start:  # no period holds it: the last one, as for a moment after the term
+        return billing_periods(term_start, billing_type)[-1]
+    term = term_of(billing_type)
+    elapsed = (at.year - term_start.year) * 12 + at.month - term_start.month
+    index = min(elapsed, term.months - 1) // term.billing_months * term.billing_months
+    start = add_months(term_start, index)
+    if start > at:  # later in its month than `at` (or clamped): the period before
+        index -= term.billing_months
+        start = add_months(term_start, index)
+    return start, add_months(term_start, min(index + term.billing_months, term.months))
 
 
 def days_between(start: datetime, end: datetime) -> int:
