@@ -1,4 +1,5 @@
-"""Imports of every reseller: filter by reseller, status and run date; retry a FAILED one, cancel a PENDING one."""
+"""Imports of every reseller: filter by reseller, status and run date; retry a FAILED one, cancel a PENDING one;
+one import's items."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
@@ -13,11 +14,13 @@ from blueprints.admin import args_without, bp
 from blueprints.admin.orders import DatedFilterForm, day_range
 from blueprints.auth.forms import EmptyForm
 from blueprints.formatting import status_label
-from models import Import, ImportStatus, db
+from models import Import, ImportStatus, ItemStatus, db
 from services import DomainError, staff_lists
 from services.imports import imports, listing, staff_cancel
+from services.numbers import page_number
 from services.paging import parse_sort
 
+FIRST_FAILED = 3  # failed items whose reasons the list shows under a FAILED import; the rest on its page
 DUE_CHOICES = {"24h": _l("Due in the next 24 hours"), "overdue": _l("Due and not run yet")}
 
 
@@ -41,7 +44,20 @@ def imports_index():
                                     due=form.due.data or "", cursor=request.args.get("before"))
     failed_ids = [imp.id for imp in page.items if imp.status is ImportStatus.FAILED]
     return render("admin/imports.html", block="results", form=form, page=page, filters=args_without("before"),
-                  items=listing.items_by_import(failed_ids), sort=sort)
+                  failed_items=listing.first_items(failed_ids, FIRST_FAILED, ItemStatus.FAILED), sort=sort)
+
+
+@bp.get("/imports/<int:import_id>")
+def imports_show(import_id: int):
+    """One import of any reseller and its items, a page at a time, of one status if asked (?status=FAILED)."""
+    imp = db.get_or_404(Import, import_id)
+    status = request.args.get("status")
+    status = ItemStatus(status) if status in ItemStatus.__members__ else None
+    counts = listing.item_counts(imp.id)
+    total = counts.get(status, 0) if status else sum(counts.values())
+    page = listing.items_page(imp.id, status, request.args.get("page", 1, type=page_number), total)
+    return render("admin/import_show.html", block="items", imp=imp, page=page, status=status, counts=counts,
+                  statuses=list(ItemStatus))
 
 
 @bp.post("/imports/<int:import_id>/retry")

@@ -1,4 +1,5 @@
-"""My imports' listing: pages of a reseller's imports, one import, its items (the staff list: services.staff_lists).
+"""My imports' listing: pages of a reseller's imports, one import, its items (the staff list: services.staff_lists;
+staff see an import's items through first_items and items_page too).
 
 Apart from the engine (services.imports.imports): these only read. My imports polls every 2 s while an import is
 active; `poll_version()` lets a poll that would show the same thing answer 304 with one small query (no page, no
@@ -13,7 +14,6 @@ from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
 
 from models import Customer, Import, ImportItem, ImportStatus, ItemStatus, Product, User, db
 from services.paging import KeysetPage, Page, keyset_page, page_of
@@ -64,18 +64,6 @@ def get_import(reseller_id: int, import_id: int) -> Import | None:
     return db.session.scalar(sa.select(Import).where(Import.id == import_id, Import.reseller_id == reseller_id))
 
 
-def items_by_import(import_ids: Sequence[int]) -> dict[int, list[ImportItem]]:
-    """The items of several imports with their customer and product, in one query."""
-    result: dict[int, list[ImportItem]] = {i: [] for i in import_ids}
-    if not import_ids:
-        return result
-    stmt = (sa.select(ImportItem).where(ImportItem.import_id.in_(import_ids)).order_by(ImportItem.id)
-            .options(joinedload(ImportItem.customer), joinedload(ImportItem.product)))
-    for item in db.session.scalars(stmt):
-        result[item.import_id].append(item)
-    return result
-
-
 # --- polling and items -----------------------------------------------------------------------------
 
 def poll_version(reseller_id: int, *context: Any) -> str:
@@ -111,14 +99,17 @@ class ItemsPreview:
     total: int        # how many the import has
 
 
-def first_items(import_ids: Sequence[int], limit: int = FIRST_ITEMS) -> dict[int, ItemsPreview]:
-    """The first `limit` items of each import (in row order) and its count: one query per import, an index range,
-    however many items it has."""
+def first_items(import_ids: Sequence[int], limit: int = FIRST_ITEMS,
+                status: ItemStatus | None = None) -> dict[int, ItemsPreview]:
+    """The first `limit` items of each import (of `status` if given; in row order) and how many it has: one query
+    per import, an index range, however many items it has (My imports' expanded rows, Admin → Imports' failed
+    ones)."""
     previews = {}
     for import_id in import_ids:
-        count = sa.select(sa.func.count()).select_from(ImportItem).where(ImportItem.import_id == import_id)
+        of_import = [ImportItem.import_id == import_id] + ([ImportItem.status == status] if status else [])
+        count = sa.select(sa.func.count()).select_from(ImportItem).where(*of_import)
         stmt = (_items_select().add_columns(count.scalar_subquery().label("items_total"))
-                .where(ImportItem.import_id == import_id).order_by(ImportItem.id).limit(limit))
+                .where(*of_import).order_by(ImportItem.id).limit(limit))
         rows = db.session.execute(stmt).all()
         previews[import_id] = ItemsPreview(rows, rows[0].items_total if rows else 0)
     return previews
