@@ -9,7 +9,8 @@
 
 Each backend gets a fresh database of its own (1,000 resellers with an admin each, 20 customers each); figures are
 wall time and the workers' CPU time per renewal (user + system of the worker processes, from /proc).
-Standalone: `.venv/bin/python -m bench.renewals` (BENCH_BACKENDS=sqlite,postgresql; BENCH_SIZE=small for 10x less).
+Standalone: `.venv/bin/python -m bench.renewals` (BENCH_BACKENDS=sqlite,postgresql; BENCH_SIZE=small for 10x less;
+BENCH_LOGS=<dir> keeps the workers' logs).
 """
 from __future__ import annotations
 
@@ -341,8 +342,9 @@ def run_backend(backend_env: dict, log_dir: Path, size: str) -> dict:
     with stack.app_context(backend_env):
         figures = generate(size)
         count = figures["subscriptions_at_term_end"]
-        figures["renewals"] = renewals(backend_env, log_dir, count)
-        figures["quantity_changes"] = quantity_changes(backend_env, log_dir, count + 1, figures["quantity_changes"])
+        changes = figures["quantity_changes"]
+        figures["renewals"] = _guarded(lambda: renewals(backend_env, log_dir, count))
+        figures["quantity_changes"] = _guarded(lambda: quantity_changes(backend_env, log_dir, count + 1, changes))
     return figures
 
 
@@ -352,7 +354,7 @@ def run_all(tmp: Path, env: dict, wanted: list[str], size: str = "full") -> dict
     tmp.mkdir(parents=True, exist_ok=True)
     if "sqlite" in wanted:
         results["sqlite"] = _guarded(lambda: run_backend({**env, "DATABASE_URL": f"sqlite:///{tmp / 'renewals.db'}"},
-                                                         tmp / "logs-sqlite", size))
+                                                         _log_dir(tmp, "sqlite"), size))
         print("  sqlite", json.dumps(results["sqlite"]), flush=True)
     if "postgresql" in wanted:
         name = "canal_bench_renewals"
@@ -364,11 +366,17 @@ def run_all(tmp: Path, env: dict, wanted: list[str], size: str = "full") -> dict
         try:
             url = stack.PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
             results["postgresql"] = _guarded(lambda: run_backend({**env, "DATABASE_URL": url},
-                                                                 tmp / "logs-postgresql", size))
+                                                                 _log_dir(tmp, "postgresql"), size))
             print("  postgresql", json.dumps(results["postgresql"]), flush=True)
         finally:
             stack._pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     return results
+
+
+def _log_dir(tmp: Path, backend: str) -> Path:
+    """The workers' logs: BENCH_LOGS keeps them (the temporary directory goes at the end)."""
+    keep = os.environ.get("BENCH_LOGS")
+    return Path(keep) / backend if keep else tmp / f"logs-{backend}"
 
 
 def _guarded(run) -> dict:
@@ -401,9 +409,6 @@ def main() -> int:
             env = stack.base_env(tmp / "instance", redis_url, smtp_port)
             results = run_all(tmp, env, wanted, size)
     print_results(results)
-    keep = os.environ.get("BENCH_LOGS")
-    if keep:
-        print(f"(logs were in {tmp_name})")
     return 0 if all(r[p].get("ok") for r in results.values() if "renewals" in r
                     for p in ("renewals", "quantity_changes")) else 1
 

@@ -1,6 +1,7 @@
 """`make bench`: Canal against the machine's ceiling, on SQLite and PostgreSQL, with every figure in results.json.
 
-BENCH_SECONDS (default 6) sets wrk's duration per page; BENCH_ONLY=pages,queries,jobs,memory,billing picks parts;
+BENCH_SECONDS (default 6) sets wrk's duration per page; BENCH_ONLY=pages,queries,jobs,memory,billing,subscriptions
+picks parts;
 BENCH_BACKENDS=sqlite,postgresql picks databases; BENCH_SIZE=small is for trying the harness quickly;
 BENCH_MEMORY_SECONDS (default 45; 1800 for the full 30 minutes) sets the memory part's mixed load.
 """
@@ -20,12 +21,13 @@ from bench import background, memory, pages, stack
 RESULTS = Path(__file__).with_name("results.json")
 PROBES: list[dict] = []  # the machine's speed at each step (see _cpu_probe)
 TARGETS = {"ratio": 0.30, "p99_ms": 100.0, "growth": 1.2, "due_all_s": 60.0, "due_p99_s": 2.0, "due_100k_all_s": 30.0,
-           "assign_s": 2.0, "emails_s": 6.0, "csv_s": 20.0}
+           "assign_s": 2.0, "emails_s": 6.0, "csv_s": 20.0,
+           "renew_100k_all_s": 60.0, "renew_start_p99_s": 2.0, "seat_changes_10k_all_s": 30.0}  # bench/renewals.py
 
 
 def main() -> int:
     seconds = int(os.environ.get("BENCH_SECONDS", "6"))
-    only = set(os.environ.get("BENCH_ONLY", "pages,queries,jobs,memory,billing").split(","))
+    only = set(os.environ.get("BENCH_ONLY", "pages,queries,jobs,memory,billing,subscriptions").split(","))
     wanted = set(os.environ.get("BENCH_BACKENDS", "sqlite,postgresql").split(","))
     size = os.environ.get("BENCH_SIZE", "full")
     results: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
@@ -84,6 +86,11 @@ def _run(results: dict, tmp: Path, env: dict, handler, seconds: int, only: set, 
 
         _step("Billing: the monthly close of 1,000 resellers, 200,000 subscriptions; a 2,000-line PDF")
         results["billing"] = billing.run_all(tmp / "billing", env, sorted(wanted), size)
+    if "subscriptions" in only:
+        from bench import renewals
+
+        _step("Subscriptions: 100,000 term ends in one second, 10,000 seat changes in one second (2 workers)")
+        results["subscriptions"] = renewals.run_all(tmp / "subscriptions", env, sorted(wanted), size)
     if "memory" in only and backends:
         backend = backends[-1]  # PostgreSQL when it is there (production's), else SQLite: one run is enough
         _step(f"{backend.name}: memory of a web worker and the RQ worker, {memory.seconds()} s of mixed load "
@@ -155,6 +162,10 @@ def print_table(results: dict) -> None:
                 print(f"  {name:<18} " + ", ".join(f"{k}={v}" for k, v in figures.items()))
     for db_name, figures in results.get("billing", {}).items():
         print(f"\nBilling on {db_name}: " + ", ".join(f"{k}={v}" for k, v in figures.items()))
+    if results.get("subscriptions"):
+        from bench import renewals
+
+        renewals.print_results(results["subscriptions"])
     print_memory(results.get("memory"))
     probes = [p["probe_s"] for p in results.get("machine", {}).get("probes", [])]
     if probes:
