@@ -15,6 +15,7 @@ from services import DomainError
 from services.catalog import catalog_admin
 from services.catalog.catalog_admin import CatalogError
 from services.numbers import page_number
+from services.paging import parse_sort
 
 PER_PAGE = 25
 GROUPS = {"vendors": Vendor, "categories": Category}
@@ -27,8 +28,9 @@ SINGULAR = {"vendors": "vendor", "categories": "category"}
 def catalog_products():
     form = ProductSearchForm(formdata=request.args)
     query = (form.q.data or "") if form.validate() else ""
-    page = catalog_admin.products_page(query, request.args.get("page", 1, type=page_number), PER_PAGE)
-    return render("admin/catalog/products.html", block="results", form=form, page=page, query=query)
+    sort = parse_sort(request.args.get("sort"), catalog_admin.PRODUCT_SORTS, "vendor")
+    page = catalog_admin.products_page(query, request.args.get("page", 1, type=page_number), PER_PAGE, sort=sort)
+    return render("admin/catalog/products.html", block="results", form=form, page=page, query=query, sort=sort)
 
 
 @bp.get("/catalog/products/new")

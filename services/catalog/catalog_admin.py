@@ -14,12 +14,12 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager
 
 from models import Category, PriceUnit, Product, ProductKind, ProductPrice, User, Vendor, db, utcnow
 from services import DomainError, audit
 from services.catalog import catalog, pricing
-from services.paging import Page, page_of
+from services.paging import Page, Sort, page_of, sorted_by
 
 PRODUCT_FIELDS = ("sku", "name", "description", "vendor_id", "category_id", "kind", "price", "msrp", "cost", "unit",
                   "currency",
@@ -104,18 +104,28 @@ def slugify(text: str) -> str:
 # --- products ------------------------------------------------------------------------------------
 
 def search_products(query: str = "") -> sa.Select:
-    """Every product (active or not) whose SKU, name, vendor or tags contain each word of `query`."""
-    stmt = sa.select(Product).join(Product.vendor).order_by(Vendor.name, Product.name, Product.id)
+    """Every product (active or not) whose SKU, name, vendor or tags contain each word of `query`, with its vendor and
+    category joined (their names sort the list). Unordered."""
+    stmt = (sa.select(Product).join(Product.vendor).join(Product.category)
+            .options(contains_eager(Product.vendor), contains_eager(Product.category)))
     for term in query.split()[:8]:
         stmt = stmt.where(catalog.product_matches(term[:100]))
     return stmt
 
 
-def products_page(query: str = "", page: int = 1, per_page: int = 25) -> Page:
-    """A page of search_products(query) for the admin list, as Product objects with their vendor and category."""
+# The columns the admin product list sorts by (?sort=price, ?sort=-price); by vendor (then name) unless asked.
+PRODUCT_SORTS = {"sku": Product.sku, "name": sa.func.lower(Product.name), "vendor": sa.func.lower(Vendor.name),
+                 "category": sa.func.lower(Category.name), "kind": Product.kind, "price": Product.price,
+                 "msrp": Product.msrp, "cost": Product.cost, "status": Product.active}
+BY_VENDOR = Sort("vendor")
+
+
+def products_page(query: str = "", page: int = 1, per_page: int = 25, sort: Sort = BY_VENDOR) -> Page:
+    """A page of search_products(query) for the admin list in `sort` order (then by name), as Product objects with
+    their vendor and category."""
     matching = search_products(query)
-    count = sa.select(sa.func.count()).select_from(matching.order_by(None).subquery())
-    return page_of(matching.options(joinedload(Product.vendor), joinedload(Product.category)), page, per_page,
+    count = sa.select(sa.func.count()).select_from(matching.subquery())
+    return page_of(sorted_by(matching, sort, PRODUCT_SORTS, sa.func.lower(Product.name), Product.id), page, per_page,
                    count=count)
 
 

@@ -133,9 +133,24 @@ def test_admin_orders_sort_by_reseller_and_total(client, staff):
     assert row_ids(html, "order") == [first.id, second.id] and "1–2 of 2" in html
 
 
+def test_admin_products_sort_by_price_vendor_and_category(client, staff):
+    cheap = make_product(name="Zeta AV", price=Decimal("5.00"))
+    dear = make_product(name="alpha Suite", price=Decimal("50.00"))
+    db.session.commit()
+    html = client.get("/admin/catalog/?sort=-price").text
+    assert row_ids(html, "product") == [dear.id, cheap.id] and header(html, "Reseller price") == "descending"
+    assert row_ids(client.get("/admin/catalog/?sort=price").text, "product") == [cheap.id, dear.id]
+    assert row_ids(client.get("/admin/catalog/?sort=name").text, "product") == [dear.id, cheap.id]
+    by_vendor = sorted((cheap, dear), key=lambda p: (p.vendor.name.lower(), p.name.lower()))
+    assert row_ids(client.get("/admin/catalog/").text, "product") == [p.id for p in by_vendor]
+    by_category = sorted((cheap, dear), key=lambda p: (p.category.name.lower(), p.name.lower()), reverse=True)
+    assert row_ids(client.get("/admin/catalog/?sort=-category").text, "product")[0] == by_category[0].id
+    assert "1–2 of 2" in html
+
+
 @pytest.mark.parametrize("path, kind", [("/admin/imports/", "import"), ("/admin/outbox/", "email"),
                                         ("/admin/audit/", None), ("/admin/approvals", "approval"),
-                                        ("/admin/orders/", "order")])
+                                        ("/admin/orders/", "order"), ("/admin/catalog/", "product")])
 def test_a_sort_a_list_does_not_offer_shows_its_default_order(client, staff, path, kind):
     user = make_user()
     make_import(user, "One")
