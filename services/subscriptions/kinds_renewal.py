@@ -5,9 +5,10 @@ Renewal: an auto-renewing subscription starts a new term at its term end (the sa
 at the reseller's price of the renewal day (pricing.reseller_price; the old price's protection ends), with the
 next term's quantity and billing type if a scheduled change set them (Subscription.config["renewal"]), a new
 cancellation window from the new term's start, one lot of its seats, and the first fee of the term (a RENEWAL
-charge). A subscription not set to renew becomes EXPIRED instead. Each item names the term end it acts on
-(`config["term_end"]`): the job that creates them (services.subscriptions.renewals) makes one per subscription
-and term, and an item whose term has moved (renewed already) or whose subscription changed fails with the reason.
+charge). A subscription not set to renew becomes EXPIRED instead, and so does a SUSPENDED one (terms.py). Each
+item names the term end it acts on (`config["term_end"]`): the job that creates them (services.subscriptions.renewals)
+makes one per subscription, term and outcome, and an item whose term has moved (renewed already) or whose
+subscription changed fails with the reason.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 
-from models import BILLING_TYPES, SubscriptionEventKind
+from models import BILLING_TYPES, SubscriptionEventKind, SubscriptionStatus
 from services.connectors import RenewRequest
 from services.imports import kinds
 from services.imports.import_batch import BatchItem
@@ -37,12 +38,13 @@ def next_term(subscription) -> tuple[int, str]:
 
 def _term_reasons(context: Context, item: BatchItem, at_run: bool, renewing: bool) -> list[str]:
     subscription = changes.subscription_of(context, item)
-    reasons = changes.common_reasons(subscription, item, at_run)
+    suspended = subscription is not None and subscription.status is SubscriptionStatus.SUSPENDED
+    reasons = [] if suspended and not renewing else changes.common_reasons(subscription, item, at_run)
     if reasons:
         return reasons
     if subscription.term_end.isoformat() != item.config.get("term_end"):
         return [_("The subscription's term changed (it was renewed or changed already); nothing was done.")]
-    if subscription.auto_renew != renewing:
+    if not suspended and subscription.auto_renew != renewing:
         return [_("Auto-renew was turned off; the subscription ends at its term end instead.") if renewing else
                 _("Auto-renew was turned on; the subscription renews at its term end instead.")]
     if at_run and context.now < subscription.term_end:

@@ -68,7 +68,9 @@ def expire(ready: Sequence[Done]) -> None:
     timeline._insert(timeline.SubscriptionEvent, timeline._EVENTS, [
         _event(done, SubscriptionEventKind.EXPIRED, done.subscription.term_end,
                {"quantity": done.subscription.quantity}) for done in ready])
-    _emails("expired", [(done, {"term_end": done.subscription.term_end}) for done in ready])
+    _emails("expired", [(done, {"term_end": done.subscription.term_end,
+                                "suspended": done.subscription.status is SubscriptionStatus.SUSPENDED})
+                        for done in ready])
     _audit("subscription.expired", [(done, {"term_end": str(done.subscription.term_end)}) for done in ready])
 
 

@@ -41,6 +41,7 @@ from services.provisioning import provisioning
 from services.subscriptions import kinds_renewal
 
 RENEWAL_HORIZON = timedelta(hours=1)
+AT_TERM_END = (SubscriptionStatus.ACTIVE, SubscriptionStatus.SUSPENDED)  # a term end acts on these
 WINDOW_REMINDER = timedelta(hours=24)
 _IMPORTS = JsonRows(*(Import.__table__.c[n] for n in (
     "reseller_id", "created_by_id", "source", "account_type", "name", "import_type", "status", "run_at", "once_key",
@@ -70,6 +71,12 @@ def group_key(reseller_id: int, term_end: datetime, auto_renew: bool) -> str:
     return f"{_outcome(auto_renew)}-r{reseller_id}-{int(term_end.timestamp())}"
 
 
+def renews(row) -> bool:
+    """An active subscription set to renew renews at its term end; any other (auto-renew off, or SUSPENDED: terms.py)
+    expires."""
+    return row.auto_renew and row.status is SubscriptionStatus.ACTIVE
+
+
 def _outcome(auto_renew: bool) -> str:
     return "renew" if auto_renew else "expire"
 
@@ -93,21 +100,21 @@ def create_term_ends(now: datetime) -> int:
     due = db.session.execute(
         sa.select(Subscription.id, Subscription.reseller_id, Subscription.customer_id, Subscription.product_id,
                   Subscription.quantity, Subscription.billing_type, Subscription.auto_renew, Subscription.term_end,
-                  Subscription.name, Product.sku)
+                  Subscription.name, Subscription.status, Product.sku)
         .join(Product, Product.id == Subscription.product_id)
-        .where(Subscription.status == SubscriptionStatus.ACTIVE, Subscription.term_end <= now + RENEWAL_HORIZON)
+        .where(Subscription.status.in_(AT_TERM_END), Subscription.term_end <= now + RENEWAL_HORIZON)
         .order_by(Subscription.id)
     ).all()
     admins = first_admins({row.reseller_id for row in due})
     groups: dict[str, list] = {}
     for row in due:
         if row.reseller_id in admins:
-            groups.setdefault(group_key(row.reseller_id, row.term_end, row.auto_renew), []).append(row)
+            groups.setdefault(group_key(row.reseller_id, row.term_end, renews(row)), []).append(row)
     if not groups:
         return 0
     made = _insert_imports({key: rows for key, rows in groups.items()}, admins, now)
     leftovers = _not_in_their_group({key: rows for key, rows in groups.items() if key not in made})
-    made.update(_insert_imports({term_key(row.id, row.term_end, row.auto_renew): [row] for row in leftovers},
+    made.update(_insert_imports({term_key(row.id, row.term_end, renews(row)): [row] for row in leftovers},
                                 admins, now))
     if not made:
         return 0
@@ -134,7 +141,7 @@ def _insert_imports(groups: dict[str, list], admins: dict[int, int], now: dateti
 
 def _import(key: str, rows: list, creator_id: int, now: datetime) -> dict:
     first = rows[0]
-    renew = first.auto_renew
+    renew = renews(first)
     if len(rows) == 1:
         name = f"{'Renew' if renew else 'Expire'} · {first.name}"
     else:
@@ -159,7 +166,7 @@ def _not_in_their_group(groups: dict[str, list]) -> list:
 
 
 def _item(import_id: int, row) -> dict:
-    kind = kinds_renewal.RENEW if row.auto_renew else kinds_renewal.EXPIRE
+    kind = kinds_renewal.RENEW if renews(row) else kinds_renewal.EXPIRE
     return {"import_id": import_id, "kind": kind, "customer_id": row.customer_id, "product_id": row.product_id,
             "subscription_id": row.id, "status": ItemStatus.PENDING, "quantity": row.quantity,
             "billing_type": row.billing_type, "config": {"subscription_id": row.id,

@@ -30,6 +30,13 @@ Money
 Windows
     A subscription may be cancelled for 7 days after it was provisioned or renewed; seats added mid-term may
     be removed for 7 days after they were added (their own window; they run to the same term end).
+
+Term end
+    At its term end an ACTIVE subscription with auto-renew renews (a new term at the price of that day); an ACTIVE
+    one without auto-renew expires. A SUSPENDED one expires too, whatever its auto-renew: staff suspend a service
+    that must not go on (unpaid, abuse), and a new term would bill the reseller for a year of it; reactivating is
+    for within the term (after the term end there is nothing left to reactivate: a new service is provisioned).
+    Reactivated before the term end, it renews as usual. CANCELLED and EXPIRED ones have no term end to act on.
 """
 from __future__ import annotations
 

@@ -163,7 +163,7 @@ def test_a_subscription_due_after_its_group_was_made_gets_an_import_of_its_own_o
     old_end = sub.term_end
     other = make_subscription(user, make_customer(user.reseller), at=sub.term_start, billing_type="monthly",
                               status=SubscriptionStatus.SUSPENDED)
-    assert renewals.create_term_ends(utcnow()) == 1
+    assert renewals.create_term_ends(utcnow()) == 2  # sub's renewal, other's expiry (suspended: terms.py)
     db.session.commit()
     db.session.get(Subscription, other.id).status = SubscriptionStatus.ACTIVE  # reactivated before the term end
     db.session.commit()
@@ -173,3 +173,23 @@ def test_a_subscription_due_after_its_group_was_made_gets_an_import_of_its_own_o
     run_due_imports()
     db.session.expire_all()
     assert {db.session.get(Subscription, s.id).term_start for s in (sub, other)} == {old_end}
+
+
+def test_a_suspended_subscription_expires_at_its_term_end_and_the_email_says_it_was_suspended():
+    _user, sub = ended_subscription(status=SubscriptionStatus.SUSPENDED)
+    assert term_ends_and_run() == 1
+    assert db.session.get(Subscription, sub.id).status is SubscriptionStatus.EXPIRED
+    email = db.session.scalars(sa.select(OutboxEmail)).one()
+    assert email.subject == f"Subscription {sub.name} expired" and "was suspended at its term end" in email.body_text
+    assert not db.session.scalars(sa.select(Charge).where(Charge.kind == ChargeKind.RENEWAL)).all()
+
+
+def test_a_subscription_reactivated_before_its_term_end_renews_after_all():
+    _user, sub = ended_subscription(status=SubscriptionStatus.SUSPENDED)
+    renewals.create_term_ends(utcnow())
+    db.session.get(Subscription, sub.id).status = SubscriptionStatus.ACTIVE  # reactivated meanwhile
+    db.session.commit()
+    run_due_imports()  # the expiry fails: it renews instead
+    assert term_ends_and_run() == 1
+    sub = db.session.get(Subscription, sub.id)
+    assert sub.status is SubscriptionStatus.ACTIVE and sub.version > 0
