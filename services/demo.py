@@ -34,7 +34,8 @@ DEMO_LOGINS = [
 ]
 DEMO_TEAM_ROLES = {"buyer@demo.test": TeamRole.BUYER, "viewer@demo.test": TeamRole.VIEWER}  # others: admin
 RESELLERS = {
-    "Andes Software S.A.": dict(tax_id="211234560018", country="UY", currency="USD"),
+    "Andes Software S.A.": dict(tax_id="211234560018", country="UY", currency="USD",
+                                contact_email="soporte@andes.test"),  # its customers' replies go there
     "Rio de la Plata IT SRL": dict(tax_id="30-71234567-9", country="AR", currency="USD"),
 }
 VENDORS = ["Microsoft", "Adobe", "ESET", "Kaspersky"]
