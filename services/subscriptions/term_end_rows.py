@@ -3,7 +3,8 @@
 100,000 subscriptions end their terms at the same midnight. Loaded as Subscription objects with their product,
 vendor and customer joined, twice (to validate and perform, then to write), they cost half a millisecond each;
 as rows of the columns the steps read, with the batch's products (import_batch: already loaded, vendor joined),
-far less. The write (renewal_writes) is set-based and needs no object either.
+read once (the write uses the rows validated, guarded by their version), far less. The write (renewal_writes) is
+set-based and needs no object either.
 """
 from __future__ import annotations
 
@@ -54,6 +55,9 @@ _COLUMNS = (Subscription.id, Subscription.reseller_id, Subscription.customer_id,
             Subscription.created_at, Customer.name)
 
 
+_ROW = "_term_end_row"  # a scratch key of the item's config in this run (the writer never writes config back)
+
+
 @dataclass(slots=True)
 class Actor:
     """Who the import was made for (its creator, the reseller's first admin): told by e-mail, named in the audit."""
@@ -90,7 +94,18 @@ def rows(items: Sequence[BatchItem]) -> dict[int, SubscriptionRow]:
 
 
 def load(items: Sequence[BatchItem]) -> changes.Context:
-    return changes.Context(rows(items), get_connector(), utcnow())
+    found = rows(items)
+    for item in items:  # kept for the write (performed), on the run's own copy of the item's config
+        if (sid := changes.subscription_id(item)) in found:
+            item.config[_ROW] = found[sid]
+    return changes.Context(found, get_connector(), utcnow())
+
+
+def _read_at_load(item: BatchItem) -> SubscriptionRow | None:
+    """The row this run read to validate and perform the item, if the vendor call acted on that version: the write
+    holds only where that version still holds (renewal_writes.update_versions), so reading it again adds nothing."""
+    row = item.config.get(_ROW)
+    return row if row is not None and row.version == item.config.get("_seen_version") else None
 
 
 def performed(done: Sequence[kinds.Done]) -> list[Done]:
@@ -98,7 +113,9 @@ def performed(done: Sequence[kinds.Done]) -> list[Done]:
     if not done:
         return []
     items = [item for item, _ in done]
-    subscriptions = rows(items)
+    subscriptions = {row.id: row for item in items if (row := _read_at_load(item)) is not None}
+    if len(subscriptions) < len(items):
+        subscriptions.update(rows([item for item in items if changes.subscription_id(item) not in subscriptions]))
     creators = {import_id: Actor(*user) for import_id, *user in db.session.execute(
         sa.select(Import.id, User.id, User.email, User.name, User.locale).join(User, User.id == Import.created_by_id)
         .where(Import.id.in_({item.import_id for item in items})))}
