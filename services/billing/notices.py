@@ -39,13 +39,18 @@ def queue_statement_emails(statement_ids: Collection[int]) -> int:
     from services.billing.statements import month_label
 
     messages = []
+    renderers, months = {}, {}  # by locale: the render helpers are set up once per language, not once per e-mail
     for user, statement in _recipients(statement_ids):
         attached = statement.line_count <= ATTACH_MAX_LINES
         with outbox.in_language_of(user):
-            message = outbox.renderer()(
-                user.email, "statement_ready", month=month_label(statement.period),
-                number=statement_number(statement.period, statement.id), name=user.name or user.email,
-                statement_url=public_url("billing.statement", statement_id=statement.id), attached=attached)
+            locale = str(get_locale())
+            render = renderers.get(locale) or renderers.setdefault(locale, outbox.renderer())
+            month = months.get((locale, statement.period)) or months.setdefault(
+                (locale, statement.period), month_label(statement.period))
+            message = render(
+                user.email, "statement_ready", month=month, number=statement_number(statement.period, statement.id),
+                name=user.name or user.email, attached=attached,
+                statement_url=public_url("billing.statement", statement_id=statement.id))
         messages.append({**message, "related_type": "Statement", "related_id": statement.id,
                          **({"attachment_kind": "statement_pdf", "attachment_id": statement.id} if attached else {})})
     if messages:
