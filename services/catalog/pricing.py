@@ -19,6 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import sqlalchemy as sa
 
 from models import PriceOverride, Product, ProductPrice, Reseller, ResellerDiscount, db
+from models.json_rows import JsonRows
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -44,7 +45,8 @@ def reseller_price(reseller: Reseller | int | None, product: Product, on: date |
 
 def reseller_prices(reseller: Reseller | int | None, products: Iterable[Product],
                     on: date | datetime) -> dict[int, ResellerPrice]:
-    """Every product's ResellerPrice for `reseller` on `on`, by product id, in at most four queries."""
+    """Every product's ResellerPrice for `reseller` on `on`, by product id, in one query (two if a price history
+    changes after `on`)."""
     reseller_id = reseller.id if isinstance(reseller, Reseller) else reseller
     priced = _price(((reseller_id, product) for product in products), on)
     return {product_id: price for (_reseller_id, product_id), price in priced.items()}
@@ -53,7 +55,7 @@ def reseller_prices(reseller: Reseller | int | None, products: Iterable[Product]
 def prices_of_pairs(pairs: Iterable[tuple[int | None, Product]],
                     on: date | datetime) -> dict[tuple[int | None, int], Decimal]:
     """reseller_price of many (reseller id, product) pairs on `on` (a batch of imports of many resellers), by
-    (reseller id, product id), in at most four queries."""
+    (reseller id, product id), in one query (two if a price changes after `on`)."""
     return {key: price.price for key, price in _price(pairs, on).items()}
 
 
@@ -63,17 +65,41 @@ def _price(pairs: Iterable[tuple[int | None, Product]],
     if not pairs:
         return {}
     moment, day = _moment_and_day(on)
-    listed = list_prices({product.id: product for product in pairs.values()}.values(), moment)
-    reseller_ids = {reseller_id for reseller_id, _product_id in pairs if reseller_id is not None}
-    discounts = _discounts(reseller_ids, day) if reseller_ids else {}
-    overrides = _overrides(reseller_ids, {product_id for _r, product_id in pairs}, day) if reseller_ids else {}
+    terms = _terms(pairs, moment, day)
+    changed = {product_id for (_reseller_id, product_id), (was_changed, _own, _percent) in terms.items()
+               if was_changed}
+    listed = {product.id: (product.price, product.msrp) for product in pairs.values()}
+    if changed:
+        listed.update(_history(changed, moment))
     prices = {}
-    for key in pairs:
+    for key, (_changed, own, percent) in terms.items():
         price, msrp = listed[key[1]]
-        own = overrides.get(key)
-        paid = own if own is not None else discounted(price, discounts.get(key[0]))
+        paid = own if own is not None else discounted(price, percent)
         prices[key] = ResellerPrice(price=paid, msrp=msrp, list_price=price)
     return prices
+
+
+# The (reseller id, product id) pairs being priced, as a table: a reseller of None (staff) has no price list.
+_PAIRS = JsonRows(PriceOverride.__table__.c.reseller_id, PriceOverride.__table__.c.product_id, name="pair")
+
+
+def _terms(pairs: Iterable[tuple[int | None, int]], moment: datetime,
+           day: date) -> dict[tuple[int | None, int], tuple[bool, Decimal | None, Decimal | None]]:
+    """Per pair, in one query: whether the product's price history changes after `moment`, and the reseller's
+    override of the product and its discount covering `day` (a reseller's never overlap: one row per pair)."""
+    pair = _PAIRS.table()
+    changed = sa.exists().where(ProductPrice.product_id == pair.c.product_id, ProductPrice.effective_at > moment)
+    rows = db.session.execute(
+        sa.select(pair.c.reseller_id, pair.c.product_id, changed, PriceOverride.price, ResellerDiscount.percent)
+        .select_from(pair)
+        .outerjoin(ResellerDiscount, sa.and_(ResellerDiscount.reseller_id == pair.c.reseller_id,
+                                             *_covers(ResellerDiscount, day)))
+        .outerjoin(PriceOverride, sa.and_(PriceOverride.reseller_id == pair.c.reseller_id,
+                                          PriceOverride.product_id == pair.c.product_id, *_covers(PriceOverride, day))),
+        {"rows": _PAIRS.param({"reseller_id": reseller_id, "product_id": product_id}
+                              for reseller_id, product_id in pairs)})
+    return {(reseller_id, product_id): (bool(was_changed), own, percent)
+            for reseller_id, product_id, was_changed, own, percent in rows}
 
 
 def discounted(price: Decimal, percent: Decimal | None) -> Decimal:
@@ -91,17 +117,22 @@ def list_prices(products: Iterable[Product], moment: datetime) -> dict[int, tupl
     ids = [product.id for product in products]
     changed = set(db.session.scalars(sa.select(ProductPrice.product_id).distinct()
                                      .where(ProductPrice.product_id.in_(ids), ProductPrice.effective_at > moment)))
-    if not changed:
-        return prices
+    if changed:
+        prices.update(_history(changed, moment))
+    return prices
+
+
+def _history(product_ids: set[int], moment: datetime) -> dict[int, tuple[Decimal, Decimal]]:
+    """(reseller price, MSRP) at `moment` of products whose history changes after it: the last entry at or
+    before `moment`, or the first entry."""
     history = db.session.execute(
         sa.select(ProductPrice.product_id, ProductPrice.price, ProductPrice.msrp, ProductPrice.effective_at)
-        .where(ProductPrice.product_id.in_(changed))
+        .where(ProductPrice.product_id.in_(product_ids))
         .order_by(ProductPrice.product_id, ProductPrice.effective_at, ProductPrice.id))
-    first_seen = set()
+    prices = {}
     for product_id, price, msrp, effective_at in history:
-        if product_id not in first_seen or effective_at <= moment:
+        if product_id not in prices or effective_at <= moment:
             prices[product_id] = (price, msrp)
-            first_seen.add(product_id)
     return prices
 
 
@@ -115,14 +146,6 @@ def _discounts(reseller_ids: set[int], day: date) -> dict[int, Decimal]:
                               .where(ResellerDiscount.reseller_id.in_(reseller_ids), *_covers(ResellerDiscount, day))
                               .order_by(ResellerDiscount.starts_on))
     return dict(rows.all())
-
-
-def _overrides(reseller_ids: set[int], product_ids: set[int], day: date) -> dict[tuple[int, int], Decimal]:
-    rows = db.session.execute(sa.select(PriceOverride.reseller_id, PriceOverride.product_id, PriceOverride.price)
-                              .where(PriceOverride.reseller_id.in_(reseller_ids),
-                                     PriceOverride.product_id.in_(product_ids), *_covers(PriceOverride, day))
-                              .order_by(PriceOverride.starts_on))
-    return {(reseller_id, product_id): price for reseller_id, product_id, price in rows}
 
 
 def _covers(model: type[ResellerDiscount] | type[PriceOverride], day: date) -> list[sa.ColumnElement[bool]]:
