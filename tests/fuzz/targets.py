@@ -34,6 +34,7 @@ TARGETS: dict[str, list[Target]] = {
                                  Target(S, "admin.resellers_update", (("reseller_id", "reseller"),))],
     "team.forms.InviteUserForm": [Target(S, "admin.users_invite", (("reseller_id", "reseller"),)),
                                   Target(R, "team.invite")],
+    "team.forms.ContactEmailForm": [Target(R, "team.contact_email")],
     "team.forms.TeamRoleForm": [Target(S, "admin.users_change_role",
                                        (("reseller_id", "reseller"), ("user_id", "user"))),
                                 Target(R, "team.change_role", (("user_id", "user"),))],
