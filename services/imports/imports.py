@@ -124,11 +124,12 @@ def cancel_import(reseller_id: int, import_id: int, actor: User) -> None:
 
 
 def retry_import(reseller_id: int, import_id: int, actor: User) -> None:
-    """FAILED -> PENDING, due now; the failed items run again (a completed item never runs twice)."""
+    """FAILED -> PENDING, due now; the failed items run again (a completed item never runs twice). Any import run by
+    claim: a scheduled provisioning, and a subscription change or term end (a vendor that was down)."""
     now = utcnow().replace(microsecond=0)
     done = db.session.execute(
         sa.update(Import).where(Import.id == import_id, Import.reseller_id == reseller_id,
-                                Import.status == ImportStatus.FAILED, Import.source == ImportSource.SCHEDULED)
+                                Import.status == ImportStatus.FAILED, Import.source.in_(RUN_BY_CLAIM))
         .values(status=ImportStatus.PENDING, run_at=now, attempts=0, started_at=None, finished_at=None,
                 failure_reason=None, failed_count=0)  # the failed items run again and are counted again
         .execution_options(synchronize_session=False)).rowcount == 1

@@ -23,6 +23,7 @@ from services.imports import imports
 from services.subscriptions import actions, kinds_change, kinds_renewal, renewals, terms, timeline
 from tests.factories import make_customer, make_user
 from tests.subscriptions import make_subscription
+from tests.support import run_jobs
 
 pytestmark = pytest.mark.usefixtures("app")
 
@@ -193,3 +194,21 @@ def test_a_subscription_reactivated_before_its_term_end_renews_after_all():
     assert term_ends_and_run() == 1
     sub = db.session.get(Subscription, sub.id)
     assert sub.status is SubscriptionStatus.ACTIVE and sub.version > 0
+
+
+def test_a_failed_renewal_can_be_retried_and_renews_then():
+    user, sub = ended_subscription()
+    known = sub.external_id
+    sub.external_id = ""  # the vendor does not know it: the renewal fails
+    db.session.commit()
+    term_ends_and_run()
+    imp = db.session.scalars(sa.select(Import).where(Import.source == ImportSource.SCHEDULED_CHANGE)).one()
+    assert imp.status is ImportStatus.FAILED and "vendor does not know" in imp.items[0].reasons[0]
+    db.session.get(Subscription, sub.id).external_id = known
+    db.session.commit()
+    imports.retry_import(user.reseller_id, imp.id, user)
+    db.session.commit()
+    run_jobs("default")
+    db.session.expire_all()
+    assert db.session.get(Import, imp.id).status is ImportStatus.COMPLETED
+    assert db.session.get(Subscription, sub.id).version > 0  # renewed
