@@ -11,6 +11,9 @@
   (the lot of the whole quantity at a renewal), current_lots()/removable_seats() (what a decrease may take).
 - `listing`: the Subscriptions list's filtered select (reseller's and staff's), its page and CSV rows.
 - `staff`: suspend and reactivate with a reason (audited, the reseller told by e-mail).
+- `renewals`: the periodic job's term ends (one import per reseller, term-end second and outcome) and reminders;
+  `term_end_rows` (what renew/expire read, as rows), `renewal_writes` (renewals and expiries written set-based, one
+  e-mail per import), `seat_writes` (a batch's seat additions written set-based).
 
 The actions (cancel, change quantity, auto-renew, renew/expire, scheduled changes) run as kinds of import
 items through the import engine and use `terms` and `timeline` for their figures and their record.

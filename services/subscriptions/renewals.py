@@ -1,11 +1,16 @@
 """Term ends and reminders, set-based (the periodic job jobs.subscriptions.renewals calls these).
 
-`create_term_ends(now)`: for every active subscription whose term ends within RENEWAL_HORIZON (or has ended), one
-import of one item: "sub_renew" if it auto-renews, "sub_expire" if not, due at the term end, created by the
-reseller's first admin (who gets the e-mail). Once per subscription, term and outcome: the import's once_key is
-"renew-<subscription>-<term end epoch>" or "expire-…" (unique), inserted with ON CONFLICT DO NOTHING, so running
-the job twice, or two at once, makes one. Three statements whatever the number of subscriptions; rq-scheduler runs
-each term-end second's imports with one job (the import engine's RUN_DUE_JOB), and the sweep picks up any it missed.
+`create_term_ends(now)`: for every ACTIVE or SUSPENDED subscription whose term ends within RENEWAL_HORIZON (or has
+ended), an item "sub_renew" if it renews (active and auto-renewing), else "sub_expire" (terms.py: term end), due at
+the term end, in an import created by the reseller's first admin (who gets the e-mail). The subscriptions of one
+reseller whose terms end in the same second with the same outcome share one import (once_key "renew-r<reseller>-<term
+end epoch>" or "expire-…", unique): 100,000 renewals at one midnight are a thousand imports of a hundred items, and a
+reseller gets one e-mail listing them. Once per subscription, term and outcome: the group's import is inserted with
+ON CONFLICT DO NOTHING, and when it existed already only its subscriptions not among its items (due since:
+reactivated, auto-renew turned back on) get an import of their own (once_key "renew-<subscription>-<epoch>", unique
+too), so running the job twice, or two at once, makes one. A few statements whatever the number of subscriptions;
+rq-scheduler runs each term-end second's imports with one job (the import engine's RUN_DUE_JOB), and the sweep picks
+up any it missed.
 
 `send_reminders(now)`: e-mails to the reseller's admins before a renewal (RENEWAL_REMINDER_DAYS, default 7 and 1
 days before) and before a cancellation window closes (24 h); each once: a SubscriptionReminder row (unique per
