@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from models import Customer, Product, Reseller, Subscription, SubscriptionSeats, SubscriptionStatus, db
 from services.numbers import parse_int
 from services.orders.license_export import csv_chunks
-from services.paging import Page, page_of
+from services.paging import Page, Sort, page_of, sorted_by
 from services.subscriptions import terms
 
 PER_PAGE = 25
@@ -102,13 +102,27 @@ def _ordered(stmt: sa.Select, filters: Filters) -> sa.Select:
     return stmt.order_by(Subscription.id.desc())
 
 
+# The columns the list sorts by (?sort=term_end, ?sort=-quantity); without one, the filter's own order.
+SORTS = {"created": Subscription.id, "reseller": sa.func.lower(Reseller.name), "customer": sa.func.lower(Customer.code),
+         "name": sa.func.lower(Subscription.name), "quantity": Subscription.quantity, "term": Subscription.billing_type,
+         "status": Subscription.status, "term_end": Subscription.term_end, "auto_renew": Subscription.auto_renew,
+         "cancellable": Subscription.cancellable_until}
+
+
+def default_sort(filters: Filters) -> str:
+    """The order a filter reads best in (what _ordered() gives): the soonest first, else the newest."""
+    return "cancellable" if filters.closing else "term_end" if filters.renewing else "-created"
+
+
 def subscriptions_page(filters: Filters, now: datetime, page: int = 1, reseller_id: int | None = None,
-                       per_page: int = PER_PAGE) -> Page:
-    """A page of rows (each .Subscription, customer_name/code, product_name/sku, reseller_name); `reseller_id`
-    None lists every reseller's (staff)."""
+                       per_page: int = PER_PAGE, sort: Sort | None = None) -> Page:
+    """A page of rows (each .Subscription, customer_name/code, product_name/sku, reseller_name) in `sort` order
+    (default_sort() unless given); `reseller_id` None lists every reseller's (staff)."""
     where = _conditions(filters, reseller_id, now)
     count = sa.select(sa.func.count()).select_from(Subscription).where(*where)
-    return page_of(_ordered(_select(where), filters), page, per_page, count=count, last_when_past_end=True)
+    ordered = _ordered(_select(where), filters) if sort is None else sorted_by(_select(where), sort, SORTS,
+                                                                                Subscription.id)
+    return page_of(ordered, page, per_page, count=count, last_when_past_end=True)
 
 
 def filter_choices(reseller_id: int | None) -> dict[str, list]:

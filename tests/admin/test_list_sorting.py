@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 
 from models import AuditEvent, EmailStatus, Import, ImportSource, ImportStatus, OutboxEmail, Role, db, utcnow
-from tests.factories import make_order, make_product, make_reseller, make_user
+from tests.factories import make_customer, make_order, make_product, make_reseller, make_user
+from tests.subscriptions import make_subscription
 
 BAD_SORTS = ("bogus", "-", "--name", "%C3%B1", "sort" * 100)  # (a NUL is refused earlier: 400)
 
@@ -146,6 +147,25 @@ def test_admin_products_sort_by_price_vendor_and_category(client, staff):
     by_category = sorted((cheap, dear), key=lambda p: (p.category.name.lower(), p.name.lower()), reverse=True)
     assert row_ids(client.get("/admin/catalog/?sort=-category").text, "product")[0] == by_category[0].id
     assert "1–2 of 2" in html
+
+
+def test_subscriptions_sort_by_quantity_customer_and_term_end_for_resellers_and_staff(client, login):
+    user = make_user()
+    acme, zed = make_customer(user.reseller, code="ACME"), make_customer(user.reseller, code="zed")
+    now = utcnow()
+    small = make_subscription(user, zed, quantity=2, at=now - timedelta(days=100))
+    large = make_subscription(user, acme, quantity=9, at=now - timedelta(days=10))
+    login(user)
+    html = client.get("/subscriptions/?sort=-quantity").text
+    assert row_ids(html, "subscription") == [large.id, small.id] and header(html, "Quantity") == "descending"
+    assert row_ids(client.get("/subscriptions/?sort=quantity").text, "subscription") == [small.id, large.id]
+    assert row_ids(client.get("/subscriptions/?sort=customer").text, "subscription") == [large.id, small.id]
+    assert row_ids(client.get("/subscriptions/?sort=term_end").text, "subscription") == [small.id, large.id]
+    assert row_ids(client.get("/subscriptions/").text, "subscription") == [large.id, small.id]  # newest first
+    assert row_ids(client.get("/subscriptions/?sort=bogus").text, "subscription") == [large.id, small.id]
+    login(make_user(Role.STAFF))
+    staff_html = client.get("/admin/subscriptions/?sort=-quantity").text
+    assert row_ids(staff_html, "subscription") == [large.id, small.id] and header(staff_html, "Reseller") == "none"
 
 
 @pytest.mark.parametrize("path, kind", [("/admin/imports/", "import"), ("/admin/outbox/", "email"),
