@@ -75,7 +75,7 @@ def poll_version(reseller_id: int, *context: Any) -> str:
     counters (a file import's rows processed), so neither the page's rows nor any item need be read: a poll whose
     version has not changed is answered 304. (A failed import retried and finished between two polls is the one
     change it misses: the next change, or a reload, shows it.)"""
-    active = db.session.execute(_version_statement(), {"reseller_id": reseller_id}).all()
+    active = db.session.connection().execute(_version_statement(), {"reseller_id": reseller_id}).all()
     return hashlib.blake2b(repr(([tuple(row) for row in active], context)).encode(), digest_size=16).hexdigest()
 
 
@@ -88,8 +88,9 @@ def _version_statement() -> sa.Select:
     newest = sa.select(sa.func.max(table.c.id)).where(table.c.reseller_id == reseller).scalar_subquery()
     return (sa.select(table.c.id, table.c.status, table.c.completed_count, table.c.failed_count,
                       table.c.processed_count, table.c.failure_reason, table.c.run_at, newest.label("newest"))
-            .where(table.c.reseller_id == reseller,
-                   table.c.status.in_((ImportStatus.PENDING, ImportStatus.RUNNING)))
+            .where(table.c.reseller_id == reseller,  # IN written out: an expanding parameter is re-rendered each time
+                   table.c.status.in_([sa.literal_column(f"'{status.value}'")
+                                       for status in (ImportStatus.PENDING, ImportStatus.RUNNING)]))
             .order_by(table.c.id))
 
 

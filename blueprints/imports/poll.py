@@ -1,0 +1,106 @@
+"""The unchanged poll of My imports, answered 304 before the app's other request hooks.
+
+My imports polls every 2 s while an import is active; most polls find nothing changed. Through the whole request
+a 304 cost what a page's floor costs (the ORM user with its reseller and cart badge, the rate limiter's lookup,
+every guard), about five times the version check itself (bench/polling.py: ~0.5 core for 1,000 sessions). This
+hook runs first and answers a poll whose version is unchanged after the same checks the guards would make, on two
+small statements (the session's user as columns, the version); anything else (another request, a changed
+version, a session that is not a plain reseller user's, one expired or needing two-factor set-up) goes on through
+the hooks and the view as before. The response still goes through the after-request hooks (security headers,
+Vary, the session cookie when its idle clock moves).
+"""
+from __future__ import annotations
+
+from functools import cache
+
+import sqlalchemy as sa
+from flask import Flask, current_app, request, session
+from werkzeug.datastructures import MultiDict
+
+from blueprints.admin import IMPERSONATOR_KEY
+from extensions import htmx, login_manager
+from models import Reseller, Role, User, db
+from services.imports import listing
+from services.numbers import parse_int, query_id
+
+
+def install(app: Flask) -> None:
+    """Run `answer_unchanged_poll` before every other before_request hook (the rate limiter's among them)."""
+    app.before_request_funcs.setdefault(None, []).insert(0, answer_unchanged_poll)
+
+
+def list_args(query: MultiDict) -> dict:
+    """My imports' listing state from its query string (sort, direction, rows per page, keyset cursors)."""
+    args = {"sort": query.get("sort", "created"), "dir": query.get("dir", "desc"),
+            "per_page": parse_int(query.get("per_page")) or listing.PER_PAGE_CHOICES[0]}
+    for key in ("after", "before"):
+        if query.get(key):
+            args[key] = query[key][:60]
+    return args
+
+
+def open_ids(query: MultiDict) -> list[int]:
+    return sorted(set(query.getlist("open", type=query_id)))
+
+
+def version(reseller_id: int, query: MultiDict, locale: str | None, timezone: str | None) -> str:
+    """What the poll compares: the reseller's active imports, with what the page shows them by (the listing's
+    arguments, the open rows, and the viewer's language and time zone as chosen: the user's own, else the session's
+    or the browser's)."""
+    return listing.poll_version(reseller_id, sorted(list_args(query).items()), open_ids(query), locale, timezone,
+                                session.get("locale"), request.headers.get("Accept-Language", ""))
+
+
+def is_poll() -> bool:
+    """An htmx request for the imports table that names the version it shows."""
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request and bool(request.if_none_match)
+
+
+def answer_unchanged_poll():
+    if request.endpoint != "imports.index" or not is_poll() or session.get(IMPERSONATOR_KEY):
+        return None
+    user = _session_user()
+    if user is None:
+        return None  # anonymous, gone, disabled, another kind of user, or needs two-factor set-up: the hooks say
+    from blueprints.auth.session import session_expired
+
+    if session_expired():
+        return None
+    current = version(user.reseller_id, request.args, user.locale, user.timezone)
+    if not request.if_none_match.contains(current):
+        return None
+    return "", 304, {"ETag": f'"{current}"'}
+
+
+def _session_user() -> sa.Row | None:
+    """The session's user as the loader would accept it (blueprints.auth.session.load_user), if a reseller user who
+    need not set up two-factor login first; as a row of a few columns."""
+    if login_manager._session_protection_failed():  # Flask-Login's own check, as its loader makes it first
+        return None
+    id_part, _sep, token = str(session.get("_user_id", "")).partition(":")
+    user_id = parse_int(id_part, 1)
+    if user_id is None:
+        return None
+    db.session().run_without_transaction()  # a GET only reads (blueprints._reads_without_transaction runs later)
+    user = db.session.connection().execute(_user_statement(), {"user_id": user_id}).one_or_none()
+    if user is None or not user.enabled or user.session_token != token or user.role is not Role.RESELLER:
+        return None
+    if user.reseller_id is None or _must_enrol(user):
+        return None
+    return user
+
+
+def _must_enrol(user: sa.Row) -> bool:
+    """services.accounts.two_factor.must_enrol, on the row."""
+    required = user.role.value in current_app.config.get("TWO_FACTOR_REQUIRED_ROLES", ()) or user.two_factor_required
+    return bool(required) and not user.has_totp
+
+
+@cache
+def _user_statement() -> sa.Select:
+    users, resellers = User.__table__, Reseller.__table__
+    return (sa.select(users.c.enabled, users.c.session_token, users.c.role, users.c.reseller_id, users.c.locale,
+                      users.c.timezone, users.c.totp_secret.is_not(None).label("has_totp"),
+                      resellers.c.two_factor_required)
+            .select_from(users.outerjoin(resellers, resellers.c.id == users.c.reseller_id))
+            .where(users.c.id == sa.bindparam("user_id")))
