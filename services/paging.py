@@ -114,17 +114,29 @@ def sorted_by(stmt: sa.Select, sort: Sort, columns: dict[str, Any], *tiebreak: A
 COUNT_CAP = 10_000  # a keyset list counts its rows up to here, then reads "of 10,000+"
 
 
+class CountedRows(list):
+    """A keyset page's rows with the counts made with them, so that a page built again from another's fields (a
+    subclass of KeysetPage with fields of its own, e.g. My imports' ImportPage) still knows them."""
+    total: int | None = None
+    offset: int | None = None
+    capped: bool = False
+
+
 @dataclass
 class KeysetPage:
     items: list[Any]
     next_cursor: str | None  # for the page after this one (older, newest first)
     prev_cursor: str | None  # for the page before this one
     is_first: bool           # nothing comes before this page
-    # Counted pages only (keyset_page(counted=True)): how many rows the list has and how many come before this
-    # page, each counted up to COUNT_CAP (None past it); what the pager's "51–100 of 1,234" reads.
+    # Counted pages (keyset_page(counted=True), the default): how many rows the list has and how many come before
+    # this page, each counted up to COUNT_CAP (None past it); what the pager's "51–100 of 1,234" reads.
     total: int | None = field(default=None, kw_only=True)
     offset: int | None = field(default=None, kw_only=True)
     capped: bool = field(default=False, kw_only=True)
+
+    def __post_init__(self) -> None:
+        if self.total is None and isinstance(self.items, CountedRows):
+            self.total, self.offset, self.capped = self.items.total, self.items.offset, self.items.capped
 
     @property
     def first(self) -> int | None:
@@ -137,11 +149,12 @@ class KeysetPage:
 
 def keyset_page(stmt: sa.Select, id_column: Any, *, sort_column: Any = None, descending: bool = True,
                 per_page: int = 50, after: str | None = None, before: str | None = None,
-                counted: bool = False) -> KeysetPage:
+                counted: bool = True) -> KeysetPage:
     """The `per_page` rows of `stmt` after the cursor `after` (or those just before `before`) in the order of
     (sort_column, id_column), descending or not; `sort_column` (a column or expression that is never NULL)
     defaults to the id. Rows for a select of columns, objects for a select of one entity (`sa.select(Order)`).
-    `counted`: the page also knows the list's total and its own position (up to COUNT_CAP), in the same query."""
+    `counted` (unless False): the page also knows the list's total and its own position (up to COUNT_CAP), in the
+    same query."""
     sort_column = id_column if sort_column is None else sort_column
     by_id = sort_column is id_column
     backwards = before is not None and after is None
@@ -162,13 +175,11 @@ def keyset_page(stmt: sa.Select, id_column: Any, *, sort_column: Any = None, des
         rows.reverse()
     has_next = more if not backwards else True
     has_prev = (cursor is not None) if not backwards else more
-    page = KeysetPage(_objects_or_rows(rows, 1 + len(extras)),
-                      encode_cursor(rows[-1], sort_column, id_column) if rows and has_next else None,
-                      encode_cursor(rows[0], sort_column, id_column) if rows and has_prev else None,
-                      not has_prev)
+    items = CountedRows(_objects_or_rows(rows, 1 + len(extras)))
     if counted:
-        _count_into(page, rows, stmt, backwards)
-    return page
+        _count_into(items, rows, stmt, backwards)
+    return KeysetPage(items, encode_cursor(rows[-1], sort_column, id_column) if rows and has_next else None,
+                      encode_cursor(rows[0], sort_column, id_column) if rows and has_prev else None, not has_prev)
 
 
 def _bound(cursor: tuple, sort_column: Any, id_column: Any) -> Any:
@@ -195,16 +206,16 @@ def _preceding(stmt: sa.Select, key: Any, bound: Any, descending: bool, backward
     return _capped_count(stmt.where(before)).label("page_offset")
 
 
-def _count_into(page: KeysetPage, rows: list[sa.Row], stmt: sa.Select, backwards: bool) -> None:
-    """Fill the page's total and offset from its rows' counts (past the end: count on its own, no offset)."""
+def _count_into(counted: CountedRows, rows: list[sa.Row], stmt: sa.Select, backwards: bool) -> None:
+    """Fill in the total and offset from the rows' counts (past the end: count on its own, no offset)."""
     if rows:
         total, preceding = rows[0].page_total, rows[0].page_offset
     else:
         total, preceding = db.session.scalar(sa.select(_capped_count(stmt))), None
-    page.capped = total > COUNT_CAP
-    page.total = min(total, COUNT_CAP)
+    counted.capped = total > COUNT_CAP
+    counted.total = min(total, COUNT_CAP)
     if preceding is not None and preceding <= COUNT_CAP:
-        page.offset = preceding - len(rows) if backwards else preceding
+        counted.offset = preceding - len(rows) if backwards else preceding
 
 
 def encode_cursor(row: sa.Row, sort_column: Any, id_column: Any) -> str:

@@ -1,11 +1,15 @@
 """services.paging: numbered pages (what the pager reads of a page) and keyset pages."""
+import re
+from datetime import timedelta
+
 import sqlalchemy as sa
 
-from models import Order, OrderStatus, Role, db
+from models import Order, OrderStatus, Role, db, utcnow
 from services import paging
 from services.orders import orders
 from services.paging import keyset_page, page_of
 from tests.factories import make_order, make_product, make_user
+from tests.provisioning import cloud_setup, schedule
 
 
 def test_pages_of_a_list_and_past_its_end(app):
@@ -137,3 +141,19 @@ def test_a_count_stops_at_the_cap(app, monkeypatch):
     assert (first.total, first.capped, first.first, first.last) == (3, True, 1, 2)
     deep = keyset_page(mine, Order.id, per_page=2, counted=True, after=str(made[1].id))
     assert deep.items and deep.offset is None and deep.first is None  # past the cap: no range, only "of 3+"
+
+
+def test_my_imports_shows_its_range_and_total_on_every_page(client, login):
+    user, customer, product = cloud_setup()
+    base = utcnow() + timedelta(days=1)
+    for hours in range(12):
+        schedule(user, customer, product, run_at=base + timedelta(hours=hours))
+    login(user)
+    first = client.get("/imports/?per_page=10").text
+    assert "1–10 of 12" in first
+    onward = re.search(r'href="([^"]*after=[^"]*)" rel="next"', first).group(1).replace("&amp;", "&")
+    second = client.get(onward).text
+    assert "11–12 of 12" in second
+    back = re.search(r'href="([^"]*before=[^"]*)" rel="prev"', second).group(1).replace("&amp;", "&")
+    assert "1–10 of 12" in client.get(back).text
+    assert "1–10 of 12" in client.get("/imports/?sort=schedule&dir=asc&per_page=10").text
