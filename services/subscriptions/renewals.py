@@ -127,7 +127,7 @@ def create_term_ends(now: datetime) -> int:
     db.session.execute(sa.insert(ImportItem.__table__).from_select([c.name for c in _ITEMS.columns],
                                                                    sa.select(_ITEMS.table())),
                        {"rows": _ITEMS.param(items)})
-    for run_at in sorted({rows[0].term_end for _id, rows in made.values()}):
+    for run_at in sorted({_due(rows) for _id, rows in made.values()}):
         enqueue_after_commit("default", provisioning.RUN_DUE_JOB, job_id=provisioning.due_job_id(run_at), at=run_at,
                              timeout=provisioning.JOB_TIMEOUT)
     return len(items)
@@ -154,9 +154,15 @@ def _import(key: str, rows: list, creator_id: int, now: datetime) -> dict:
     skus = {row.sku for row in rows}
     return {"reseller_id": first.reseller_id, "created_by_id": creator_id, "source": ImportSource.SCHEDULED_CHANGE,
             "account_type": "subscription", "name": name[:255], "import_type": first.sku if len(skus) == 1 else "",
-            "status": ImportStatus.PENDING, "run_at": first.term_end, "once_key": key, "attempts": 0,
+            "status": ImportStatus.PENDING, "run_at": _due(rows), "once_key": key, "attempts": 0,
             "completed_count": 0, "failed_count": 0, "total_count": 0, "processed_count": 0,
             "created_at": now}
+
+
+def _due(rows: list) -> datetime:
+    """When a group's import runs: its last term end (they are within the same second; an item whose term has not
+    ended yet would fail)."""
+    return max(row.term_end for row in rows)
 
 
 def _not_in_their_group(groups: dict[str, list]) -> list:

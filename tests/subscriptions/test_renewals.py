@@ -212,3 +212,15 @@ def test_a_failed_renewal_can_be_retried_and_renews_then():
     db.session.expire_all()
     assert db.session.get(Import, imp.id).status is ImportStatus.COMPLETED
     assert db.session.get(Subscription, sub.id).version > 0  # renewed
+
+
+def test_terms_ending_within_the_same_second_run_when_the_last_of_them_has_ended():
+    user = make_user()
+    customer = make_customer(user.reseller)
+    second = utcnow().replace(microsecond=0) - timedelta(minutes=1)
+    subs = [make_subscription(user, customer, at=terms.add_months(second.replace(microsecond=us), -1),
+                              billing_type="monthly") for us in (100, 900_000)]
+    assert term_ends_and_run() == 2
+    imp = db.session.scalars(sa.select(Import).where(Import.source == ImportSource.SCHEDULED_CHANGE)).one()
+    assert imp.run_at == second.replace(microsecond=900_000) and imp.status is ImportStatus.COMPLETED
+    assert all(db.session.get(Subscription, s.id).version > 0 for s in subs)
