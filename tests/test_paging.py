@@ -1,7 +1,9 @@
 """services.paging: numbered pages (what the pager reads of a page) and keyset pages."""
 import re
 from datetime import timedelta
+from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
 
 from models import Order, OrderStatus, Role, db, utcnow
@@ -157,3 +159,24 @@ def test_my_imports_shows_its_range_and_total_on_every_page(client, login):
     back = re.search(r'href="([^"]*before=[^"]*)" rel="prev"', second).group(1).replace("&amp;", "&")
     assert "1–10 of 12" in client.get(back).text
     assert "1–10 of 12" in client.get("/imports/?sort=schedule&dir=asc&per_page=10").text
+
+
+@pytest.mark.parametrize("column", ["status", "total", "created_at"])
+def test_keyset_pages_by_a_status_an_amount_or_a_time_cover_every_row_once(app, column):
+    buyer = make_user(Role.RESELLER)
+    statuses = [OrderStatus.PENDING, OrderStatus.APPROVED, OrderStatus.REJECTED]
+    for n in range(7):
+        make_order(buyer, lines=[(make_product(price=Decimal(f"{n % 3}.50")), 1)], status=statuses[n % 3],
+                   created_at=utcnow() - timedelta(hours=n % 4))
+    db.session.commit()
+    sort_column = getattr(Order, column)
+    mine = sa.select(Order).where(Order.reseller_id == buyer.reseller_id)
+    expected = [o.id for o in db.session.scalars(mine.order_by(sort_column.desc(), Order.id.desc()))]
+    seen, cursor = [], None
+    while True:
+        page = keyset_page(mine, Order.id, sort_column=sort_column, per_page=3, after=cursor)
+        seen += [o.id for o in page.items]
+        assert page.total == 7 and page.first == len(seen) - len(page.items) + 1
+        if not (cursor := page.next_cursor):
+            break
+    assert seen == expected
