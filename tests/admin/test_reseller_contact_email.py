@@ -6,7 +6,7 @@ from models import Role, db
 from services.accounts import resellers
 from tests.assignments.support import assign, setup_pool
 from tests.factories import make_reseller, make_user
-from tests.support import run_jobs
+from tests.support import mail_text, run_jobs
 
 pytestmark = pytest.mark.usefixtures("app")
 
@@ -67,6 +67,7 @@ def test_activation_emails_reply_to_the_resellers_contact_address(smtp):
     assert message["From"].addresses[0].display_name == user.reseller.name
     html = message.get_body(preferencelist=("html",)).get_content()
     assert f"Reply to this e-mail to reach {user.reseller.name}" in html
+    assert f"Questions? Reply to this e-mail to reach {user.reseller.name}." in mail_text(message)
 
 
 def test_without_a_contact_address_replies_go_to_the_assigning_user(smtp):
