@@ -204,7 +204,8 @@ def _renewal_lateness(due: datetime, done_at: datetime, count: int) -> dict:
     return {"subscriptions": count, "renewed": renewed, "expired": statuses.get("EXPIRED", 0),
             "imports": len(rows), "all_done_s": round((done_at - due).total_seconds(), 2),
             # per renewal: when a worker took its import up, and when its result was written
-            "start_p50_s": round(statistics.median(start), 2), "start_p99_s": round(_p99(start), 2),
+            "start_first_s": round(start[0], 2), "start_p50_s": round(statistics.median(start), 2),
+            "start_p99_s": round(_p99(start), 2),
             "finish_p50_s": round(statistics.median(finish), 2), "finish_p99_s": round(_p99(finish), 2),
             "finish_max_s": round(finish[-1], 2)}
 
