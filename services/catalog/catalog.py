@@ -1,6 +1,8 @@
 """The catalog as resellers browse it: active brands, their categories, products and search."""
 from __future__ import annotations
 
+from functools import cache
+
 import sqlalchemy as sa
 
 from models import Category, Product, Vendor, db
@@ -57,33 +59,48 @@ def search_products(q: str = "", *, vendor: Vendor | None = None, category: Cate
     one pass over the catalog and sorted; a broad one is walked in the list's order until the page is full.
     """
     page = min(max(page, 1), MAX_PAGE)
-    filters = [Product.active]
-    if vendor is not None:
-        filters.append(Product.vendor_id == vendor.id)
-    if category is not None:
-        filters.append(Product.category_id == category.id)
-    filters += [product_matches(term[:100]) for term in q.split()[:MAX_TERMS]]
-    # Matches without joins: the active brands and categories are lists made once per query, and the product
-    # table is read in its own order (through a brand's index, SQLite read it five times slower).
-    active_brands = sa.select(Vendor.id).where(Vendor.active).correlate(None)
-    active_categories = sa.select(Category.id).where(Category.active).correlate(None)
+    terms = [search.like_pattern(term[:100].lower()) for term in q.split()[:MAX_TERMS]]
+    count, narrow, broad = _search_selects(db.engine.dialect.name, len(terms), vendor is not None,
+                                           category is not None)
     limit = max(COUNT_CAP, page * per_page + per_page)
-    matches = (sa.select(Product.id).where(*filters, Product.vendor_id.in_(active_brands),
-                                           Product.category_id.in_(active_categories))
-               .limit(limit + 1).correlate(None))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(matches.subquery()))
-    listed = (sa.select(*LISTED).join(Product.vendor).join(Product.category)
-              .where(Vendor.active, Category.active).order_by(Vendor.name, Product.name, Product.id))
-    items = listed.where(Product.id.in_(matches)) if total <= limit else listed.where(*filters)
-    products = page_of(items, page, per_page, total=min(total, limit))
+    params = {f"term_{i}": term for i, term in enumerate(terms)}
+    params.update(vendor_id=vendor.id if vendor else None, category_id=category.id if category else None,
+                  cap=limit + 1)
+    total = db.session.scalar(count, params)
+    products = page_of((narrow if total <= limit else broad).params(params), page, per_page, total=min(total, limit))
     products.capped = total > limit
     return products
 
 
-def product_matches(term: str) -> sa.ColumnElement[bool]:
+@cache
+def _search_selects(dialect: str, terms: int, by_vendor: bool, by_category: bool) -> tuple[sa.Select, ...]:
+    """A search's capped count, and its page when narrow and when broad, built once per shape (number of words,
+    brand or not, category or not) with bind parameters: search as you type runs them on every keystroke, and
+    building them each time cost half as much again (callgrind: 6.3 against 4.2 M instructions a search)."""
+    filters = [Product.active]
+    if by_vendor:
+        filters.append(Product.vendor_id == sa.bindparam("vendor_id"))
+    if by_category:
+        filters.append(Product.category_id == sa.bindparam("category_id"))
+    filters += [product_matches(sa.bindparam(f"term_{i}", type_=sa.String())) for i in range(terms)]
+    # Matches without joins: the active brands and categories are lists made once per query, and the product
+    # table is read in its own order (through a brand's index, SQLite read it five times slower).
+    active_brands = sa.select(Vendor.id).where(Vendor.active).correlate(None)
+    active_categories = sa.select(Category.id).where(Category.active).correlate(None)
+    matches = (sa.select(Product.id).where(*filters, Product.vendor_id.in_(active_brands),
+                                           Product.category_id.in_(active_categories))
+               .limit(sa.bindparam("cap")).correlate(None))
+    listed = (sa.select(*LISTED).join(Product.vendor).join(Product.category)
+              .where(Vendor.active, Category.active).order_by(Vendor.name, Product.name, Product.id))
+    return (sa.select(sa.func.count()).select_from(matches.subquery()), listed.where(Product.id.in_(matches)),
+            listed.where(*filters))
+
+
+def product_matches(term: str | sa.BindParameter) -> sa.ColumnElement[bool]:
     """The product's name, SKU or tags (its lowercased search_text), or its brand's name, contain `term`, in
-    any case. The brands are few: their match is a subquery run once, not a test on every product."""
-    pattern = sa.literal(search.like_pattern(term.lower()), sa.String())
+    any case (a bind parameter: its value is search.like_pattern of the lowercased term). The brands are few:
+    their match is a subquery run once, not a test on every product."""
+    pattern = sa.literal(search.like_pattern(term.lower()), sa.String()) if isinstance(term, str) else term
     brands = sa.select(Vendor.id).where(search.contains(pattern, Vendor.name)).correlate(None)
     return sa.or_(Product.search_text.like(pattern, escape="\\"), Product.vendor_id.in_(brands))
 
