@@ -87,6 +87,7 @@ class BatchImport:
     creator_locale: str | None
     source: ImportSource
     items: list[BatchItem] = field(default_factory=list)
+    creator_id: int | None = None  # who the subscriptions' "provisioned" events name
 
 
 @dataclass(slots=True)
@@ -112,7 +113,7 @@ def load_batch(ids: Sequence[int], item_ids: Sequence[int] | None = None) -> lis
             imp = imports[row.id] = BatchImport(
                 row.id, row.reseller_id, row.attempts, row.name, row.import_type, row.created_at,
                 BatchReseller(row.reseller_id, row.reseller_status), row.creator_email, row.creator_name,
-                row.creator_locale, row.source)
+                row.creator_locale, row.source, creator_id=row.created_by_id)
         if row.item_id is not None:
             item = _item(row, products)
             item.imp = imp
@@ -137,7 +138,7 @@ def _products(ids: set[int]) -> dict[int, Product]:
 
 def _batch_statement(ids: Sequence[int]) -> sa.Select:
     return (sa.select(Import.id, Import.reseller_id, Import.attempts, Import.name, Import.import_type, Import.source,
-                      Import.created_at, Reseller.status.label("reseller_status"),
+                      Import.created_at, Import.created_by_id, Reseller.status.label("reseller_status"),
                       User.email.label("creator_email"), User.name.label("creator_name"),
                       User.locale.label("creator_locale"),
                       ImportItem.id.label("item_id"), ImportItem.kind, ImportItem.row_number, ImportItem.customer_id,

@@ -12,6 +12,7 @@ from services.imports import kinds
 from services.imports.import_batch import BatchItem
 from services.provisioning import provisioning
 from services.provisioning import provisioning_rules as rules
+from services.subscriptions import timeline
 
 
 @dataclass
@@ -41,13 +42,16 @@ def perform(context: Context, item: BatchItem, key: str) -> str:
 
 
 def record(done: Sequence[kinds.Done], now: datetime) -> Callable[[], None]:
-    """The subscriptions, at the reseller's price of `now` (the run, not the scheduling day), in one statement."""
+    """The subscriptions, at the reseller's price of `now` (the run, not the scheduling day), in one statement, and
+    their "provisioned" events, encoded now (nothing is read back while the batch holds SQLite's write lock)."""
     prices = pricing.prices_of_pairs({(item.imp.reseller_id, item.product) for item, _external_id in done}, now)
-    rows = provisioning.encode_subscriptions([
-        provisioning.subscription_values(item.imp, item, external_id, now,
-                                         prices[(item.imp.reseller_id, item.product_id)])
-        for item, external_id in done])
-    return lambda: provisioning.insert_subscriptions(rows)
+    values = [provisioning.subscription_values(item.imp, item, external_id, now,
+                                               prices[(item.imp.reseller_id, item.product_id)])
+              for item, external_id in done]
+    rows = provisioning.encode_subscriptions(values)
+    events = timeline.encode_provisioned([(v, item.imp.creator_id)
+                                          for v, (item, _id) in zip(values, done, strict=True)])
+    return lambda: provisioning.insert_subscriptions(rows, events)
 
 
 kinds.register(kinds.Kind(kinds.PROVISION, load, validate, perform, record))

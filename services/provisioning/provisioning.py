@@ -198,9 +198,13 @@ def encode_subscriptions(values: list[dict]) -> str:
     return _SUBSCRIPTIONS.param(values)
 
 
-def insert_subscriptions(rows: str) -> None:
-    """Insert the encoded subscriptions in one statement, then their provisioned events and first seat lots."""
+def insert_subscriptions(rows: str, events: str | None = None) -> None:
+    """Insert the encoded subscriptions in one statement, then their provisioned events (`events`, from
+    timeline.encode_provisioned, else read from them) and first seat lots."""
     insert = sa.insert(Subscription.__table__).from_select([c.name for c in _SUBSCRIPTIONS.columns],
                                                            sa.select(_SUBSCRIPTIONS.table()))
     ids = db.session.scalars(insert.returning(Subscription.__table__.c.id), {"rows": rows}).all()
-    timeline.record_provisioned(ids)
+    if events is None:
+        timeline.record_provisioned(ids)
+    else:
+        timeline.record_encoded_provisioned(events, ids)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,6 +30,8 @@ from services.subscriptions import terms
 
 _EVENTS = JsonRows(*(c for c in SubscriptionEvent.__table__.c if c.name != "id"))
 _LOTS = JsonRows(*(c for c in SubscriptionSeats.__table__.c if c.name != "id"))
+_PROVISIONED = JsonRows(Subscription.__table__.c.import_item_id,
+                        *(c for c in SubscriptionEvent.__table__.c if c.name not in ("id", "subscription_id")))
 
 
 def record_provisioned(subscription_ids: Collection[int], actor_id: int | None = None) -> None:
@@ -49,10 +51,46 @@ def record_provisioned(subscription_ids: Collection[int], actor_id: int | None =
         .where(Subscription.id.in_(ids))).all()
     events = [{"subscription_id": r.id, "kind": SubscriptionEventKind.PROVISIONED, "at": r.created_at,
                "actor_id": r.created_by_id or actor_id, "on_behalf_of_id": None,
-               "details": {"quantity": r.quantity, "unit_price": str(r.unit_price), "currency": r.currency,
-                           "billing_type": r.billing_type, "term_end": r.term_end.isoformat()}} for r in rows]
+               "details": _provisioned(r.quantity, r.unit_price, r.currency, r.billing_type, r.term_end)}
+              for r in rows]
     _insert(SubscriptionEvent, _EVENTS, events)
-    # The lots straight from the subscriptions, in SQL (no datetimes read back and written again).
+    _first_lots(ids)
+
+
+def encode_provisioned(subscriptions: Collection[tuple[dict, int | None]]) -> str:
+    """The "provisioned" events of subscriptions not inserted yet, from import items: (their values, as
+    services.provisioning.subscription_values makes them, and the import creator's id) pairs. Encoded before a batch
+    writes anything (the import engine's writer), for record_encoded_provisioned once they are inserted."""
+    scale = Decimal(1).scaleb(-Subscription.__table__.c.unit_price.type.scale)
+    return _PROVISIONED.param(
+        {"import_item_id": values["import_item_id"], "kind": SubscriptionEventKind.PROVISIONED,
+         "at": values["created_at"], "actor_id": actor_id, "on_behalf_of_id": None,
+         "details": _provisioned(values["quantity"], Decimal(values["unit_price"]).quantize(scale, ROUND_HALF_UP),
+                                 values["currency"], values["billing_type"], values["term_end"])}
+        for values, actor_id in subscriptions)
+
+
+def record_encoded_provisioned(events: str, subscription_ids: Collection[int]) -> None:
+    """record_provisioned for subscriptions of import items whose events were encoded (encode_provisioned): each
+    event finds its subscription by the import item, nothing is read back."""
+    table, rows = Subscription.__table__, _PROVISIONED.table()
+    # A lookup per event (the unique index on import_item_id), not a join: SQLite would scan the subscriptions.
+    subscription_id = sa.select(table.c.id).where(table.c.import_item_id == rows.c.import_item_id).scalar_subquery()
+    found = sa.select(subscription_id, *(rows.c[c.name] for c in _PROVISIONED.columns[1:]))
+    db.session.execute(sa.insert(SubscriptionEvent.__table__).from_select(
+        ["subscription_id", *(c.name for c in _PROVISIONED.columns[1:])], found), {"rows": events})
+    _first_lots(list(subscription_ids))
+
+
+def _provisioned(quantity: int, unit_price: Decimal, currency: str, billing_type: str,
+                 term_end: datetime) -> dict[str, Any]:
+    """A "provisioned" event's details (the unit price as stored: with the column's scale)."""
+    return {"quantity": quantity, "unit_price": str(unit_price), "currency": currency, "billing_type": billing_type,
+            "term_end": term_end.isoformat()}
+
+
+def _first_lots(ids: list[int]) -> None:
+    """The lots straight from the subscriptions, in SQL (no datetimes read back and written again)."""
     lots = sa.select(Subscription.id, Subscription.quantity, sa.literal(0), Subscription.unit_price,
                      Subscription.term_start, Subscription.cancellable_until).where(Subscription.id.in_(ids))
     db.session.execute(sa.insert(SubscriptionSeats.__table__).from_select(
