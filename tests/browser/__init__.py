@@ -1,5 +1,5 @@
 """Helpers of the browser tests: the GET pages each role can open (the URL map walked as the viewer crawl does,
-tests/team/test_viewer_crawl.py) and logging in through the form."""
+tests/team/test_viewer_crawl.py), what makes a page wider than the screen, and logging in through the form."""
 from __future__ import annotations
 
 import re
@@ -60,6 +60,21 @@ def pages_of(app, role: str, world) -> tuple[list[str], list[str]]:
             else:
                 urls.add(url_for(endpoint, **args))
     return sorted(urls), unknown
+
+
+WIDER_THAN_THE_SCREEN = """() => {
+  const width = document.documentElement.clientWidth;
+  if (!document.getElementById("page")) return null;  // a fragment htmx asks for (opened alone it has no styles)
+  if (document.documentElement.scrollWidth <= width) return null;
+  const over = el => el.getBoundingClientRect().right > width + 1;
+  const name = el => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") +
+    (typeof el.className === "string" && el.className.trim() ? "." + el.className.trim().replace(/\\s+/g, ".") : "");
+  const clipped = el => { for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+    if (getComputedStyle(p).overflowX !== "visible") return true; } return false; };
+  const culprits = [...document.querySelectorAll("body *")].filter(el => over(el) && !clipped(el));
+  return document.documentElement.scrollWidth + " px: " + culprits.slice(-4).map(
+    el => name(el.parentElement) + " > " + name(el)).join(", ");
+}"""  # what makes the page scroll sideways (None if nothing does), for tests/browser/test_page_widths.py and the crawl
 
 
 def log_in(page, user, password: str = PASSWORD) -> None:

@@ -1,6 +1,8 @@
 """No page is wider than the screen (issue 23, section 3): every GET page a role can open, at 390 px (a phone) and
 1366 px (a laptop), in Chromium, keeps document.scrollWidth within the viewport. Wide tables scroll inside their
-own box instead.
+own box instead. That crawl is tests/browser/test_accessibility.py's
+test_no_page_is_wider_than_the_screen_nor_has_a_serious_or_critical_violation: it checks both on each page it
+loads, rather than loading every page twice more here.
 
 The URL map is walked as the viewer crawl does (tests/team/test_viewer_crawl.py), by tests.browser.pages_of: ids
 come from the tenant crawl's FILL (reseller A's objects), the admin ones from ADMIN_FILL in tests/browser/__init__.py.
@@ -15,54 +17,18 @@ import pytest
 
 from models import ImportStatus, Role, db, utcnow
 from services import audit
-from tests.browser import log_in, pages_of
+from tests.browser import WIDER_THAN_THE_SCREEN, log_in, pages_of
 from tests.factories import make_user
 from tests.isolation.world import reseller_a_world
 from tests.provisioning import cloud_setup, schedule
 
 pytestmark = pytest.mark.browser
 
-WIDTHS = (390, 1366)
-
 
 @pytest.mark.parametrize("role", ["reseller", "staff", "ops"])
 def test_every_page_can_be_filled(app, role):
     _urls, unknown = pages_of(app, role, reseller_a_world())
     assert not unknown, "GET pages whose URL this test cannot fill: " + ", ".join(unknown)
-
-
-WIDER_THAN_THE_SCREEN = """() => {
-  const width = document.documentElement.clientWidth;
-  if (!document.getElementById("page")) return null;  // a fragment htmx asks for (opened alone it has no styles)
-  if (document.documentElement.scrollWidth <= width) return null;
-  const over = el => el.getBoundingClientRect().right > width + 1;
-  const name = el => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") +
-    (typeof el.className === "string" && el.className.trim() ? "." + el.className.trim().replace(/\\s+/g, ".") : "");
-  const clipped = el => { for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
-    if (getComputedStyle(p).overflowX !== "visible") return true; } return false; };
-  const culprits = [...document.querySelectorAll("body *")].filter(el => over(el) && !clipped(el));
-  return document.documentElement.scrollWidth + " px: " + culprits.slice(-4).map(
-    el => name(el.parentElement) + " > " + name(el)).join(", ");
-}"""
-
-
-@pytest.mark.parametrize("role", ["reseller", "staff", "ops"])
-def test_no_page_is_wider_than_the_screen(app, page, role):
-    world = reseller_a_world()
-    user = world["user"] if role == "reseller" else make_user(Role(role))
-    db.session.commit()
-    urls, _unknown = pages_of(app, role, world)
-    assert len(urls) >= {"reseller": 20, "staff": 15, "ops": 2}[role]
-    log_in(page, user)
-    too_wide = []
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 900})
-        for url in urls:
-            page.goto(url)
-            problem = page.evaluate(WIDER_THAN_THE_SCREEN)
-            if problem:
-                too_wide.append(f"{url} at {width} px: {problem}")
-    assert not too_wide, "pages wider than the screen:\n" + "\n".join(too_wide)
 
 
 def test_the_header_folds_into_a_menu_on_a_phone(page):
