@@ -188,3 +188,12 @@ def test_a_sort_a_list_does_not_offer_shows_its_default_order(client, staff, pat
             assert response.status_code == 200
             if kind:
                 assert row_ids(response.text, kind) == row_ids(default, kind)
+
+
+@pytest.mark.parametrize("path", ["/admin/imports/", "/admin/outbox/", "/admin/audit/", "/admin/orders/",
+                                  "/admin/catalog/", "/admin/subscriptions/"])
+def test_the_filter_form_keeps_the_sort(client, staff, path):
+    assert '<input type="hidden" name="sort" value="-status">' in client.get(f"{path}?sort=-status").text
+    assert 'name="sort"' not in client.get(path).text.split('id="results"')[0]
+    escaped = client.get(f'{path}?sort="><b>').text
+    assert '"><b>' not in escaped and 'value="&#34;&gt;&lt;b&gt;"' in escaped
