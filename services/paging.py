@@ -7,7 +7,9 @@ the items select (and, for a total, its count); page_of() adds the window. A `Pa
 Keyset pages (My imports, the admin lists of orders, imports, audit events and e-mails): the rows after (or
 before) a cursor in the order of (sort key, id), an index seek however deep the page, no OFFSET. The cursor in
 the URL is the id, or the sort key and the id ("20261207013000123456-42" for a time); a mangled one shows the
-first page rather than an error. The pager's `keyset` macro links the pages.
+first page rather than an error. Sorted by any never-NULL column or expression (the cursor's key is its text, number
+or time). Each page knows the list's total and its own range, counted in the same query up to COUNT_CAP ("of
+10,000+"). The pager's `keyset` macro shows them and links the pages.
 
 Sorting by a column (`parse_sort`, `sorted_by`): ?sort=name or ?sort=-name (descending) among the columns a list
 offers, anything else its default; the headers link it (templates/_partials/sort.html).
