@@ -20,6 +20,7 @@ ADMIN_FILL = {  # URL argument -> how to read it from reseller A's world
     "reseller_id": lambda w: w["user"].reseller_id, "product_id": lambda w: w["approved_order"].lines[0].product_id,
     "vendor_id": lambda w: w["approved_order"].lines[0].product.vendor_id,
     "category_id": lambda w: w["approved_order"].lines[0].product.category_id,
+    "import_id": lambda w: w["file_import"].id,
 }
 AREAS = {"reseller": lambda e: not e.startswith(("admin.", "ops.")),
          "staff": lambda e: e.startswith(("admin.", "main.", "auth.edit_password", "auth.two_factor")),
