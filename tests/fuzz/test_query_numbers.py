@@ -13,7 +13,9 @@ from tests.isolation.test_crawl import ARG, FILL
 from tests.isolation.world import reseller_a_world
 
 HUGE = "999999999999999999999999"
-NUMBERS = [HUGE, "9" * 5000, "2147483648", "9223372036854775808", "-1", "0", "²", "٣"]
+# Past 32 bits, just past 64 bits (HUGE's class: a guard on the number of digits lets this one through), past
+# Python's int() digit limit, negative, zero, a digit int() refuses and one it reads.
+NUMBERS = ["2147483648", "9223372036854775808", "9" * 5000, "-1", "0", "²", "٣"]
 PARAMETERS = ("page", "after", "before", "per_page", "customer", "open", "reseller")
 SKIPPED = ("static", "rq_dashboard.", "ops.mail_message", "activation.", "auth.set_password", "checkout.show",
            "catalog.brand", "catalog.category")  # tokens, slugs and step names: no number to vary
