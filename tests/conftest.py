@@ -21,6 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
+from argon2 import PasswordHasher
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from werkzeug.serving import make_server
@@ -33,7 +34,15 @@ from app import create_app
 from devstack import redis_server
 from devstack.mailcatcher import CatchingHandler
 from models import db
+from services.accounts import passwords
 from tests.support import free_port, parse_mail, wait_for
+
+# argon2id at its lowest cost in the tests (before tests.factories hashes its PASSWORD): a hash or a check costs
+# microseconds instead of about 0.2 s of CPU (64 MiB, t=3, p=4), which every log-in through the form, wrong
+# password and new password paid. The parameters travel in each hash, so the `flask` subprocesses of the drills
+# check these hashes as cheaply. What is hashed and checked, and when, is unchanged.
+passwords._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+passwords._DUMMY_HASH = passwords._hasher.hash("not a real password")
 
 IN_CI = bool(os.environ.get("CI"))
 XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1"... under pytest-xdist
