@@ -135,25 +135,9 @@ def _write_quantity(done: Performed, now: datetime) -> None:
                         reason="at renewal")
         changes.tell(done, "quantity_at_renewal", quantity=quantity)
         return
+    # A decrease (increases are written set-based: seat_writes)
     changes.guarded_update(subscription.id, done.seen_version, quantity=quantity)
-    if quantity > subscription.quantity:
-        _add_seats(done, quantity - subscription.quantity, now)
-    else:
-        _remove_seats(done, subscription.quantity - quantity, now)
-
-
-def _add_seats(done: Performed, added: int, now: datetime) -> None:
-    subscription = done.subscription
-    _charge_current_period(subscription, now)
-    seats = terms.Seats(subscription.unit_price, added, subscription.billing_type, subscription.term_start,
-                        subscription.term_end, now)
-    timeline.add_seats(subscription, added, now, subscription.unit_price)
-    ledger.charge_seats_added(subscription, seats, key=changes.item_key(done.item))
-    charge = seats.charge_at_adding()
-    timeline.record(subscription, SubscriptionEventKind.SEATS_ADDED, done.actor, now, added=added,
-                    quantity=subscription.quantity + added, charge=charge, currency=subscription.currency)
-    changes.tell(done, "seats_added", added=added, quantity=subscription.quantity + added, charge=charge,
-                 currency=subscription.currency)
+    _remove_seats(done, subscription.quantity - quantity, now)
 
 
 def _remove_seats(done: Performed, removing: int, now: datetime) -> None:
