@@ -4,9 +4,10 @@ import threading
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from jobs.provisioning import run_due_imports
-from models import Subscription, SubscriptionStatus, User, db, utcnow
+from models import ImportItem, Subscription, SubscriptionStatus, User, db, utcnow
 from services.imports import imports
 from services.subscriptions import actions, kinds_change, renewals, terms
 from services.subscriptions.changes import ChangeRefused
@@ -97,3 +98,19 @@ def test_a_renewal_racing_a_cancellation_never_both_apply(app):
         cancelled = sub.status is SubscriptionStatus.CANCELLED
         assert renewed != cancelled, (result, sub.status, sub.term_start)
         assert (result[kinds_change.CANCEL] == "won") == cancelled
+
+
+def test_two_term_end_runs_at_once_make_one_item_per_subscription(app):
+    user = make_user()
+    customer = make_customer(user.reseller)
+    start = terms.add_months(utcnow().replace(microsecond=0) - timedelta(minutes=1), -1)
+    subs = [make_subscription(user, customer, at=start, billing_type="monthly") for _ in range(3)]
+    made: list[int] = []
+
+    def run():
+        made.append(renewals.create_term_ends(utcnow()))
+        db.session.commit()
+
+    in_threads(app, run, run)
+    items = db.session.scalars(sa.select(ImportItem.subscription_id)).all()
+    assert sorted(items) == sorted(s.id for s in subs) and sorted(made) == [0, 3]
