@@ -101,8 +101,8 @@ def due_imports(backend: Backend, log_dir: Path, count: int = DUE_IMPORTS, lead:
         first_id = _insert_due_imports(count, utcnow() + timedelta(days=1))
         run_at = (utcnow() + timedelta(seconds=lead)).replace(microsecond=0)
         _set_run_at(first_id, run_at)
-        schedule_at(run_at, "default", provisioning.RUN_DUE_JOB, job_id=provisioning.due_job_id(run_at),
-                    timeout=provisioning.JOB_TIMEOUT)
+        schedule_at(run_at - provisioning.DUE_RUN_LEAD, "default", provisioning.RUN_DUE_JOB, run_at,
+                    job_id=provisioning.due_job_id(run_at), timeout=provisioning.JOB_TIMEOUT)  # as schedule_import
         with job_processes(backend, log_dir / f"due-imports-{count}", workers=2, scheduler=True) as workers:
             cpu_before = _cpu_seconds(workers)
             done_at = _wait_until_done(first_id, count, run_at, timeout=lead + 180 + count / 250)

@@ -41,6 +41,7 @@ MAX_LEAD = timedelta(days=365)
 RUN_ONE_JOB = "jobs.provisioning.run_import"
 RUN_DUE_JOB = "jobs.provisioning.run_due_imports"
 JOB_TIMEOUT = 900  # seconds; a due-imports run stops taking batches after a deadline well inside this
+DUE_RUN_LEAD = timedelta(seconds=1)  # how early a second's due-imports run is queued (it waits for the second)
 
 
 class ProvisioningError(DomainError):
@@ -155,7 +156,10 @@ def schedule_service(customer: Customer, product: Product, config: dict, user: U
     if run_at <= now:
         enqueue_after_commit("default", RUN_ONE_JOB, imp.id, job_id=run_job_id(imp.id), job_timeout=JOB_TIMEOUT)
     else:
-        enqueue_after_commit("default", RUN_DUE_JOB, job_id=due_job_id(run_at), at=run_at, timeout=JOB_TIMEOUT)
+        # Queued a moment early, the run waits for its second (jobs.provisioning.run_due_imports): rq-scheduler's
+        # 1-second tick and the work horse's start no longer make the imports up to a second late.
+        enqueue_after_commit("default", RUN_DUE_JOB, run_at, job_id=due_job_id(run_at), at=run_at - DUE_RUN_LEAD,
+                             timeout=JOB_TIMEOUT)
     audit.record(user, "import.scheduled", imp, run_at=run_at.isoformat(), sku=product.sku, customer=customer.code)
     return imp
 
