@@ -290,22 +290,25 @@ class TableCleaner:
 
     def __init__(self):
         self.tables = list(reversed(db.metadata.sorted_tables))
-        self.restart_sequences = None
+        self.script = None  # PostgreSQL: every DELETE and the sequences' restart in one round trip
         if db.engine.dialect.name == "postgresql":
+            preparer = db.engine.dialect.identifier_preparer
+            statements = [f"DELETE FROM {preparer.format_table(table)}" for table in self.tables]
             with db.engine.connect() as conn:
                 sequences = conn.execute(sa.text(
                     "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename) FROM pg_sequences"
                     " WHERE schemaname = current_schema()")).scalars().all()
             if sequences:
-                calls = ", ".join(f"setval('{name}', 1, false)" for name in sequences)
-                self.restart_sequences = sa.text(f"SELECT {calls}")
+                statements.append("SELECT " + ", ".join(f"setval('{name}', 1, false)" for name in sequences))
+            self.script = "; ".join(statements)
 
     def empty_all_tables(self) -> None:
         with db.engine.begin() as conn:
+            if self.script is not None:
+                conn.exec_driver_sql(self.script)
+                return
             for table in self.tables:
                 conn.execute(table.delete())
-            if self.restart_sequences is not None:
-                conn.execute(self.restart_sequences)
 
 
 class IsolatedClient(FlaskClient):
