@@ -44,7 +44,8 @@ class OrderError(DomainError):
 
 def reseller_order(reseller_id: int | None, order_id: int) -> Order | None:
     """The order if it belongs to this reseller; None otherwise (the view answers 404)."""
-    return db.session.scalar(sa.select(Order).where(Order.id == order_id, Order.reseller_id == reseller_id))
+    order = db.session.get(Order, order_id)
+    return order if order is not None and order.reseller_id == reseller_id else None
 
 
 # The columns the reseller's order list sorts by (?sort=total, ?sort=-total); newest first unless asked.
