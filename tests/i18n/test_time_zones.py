@@ -85,10 +85,11 @@ def post_local(client, customer, local: datetime, **extra):
 
 
 def scheduled_at(run_at: datetime) -> datetime:
-    """When rq-scheduler will start the run (the job that picks up every import due at that second)."""
+    """The second the run waits for: the job that picks up every import due at that second is queued by
+    rq-scheduler DUE_RUN_LEAD early."""
     jobs = Scheduler(connection=get_redis()).get_jobs(with_times=True)
     [(_, at)] = [(job, at) for job, at in jobs if job.id == provisioning.due_job_id(run_at)]
-    return at.replace(tzinfo=UTC)
+    return at.replace(tzinfo=UTC) + provisioning.DUE_RUN_LEAD
 
 
 @pytest.mark.parametrize("zone", ["Europe/Madrid", "America/Santiago"])
