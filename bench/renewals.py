@@ -330,8 +330,8 @@ def _schedule_run(due: datetime) -> None:
     from queues import schedule_at
     from services.provisioning import provisioning
 
-    schedule_at(due, "default", provisioning.RUN_DUE_JOB, job_id=provisioning.due_job_id(due),
-                timeout=provisioning.JOB_TIMEOUT)
+    schedule_at(due - provisioning.DUE_RUN_LEAD, "default", provisioning.RUN_DUE_JOB, due,
+                job_id=provisioning.due_job_id(due), timeout=provisioning.JOB_TIMEOUT)  # as enqueue_due_run
 
 
 def _wait(done, count: int, timeout: float) -> datetime:

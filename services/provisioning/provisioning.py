@@ -63,6 +63,14 @@ def due_job_id(run_at: datetime) -> str:
     return f"run-due-imports-{int(run_at.timestamp())}"
 
 
+def enqueue_due_run(run_at: datetime) -> None:
+    """After the commit, schedule the one run of every import due at `run_at` (any kind: provisionings, changes,
+    term ends). Queued a moment early, the run waits for its second (jobs.provisioning.run_due_imports):
+    rq-scheduler's 1-second tick and the work horse's start no longer make the imports up to a second late."""
+    enqueue_after_commit("default", RUN_DUE_JOB, run_at, job_id=due_job_id(run_at), at=run_at - DUE_RUN_LEAD,
+                         timeout=JOB_TIMEOUT)
+
+
 # --- terms and the run time --------------------------------------------------------------------------
 
 def terms_accepted(reseller_id: int, product: Product) -> bool:
@@ -156,10 +164,7 @@ def schedule_service(customer: Customer, product: Product, config: dict, user: U
     if run_at <= now:
         enqueue_after_commit("default", RUN_ONE_JOB, imp.id, job_id=run_job_id(imp.id), job_timeout=JOB_TIMEOUT)
     else:
-        # Queued a moment early, the run waits for its second (jobs.provisioning.run_due_imports): rq-scheduler's
-        # 1-second tick and the work horse's start no longer make the imports up to a second late.
-        enqueue_after_commit("default", RUN_DUE_JOB, run_at, job_id=due_job_id(run_at), at=run_at - DUE_RUN_LEAD,
-                             timeout=JOB_TIMEOUT)
+        enqueue_due_run(run_at)
     audit.record(user, "import.scheduled", imp, run_at=run_at.isoformat(), sku=product.sku, customer=customer.code)
     return imp
 

@@ -137,11 +137,9 @@ def _only_window_reason(subscription: Subscription, quantity: int | None) -> boo
 
 
 def _enqueue_at(imp: Import) -> None:
-    from queues import enqueue_after_commit
     from services.provisioning import provisioning
 
-    enqueue_after_commit("default", provisioning.RUN_DUE_JOB, job_id=provisioning.due_job_id(imp.run_at),
-                         at=imp.run_at, timeout=provisioning.JOB_TIMEOUT)
+    provisioning.enqueue_due_run(imp.run_at)
 
 
 def run_now(import_id: int, attempts: int = 3) -> Import:

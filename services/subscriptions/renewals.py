@@ -40,7 +40,6 @@ from models import (
     db,
 )
 from models.json_rows import JsonRows
-from queues import enqueue_after_commit
 from services.mail import outbox
 from services.provisioning import provisioning
 from services.subscriptions import kinds_renewal
@@ -128,8 +127,7 @@ def create_term_ends(now: datetime) -> int:
                                                                    sa.select(_ITEMS.table())),
                        {"rows": _ITEMS.param(items)})
     for run_at in sorted({_due(rows) for _id, rows in made.values()}):
-        enqueue_after_commit("default", provisioning.RUN_DUE_JOB, job_id=provisioning.due_job_id(run_at), at=run_at,
-                             timeout=provisioning.JOB_TIMEOUT)
+        provisioning.enqueue_due_run(run_at)
     return len(items)
 
 
