@@ -21,6 +21,7 @@ def test_wizard_to_my_imports_to_completed(page):
     page.goto(f"/customers/{customer.id}")
     page.get_by_role("button", name="New service").click()
     page.get_by_role("searchbox").fill("Business Standard")
+    page.wait_for_url("**q=Business*")  # the search's answer has replaced the list: tick the product in it
     page.get_by_label(product.name).check()
     page.get_by_role("button", name="Next").click()
 
