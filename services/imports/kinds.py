@@ -30,7 +30,7 @@ Adding a kind (e.g. "change_quantity"):
    record))`; its data goes in the item's columns and `config` (e.g. config["subscription_id"]);
 2. its module name in KIND_MODULES below;
 3. create Import + ImportItem(kind="change_quantity", ...) rows and enqueue as services.provisioning does
-   (run now: RUN_ONE_JOB; at a time: RUN_DUE_JOB at that second).
+   (run now: RUN_ONE_JOB; at a time: provisioning.enqueue_due_run(run_at), one job for that second).
 Nothing else: the claim, lease renewal, attempt limit (FAILED with the reason), cancel, retry, the
 completion e-mail and the sweep work for every kind. Pre-flight: `preflight(kind, items)`.
 """
