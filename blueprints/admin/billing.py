@@ -17,6 +17,7 @@ from blueprints.billing.views import month_name, pdf_response
 from models import Statement, db
 from services.billing import exports, staff
 from services.numbers import optional_id, page_number
+from services.paging import parse_sort
 
 PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -37,10 +38,15 @@ def billing_index():
     if not form.validate():
         return render("admin/billing.html", block="results", form=form, page=None, filters={}), 422
     filters = {"period": form.period.data or None, "reseller_id": form.reseller.data}
-    page = staff.totals(**filters, page=request.args.get("page", 1, type=page_number))
+    sort = statements_sort()
+    page = staff.totals(**filters, page=request.args.get("page", 1, type=page_number), sort=sort)
     return render("admin/billing.html", block="results", form=form, page=page, filters=args_without("page"),
                   grand=staff.grand_totals(**filters), running=staff.running(form.reseller.data),
-                  month_name=month_name)
+                  month_name=month_name, sort=sort)
+
+
+def statements_sort():
+    return parse_sort(request.args.get("sort"), staff.SORTS, staff.NEWEST_MONTH.param)
 
 
 @bp.get("/billing/export.csv")
@@ -49,7 +55,8 @@ def billing_export():
     form = BillingFilterForm(formdata=request.args)
     if not form.validate():
         abort(422)
-    rows = list(staff.all_totals(period=form.period.data or None, reseller_id=form.reseller.data))
+    rows = list(staff.all_totals(period=form.period.data or None, reseller_id=form.reseller.data,
+                                 sort=statements_sort()))
     return Response(exports.chunks(exports.TOTALS_HEADER, exports.totals_rows(rows)), mimetype="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="billing.csv"'})
 

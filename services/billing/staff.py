@@ -13,9 +13,15 @@ import sqlalchemy as sa
 from models import Charge, Reseller, Statement, db
 from models.billing import statement_number
 from services.billing.ledger import cents
-from services.paging import Page, page_of
+from services.paging import Page, Sort, page_of, sorted_by
 
 PER_PAGE = 50
+# The columns the statements list sorts by (?sort=total, ?sort=-margin); newest month first unless asked, and
+# within a column's ties by reseller name.
+SORTS = {"period": Statement.period, "reseller": sa.func.lower(Reseller.name), "number": Statement.id,
+         "lines": Statement.line_count, "subtotal": Statement.subtotal, "tax": Statement.tax, "total": Statement.total,
+         "cost": Statement.cost, "margin": Statement.subtotal - Statement.cost}
+NEWEST_MONTH = Sort("period", descending=True)
 
 
 @dataclass
@@ -52,18 +58,23 @@ def _select(period: str | None, reseller_id: int | None) -> sa.Select:
     return stmt
 
 
-def totals(period: str | None = None, reseller_id: int | None = None, page: int = 1) -> Page:
-    """Statements per reseller and month, newest month first, then by reseller name."""
+def totals(period: str | None = None, reseller_id: int | None = None, page: int = 1,
+           sort: Sort = NEWEST_MONTH) -> Page:
+    """Statements per reseller and month, in `sort` order."""
     stmt = _select(period, reseller_id)
     count = sa.select(sa.func.count()).select_from(stmt.subquery())
-    result = page_of(stmt.order_by(Statement.period.desc(), Reseller.name, Statement.id), page, PER_PAGE, count=count)
+    result = page_of(_sorted(stmt, sort), page, PER_PAGE, count=count)
     result.items = [Row(*row[:10]) for row in result.items]
     return result
 
 
-def all_totals(period: str | None = None, reseller_id: int | None = None):
-    stmt = _select(period, reseller_id).order_by(Statement.period.desc(), Reseller.name, Statement.id)
+def all_totals(period: str | None = None, reseller_id: int | None = None, sort: Sort = NEWEST_MONTH):
+    stmt = _sorted(_select(period, reseller_id), sort)
     return (Row(*row) for row in db.session.execute(stmt.execution_options(yield_per=1000)))
+
+
+def _sorted(stmt: sa.Select, sort: Sort) -> sa.Select:
+    return sorted_by(stmt, sort, SORTS, Reseller.name, Statement.id)
 
 
 def grand_totals(period: str | None = None, reseller_id: int | None = None) -> dict[str, Decimal]:

@@ -15,7 +15,7 @@ from services.billing import statements
 from services.orders import orders
 from tests.billing import at, make_subscription
 from tests.billing.test_statements import charge
-from tests.factories import make_customer, make_order, make_product, make_user
+from tests.factories import make_customer, make_order, make_product, make_reseller, make_user
 
 pytestmark = pytest.mark.usefixtures("app")
 COST = "6.66"  # the distributor's unit cost: never on a reseller's page, PDF or CSV
@@ -146,3 +146,31 @@ def test_the_order_and_subscription_pages_show_their_charges(app, client, login)
     sub = db.session.scalar(sa.select(Subscription).where(Subscription.reseller_id == user.reseller_id))
     page = client.get(f"/subscriptions/{sub.id}").get_data(as_text=True)
     assert "$21.60" in page and statement.number in page
+
+
+def test_staff_sort_the_statements_by_their_columns_and_the_export_follows(app, client, login):
+    resellers = {}
+    for name, quantity in (("Andes SA", 5), ("Borde SRL", 1)):
+        user = make_user(reseller=make_reseller(name=name))
+        make_subscription(user.reseller, make_customer(user.reseller), start=at("2026-10-03 09:00"),
+                          quantity=quantity, unit_price="7.20", unit_cost=COST)
+        resellers[name] = user.reseller_id
+    db.session.commit()
+    statements.close_month("2026-10")
+    db.session.commit()
+    login(make_user(role=Role.STAFF))
+
+    def order(url: str) -> list[str]:
+        text = client.get(url).get_data(as_text=True)
+        return sorted(resellers, key=lambda name: text.index(name, text.index('id="statements"')))
+
+    assert order("/admin/billing/?sort=-total") == ["Andes SA", "Borde SRL"]
+    assert order("/admin/billing/?sort=total") == ["Borde SRL", "Andes SA"]
+    assert order("/admin/billing/?sort=reseller") == ["Andes SA", "Borde SRL"]
+    assert order("/admin/billing/?sort=-reseller") == ["Borde SRL", "Andes SA"]
+    page = client.get("/admin/billing/?sort=-margin").get_data(as_text=True)
+    assert 'aria-sort="descending"' in page and 'name="sort" value="-margin"' in page  # the filter keeps it
+    assert client.get("/admin/billing/?sort=nonsense").status_code == 200  # the default order
+    export = client.get("/admin/billing/export.csv?sort=total").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(export.lstrip("\ufeff"))))
+    assert [row[1] for row in rows[1:]] == ["Borde SRL", "Andes SA"]
