@@ -39,7 +39,9 @@ def subscriptions_index():
 @bp.get("/subscriptions/export.csv")
 @reads_in_one_transaction
 def subscriptions_export():
-    chunks = listing.csv_export(listing.parse_filters(request.args, staff=True), utcnow(), reseller_id=None)
+    filters = listing.parse_filters(request.args, staff=True)
+    chunks = listing.csv_export(filters, utcnow(), reseller_id=None,
+                                sort=listing.sort_of(request.args.get("sort"), filters))
     return Response(stream_with_context(chunks), mimetype="text/csv",
                     headers={"Content-Disposition": attachment(f"subscriptions-all-{utcnow():%Y%m%d}.csv"),
                              "Cache-Control": "no-store"})

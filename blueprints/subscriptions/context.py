@@ -7,7 +7,6 @@ from werkzeug.datastructures import MultiDict
 from models import BILLING_TYPES, Subscription, SubscriptionStatus, utcnow
 from services.billing import ledger, statements
 from services.numbers import page_number
-from services.paging import parse_sort
 from services.subscriptions import listing, terms, timeline
 
 
@@ -15,7 +14,7 @@ def list_context(args: MultiDict, reseller_id: int | None) -> dict:
     """The list page's context; `reseller_id` None: staff, every reseller's subscriptions."""
     now = utcnow()
     filters = listing.parse_filters(args, staff=reseller_id is None)
-    sort = parse_sort(args.get("sort"), listing.SORTS, listing.default_sort(filters))
+    sort = listing.sort_of(args.get("sort"), filters)
     page = listing.subscriptions_page(filters, now, args.get("page", 1, type=page_number), reseller_id=reseller_id,
                                       sort=sort)
     return {"page": page, "filters": filters, "choices": listing.filter_choices(reseller_id), "now": now,

@@ -23,7 +23,8 @@ def index():
 @reads_in_one_transaction
 def export():
     filters = listing.parse_filters(request.args)
-    chunks = listing.csv_export(filters, utcnow(), reseller_id=current_user.reseller_id)
+    chunks = listing.csv_export(filters, utcnow(), reseller_id=current_user.reseller_id,
+                                sort=listing.sort_of(request.args.get("sort"), filters))
     return Response(stream_with_context(chunks), mimetype="text/csv",
                     headers={"Content-Disposition": attachment(f"subscriptions-{utcnow():%Y%m%d}.csv"),
                              "Cache-Control": "no-store"})

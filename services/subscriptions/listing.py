@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from models import Customer, Product, Reseller, Subscription, SubscriptionSeats, SubscriptionStatus, db
 from services.numbers import parse_int
 from services.orders.license_export import csv_chunks
-from services.paging import Page, Sort, page_of, sorted_by
+from services.paging import Page, Sort, page_of, parse_sort, sorted_by
 from services.subscriptions import terms
 
 PER_PAGE = 25
@@ -114,15 +114,22 @@ def default_sort(filters: Filters) -> str:
     return "cancellable" if filters.closing else "term_end" if filters.renewing else "-created"
 
 
+def sort_of(value: str | None, filters: Filters) -> Sort:
+    """The ?sort= value among SORTS, else the filter's own order (default_sort)."""
+    return parse_sort(value, SORTS, default_sort(filters))
+
+
+def _in_order(stmt: sa.Select, filters: Filters, sort: Sort | None) -> sa.Select:
+    return _ordered(stmt, filters) if sort is None else sorted_by(stmt, sort, SORTS, Subscription.id)
+
+
 def subscriptions_page(filters: Filters, now: datetime, page: int = 1, reseller_id: int | None = None,
                        per_page: int = PER_PAGE, sort: Sort | None = None) -> Page:
     """A page of rows (each .Subscription, customer_name/code, product_name/sku, reseller_name) in `sort` order
     (default_sort() unless given); `reseller_id` None lists every reseller's (staff)."""
     where = _conditions(filters, reseller_id, now)
     count = sa.select(sa.func.count()).select_from(Subscription).where(*where)
-    ordered = _ordered(_select(where), filters) if sort is None else sorted_by(_select(where), sort, SORTS,
-                                                                                Subscription.id)
-    return page_of(ordered, page, per_page, count=count, last_when_past_end=True)
+    return page_of(_in_order(_select(where), filters, sort), page, per_page, count=count, last_when_past_end=True)
 
 
 def filter_choices(reseller_id: int | None) -> dict[str, list]:
@@ -146,9 +153,10 @@ def _when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S") if value else ""
 
 
-def csv_export(filters: Filters, now: datetime, reseller_id: int | None = None) -> Iterator[str]:
-    """The filtered list as CSV chunks (every cell neutralised against formula injection)."""
-    stmt = _ordered(_select(_conditions(filters, reseller_id, now)), filters).execution_options(yield_per=500)
+def csv_export(filters: Filters, now: datetime, reseller_id: int | None = None,
+               sort: Sort | None = None) -> Iterator[str]:
+    """The filtered list as CSV chunks in the list's order (every cell neutralised against formula injection)."""
+    stmt = _in_order(_select(_conditions(filters, reseller_id, now)), filters, sort).execution_options(yield_per=500)
     header = [str(h) for h in (STAFF_CSV_HEADER if reseller_id is None else CSV_HEADER)]
 
     def rows():

@@ -96,6 +96,21 @@ def test_csv_export_takes_the_filters_and_neutralises_formulas(client, login, re
     assert "Monthly, 1-year commitment" in lines[1] and ",no," in lines[1]
 
 
+def test_csv_export_follows_the_lists_sort(client, login, reseller_user):
+    customer = make_customer(reseller_user.reseller)
+    for quantity in (2, 9, 5):
+        make_subscription(reseller_user, customer, quantity=quantity)
+    login(reseller_user)
+    page = client.get("/subscriptions/?sort=-quantity").get_data(as_text=True)
+    assert "sort=-quantity" in page  # the export link carries the sort
+
+    def quantities(url: str) -> list[str]:
+        return [line.split(",")[6] for line in client.get(url).get_data(as_text=True).strip().splitlines()[1:]]
+
+    assert quantities("/subscriptions/export.csv?sort=-quantity") == ["9", "5", "2"]
+    assert quantities("/subscriptions/export.csv?sort=quantity") == ["2", "5", "9"]
+
+
 def test_the_customer_page_links_each_subscription(client, login, reseller_user):
     customer = make_customer(reseller_user.reseller)
     sub = make_subscription(reseller_user, customer)
