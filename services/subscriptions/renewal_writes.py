@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from functools import cache
 from types import SimpleNamespace
 
 import sqlalchemy as sa
@@ -122,7 +121,6 @@ def update_versions(values: dict, written: Sequence) -> None:
         raise changes.ChangeConflict(f"subscriptions {lost} changed while a batch acted on them")
 
 
-@cache
 def _rows_of(names: tuple[str, ...]) -> JsonRows:
     return JsonRows(*(Subscription.__table__.c[n] for n in ("id", "version", *names)))
 
