@@ -18,5 +18,5 @@ def test_no_template_makes_a_region_aria_live_but_the_flashes():
 
 
 def test_the_lists_that_used_to_be_live_give_their_count_or_result_line_role_status():
-    for name in ("imports/show.html", "imports/upload_progress.html", "subscriptions/_list.html"):
+    for name in ("imports/_items.html", "imports/upload_progress.html", "subscriptions/_list.html"):
         assert 'role="status"' in (TEMPLATES / name).read_text(encoding="utf-8"), name
