@@ -7,6 +7,10 @@ STAMP  := $(VENV)/.installed
 MO     := translations/es/LC_MESSAGES/messages.mo
 I18N_SOURCES := app.py config.py blueprints services models jobs devstack templates
 
+# Python's default: cache compiled modules (and pytest's rewritten test modules) in __pycache__. A machine that
+# sets PYTHONDONTWRITEBYTECODE makes every test worker compile and rewrite every module again (about 4 CPU-s each).
+unexport PYTHONDONTWRITEBYTECODE
+
 .PHONY: run test install bench clean translations lock
 
 # Installs exactly the versions in requirements.lock (the ones the tests passed with), then Canal itself.
