@@ -24,7 +24,11 @@ class Context:
 def load(items: Sequence[BatchItem]) -> Context:
     pairs = {(item.imp.reseller_id, item.product_id) for item in items if item.product_id is not None}
     customers = {item.customer_id for item in items if item.customer_id is not None}
-    return Context(rules.load_facts(pairs, customers), get_connector())
+    # What the rules read of a customer's subscriptions: the product itself (once per account), its prerequisite.
+    asked = {(item.customer_id, product_id) for item in items if item.customer_id is not None
+             and item.product is not None for product_id in (item.product.id, item.product.prerequisite_id)
+             if product_id is not None}
+    return Context(rules.load_facts(pairs, customers, asked), get_connector())
 
 
 def validate(context: Context, item: BatchItem, at_run: bool) -> list[str]:
