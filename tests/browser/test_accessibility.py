@@ -5,7 +5,7 @@ moves the focus to what changed and its result is read out by the live region #a
 
 The pages are those of tests.browser.pages_of (it walks the URL map); the crawl checks each one it loads for both
 axe and tests/browser/test_page_widths.py's subject (nothing wider than the screen), so that every page is loaded
-once per width, not twice."""
+once per width, not twice; each width is a test of its own."""
 from __future__ import annotations
 
 import json
@@ -67,8 +67,9 @@ def too_wide(page, url: str, width: int) -> list[str]:
     return [f"{url} at {width} px: {problem}"] if problem else []
 
 
+@pytest.mark.parametrize("width", WIDTHS)  # one test per width: the workers share the crawl
 @pytest.mark.parametrize("role", ["reseller", "staff", "ops"])
-def test_no_page_is_wider_than_the_screen_nor_has_a_serious_or_critical_violation(app, page, role):
+def test_no_page_is_wider_than_the_screen_nor_has_a_serious_or_critical_violation(app, page, role, width):
     world = reseller_a_world()
     user = world["user"] if role == "reseller" else make_user(Role(role))
     db.session.commit()
@@ -77,11 +78,10 @@ def test_no_page_is_wider_than_the_screen_nor_has_a_serious_or_critical_violatio
     log_in(page, user)
     axe_in_every_page(page)
     violations, wide = [], []
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 900})
-        for url in urls:
-            violations += visit(page, url, width)
-            wide += too_wide(page, url, width)
+    page.set_viewport_size({"width": width, "height": 900})
+    for url in urls:
+        violations += visit(page, url, width)
+        wide += too_wide(page, url, width)
     assert not (violations or wide), "\n".join(
         (["pages wider than the screen:", *wide] if wide else [])
         + (["accessibility violations:", *violations] if violations else []))

@@ -47,11 +47,10 @@ def world() -> dict:
             "category": make_category()}
 
 
-def crawl(client, urls: list[str]) -> tuple[int, list[str]]:
+def crawl(client, urls: list[str], name: str) -> tuple[int, list[str]]:
     tried, wrong = 0, []
     for url in urls:
-        for name in PARAMETERS:
-            for value in NUMBERS:
+        for value in NUMBERS:
                 target = f"{url}?{urlencode({name: value})}"
                 try:  # the test app re-raises a view's exception: collect them all rather than stop at one
                     status = str(client.get(target).status_code)
@@ -63,15 +62,16 @@ def crawl(client, urls: list[str]) -> tuple[int, list[str]]:
     return tried, wrong
 
 
+@pytest.mark.parametrize("name", PARAMETERS)  # one test per parameter: the workers share the crawl
 @pytest.mark.parametrize("role", [Role.RESELLER, Role.STAFF])
-def test_huge_and_odd_numbers_in_the_query_string_never_give_a_500(app, client, login, role):
+def test_huge_and_odd_numbers_in_the_query_string_never_give_a_500(app, client, login, role, name):
     objects = world()
     urls = get_urls(app, objects, staff=role is Role.STAFF)
     assert len(urls) >= (15 if role is Role.STAFF else 20)
     login(objects["user"] if role is Role.RESELLER else make_user(role=Role.STAFF))
-    tried, wrong = crawl(client, urls)
+    tried, wrong = crawl(client, urls, name)
     assert not wrong, "\n".join(wrong)
-    assert tried == len(urls) * len(PARAMETERS) * len(NUMBERS)
+    assert tried == len(urls) * len(NUMBERS)
 
 
 @pytest.mark.parametrize("url", ["/customers/", "/licenses/", "/catalog/", "/admin/approvals"])
