@@ -42,7 +42,13 @@ def run_import(import_id: int) -> str:
 def run_due_imports(due_at: datetime | None = None) -> int:
     """Run every due PENDING import, a batch at a time, until none is left; returns how many ran.
 
-    `due_at`: the second this run was queued for, a moment early (provisioning.DUE_RUN_LEAD): it waits for it."""
+    `due_at`: the second this run was queued for, a moment early (provisioning.DUE_RUN_LEAD): it waits for it. If
+    more than a batch will be due then, it queues its helpers first, to wait for the same second: every worker
+    starts at the second instead of one batch's claim later (and its connection to the database is open by then)."""
+    if _waits_for(due_at):
+        if imports.more_than_a_batch_due(due_at):
+            _call_for_help(due_at)
+        db.session.rollback()  # no transaction left open while it waits
     _wait_for(due_at)
     deadline = time.monotonic() + DEADLINE_SECONDS
     done = 0
@@ -60,12 +66,16 @@ def run_due_imports(due_at: datetime | None = None) -> int:
     return done
 
 
+def _waits_for(due_at: datetime | None) -> bool:
+    """Whether a run waits for `due_at`: at most a couple of leads away (a run queued by hand or late goes at once)."""
+    lead = provisioning.DUE_RUN_LEAD.total_seconds()
+    return due_at is not None and 0 < (due_at - utcnow()).total_seconds() <= 2 * lead
+
+
 def _wait_for(due_at: datetime | None) -> None:
-    """Sleep until `due_at` if it is at most a couple of leads away (a run queued by hand or late goes at once)."""
-    if due_at is not None:
-        wait = (due_at - utcnow()).total_seconds()
-        if 0 < wait <= 2 * provisioning.DUE_RUN_LEAD.total_seconds():
-            time.sleep(wait + 0.005)  # never wake a hair early: the claim would find nothing due yet
+    """Sleep until `due_at` if the run waits for it (_waits_for)."""
+    if _waits_for(due_at):
+        time.sleep((due_at - utcnow()).total_seconds() + 0.005)  # never a hair early: the claim would find nothing
 
 
 def _claim() -> Claim:
@@ -126,14 +136,17 @@ class _Heartbeat:
             self.next = time.monotonic() + self.every
 
 
-def _call_for_help() -> None:
-    """More is due than one batch: make sure helper jobs are queued so idle workers share the load."""
+def _call_for_help(due_at: datetime | None = None) -> None:
+    """More is due than one batch: make sure helper jobs are queued so idle workers share the load (waiting for
+    `due_at`, if given, as the run that calls them does)."""
     for n in range(max(current_app.config.get("IMPORT_HELPER_JOBS", 1), 0)):
-        _enqueue_due_run(f"run-due-imports-helper-{n}")
+        _enqueue_due_run(f"run-due-imports-helper-{n}", due_at)
 
 
-def _enqueue_due_run(job_id: str) -> bool:
-    return enqueue_unique("default", provisioning.RUN_DUE_JOB, job_id=job_id, job_timeout=provisioning.JOB_TIMEOUT)
+def _enqueue_due_run(job_id: str, due_at: datetime | None = None) -> bool:
+    args = () if due_at is None else (due_at,)
+    return enqueue_unique("default", provisioning.RUN_DUE_JOB, *args, job_id=job_id,
+                          job_timeout=provisioning.JOB_TIMEOUT)
 
 
 def sweep_imports() -> dict[str, int]:

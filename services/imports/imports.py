@@ -210,6 +210,15 @@ def _fail_unfinished_items(import_id: int, source: ImportSource, reason: str) ->
 
 
 def any_due(now: datetime | None = None) -> bool:
-    now = now or utcnow()
+    return _due_after(0, now or utcnow())
+
+
+def more_than_a_batch_due(now: datetime) -> bool:
+    """Whether claims at `now` will take more than one batch (a run then has helpers start with it)."""
+    return _due_after(BATCH_SIZE, now)
+
+
+def _due_after(skipped: int, now: datetime) -> bool:
     return db.session.scalar(sa.select(Import.id).where(Import.status == ImportStatus.PENDING, Import.run_at <= now,
-                                                        Import.source.in_(RUN_BY_CLAIM)).limit(1)) is not None
+                                                        Import.source.in_(RUN_BY_CLAIM))
+                             .offset(skipped).limit(1)) is not None

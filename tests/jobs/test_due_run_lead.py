@@ -40,3 +40,20 @@ def test_a_run_queued_by_hand_long_before_its_second_does_not_wait():
     schedule(user, customer, product, run_at=due_at)
     db.session.commit()
     assert run_due_imports(due_at) == 0  # it returns at once: nothing is due
+
+
+def test_a_run_started_early_with_more_than_a_batch_due_queues_its_helper_to_wait_with_it(monkeypatch):
+    from queues import get_queue
+    from services.imports import imports
+
+    monkeypatch.setattr(imports, "BATCH_SIZE", 2)
+    user, customer, product = cloud_setup()
+    run_at = utcnow() + timedelta(milliseconds=300)  # the next whole second
+    imps = [schedule(user, customer, product, run_at=run_at) for _ in range(3)]
+    due_at = imps[0].run_at
+    assert {imp.run_at for imp in imps} == {due_at}
+    assert run_due_imports(due_at) == 3
+    helper = get_queue("default").fetch_job("run-due-imports-helper-0")
+    assert helper is not None and helper.args == (due_at,)  # queued before the second, to start at it as well
+    db.session.expire_all()
+    assert {imp.status for imp in imps} == {ImportStatus.COMPLETED}
