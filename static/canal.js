@@ -88,11 +88,19 @@ document.addEventListener("htmx:beforeRequest", function (event) {
 // Polls answered 304 (nothing changed, blueprints/imports/views.py) in a row space out: the next one after the
 // first comes at the interval, after the second at twice and then at 4 times it (2, 4, 8 s on My imports: a
 // change shows within 8 s), which bench/polling.py measures. A change swaps in a new region, which starts over.
+// A poll answered with only the rows that changed (HX-Reswap: none, the rows out of band) keeps its region: from
+// then on it names the version it was given (its ETag), and starts over too.
 document.addEventListener("htmx:afterRequest", function (event) {
-  var elt = event.detail.elt;
-  if (elt.hasAttribute && elt.hasAttribute("data-poll") && event.detail.xhr && event.detail.xhr.status === 304) {
+  var elt = event.detail.elt, xhr = event.detail.xhr;
+  if (!elt.hasAttribute || !elt.hasAttribute("data-poll") || !xhr) return;
+  if (xhr.status === 304) {
     elt.canalUnchanged = Math.min((elt.canalUnchanged || 0) + 1, 3);
     elt.canalSkip = Math.pow(2, elt.canalUnchanged - 1) - 1;
+  } else if (xhr.status === 200 && elt.isConnected && xhr.getResponseHeader("HX-Reswap") === "none"
+             && xhr.getResponseHeader("ETag")) {
+    elt.setAttribute("hx-headers", JSON.stringify({"If-None-Match": xhr.getResponseHeader("ETag")}));
+    elt.canalUnchanged = 0;
+    elt.canalSkip = 0;
   }
 });
 

@@ -43,12 +43,28 @@ def open_ids(query: MultiDict) -> list[int]:
     return sorted(set(query.getlist("open", type=query_id)))
 
 
-def version(reseller_id: int, query: MultiDict, locale: str | None, timezone: str | None) -> str:
-    """What the poll compares: the reseller's active imports, with what the page shows them by (the listing's
-    arguments, the open rows, and the viewer's language and time zone as chosen: the user's own, else the session's
-    or the browser's)."""
-    return listing.poll_version(reseller_id, sorted(list_args(query).items()), open_ids(query), locale, timezone,
+def active_ids(query: MultiDict) -> list[int]:
+    """The imports the polling tab shows as pending or running (?active=1,2: its page's, as it was rendered)."""
+    ids = (parse_int(part, 1) for part in query.get("active", "")[:2000].split(","))
+    return sorted({id_ for id_ in ids if id_ is not None})
+
+
+def version(reseller_id: int, query: MultiDict, locale: str | None, timezone: str | None,
+            active: list[sa.Row] | None = None) -> listing.PollVersion:
+    """What the poll compares: the reseller's active imports (`active`, else read), with what the page shows them by
+    (the listing's arguments, the open rows, and the viewer's language and time zone as chosen: the user's own, else
+    the session's or the browser's)."""
+    return listing.poll_version(listing.active_imports(reseller_id) if active is None else active,
+                                sorted(list_args(query).items()), open_ids(query), locale, timezone,
                                 session.get("locale"), request.headers.get("Accept-Language", ""))
+
+
+def shown_version(current: listing.PollVersion) -> str | None:
+    """The version the polling tab shows (its If-None-Match), if it lists the same rows as `current`."""
+    for tag in request.if_none_match.as_set():
+        if current.same_rows(tag):
+            return tag
+    return None
 
 
 def is_poll() -> bool:
@@ -66,7 +82,7 @@ def answer_unchanged_poll():
 
     if session_expired():
         return None
-    current = version(user.reseller_id, request.args, user.locale, user.timezone)
+    current = version(user.reseller_id, request.args, user.locale, user.timezone).tag
     if not request.if_none_match.contains(current):
         return None
     return "", 304, {"ETag": f'"{current}"'}

@@ -18,22 +18,36 @@ from services.numbers import page_number
 def index():
     args = poll.list_args(request.args)
     asked_open = poll.open_ids(request.args)
-    # What this tab shows is still true: 304 (htmx swaps nothing). poll.answer_unchanged_poll answers most of these
-    # before the other hooks; this is the same check for the polls it leaves to them.
-    version = poll.version(current_user.reseller_id, request.args, current_user.locale, current_user.timezone)
-    if poll.is_poll() and request.if_none_match.contains(version):
-        return "", 304, {"ETag": f'"{version}"'}
+    active = listing.active_imports(current_user.reseller_id)
+    version = poll.version(current_user.reseller_id, request.args, current_user.locale, current_user.timezone, active)
+    if poll.is_poll():
+        # What this tab shows is still true: 304 (htmx swaps nothing). poll.answer_unchanged_poll answers most of
+        # these before the other hooks; this is the same check for the polls it leaves to them.
+        if request.if_none_match.contains(version.tag):
+            return "", 304, {"ETag": f'"{version.tag}"'}
+        if poll.shown_version(version):
+            return _changed_rows(active, asked_open, version)
     fragment = htmx and not htmx.boosted  # the poll, or another number of rows per page
     page = listing.list_imports(current_user.reseller_id, args["sort"], args["dir"], args["per_page"],
-                                after=args.get("after"), before=args.get("before"))
-    open_ids = [i for i in asked_open if i in {imp.id for imp in page.items}]
+                                after=args.get("after"), before=args.get("before"), active=bool(active))
     html = render("imports/index.html", block="imports_table", page=page, args=args, polling=page.active,
-                  version=version, open_items=listing.first_items(open_ids),
+                  version=version.tag, open_items=listing.open_previews(page.items, set(asked_open)),
                   per_page_choices=listing.PER_PAGE_CHOICES)
     if not fragment:
         return html
     # 286 tells htmx to stop polling: nothing is pending or running any more.
-    return html, 200 if page.active else 286, {"ETag": f'"{version}"'}
+    return html, 200 if page.active else 286, {"ETag": f'"{version.tag}"'}
+
+
+def _changed_rows(active: list, asked_open: list[int], version) -> tuple:
+    """The poll of a tab that lists the same rows as now: only its active imports (which the poll names, ?active=)
+    can show something else. Their rows alone, and the expanded ones' items, swapped out of band; the table stays
+    (HX-Reswap: none) and static/canal.js has the poll name the new version from then on."""
+    shown = set(poll.active_ids(request.args)) & {row.id for row in active}
+    imports = listing.listed_imports(current_user.reseller_id, sorted(shown))
+    html = render_template("imports/_changed_rows.html", imports=imports,
+                           open_items=listing.open_previews(imports, set(asked_open)))
+    return html, 200, {"ETag": f'"{version.tag}"', "HX-Reswap": "none"}
 
 
 @bp.get("/<int:import_id>/items")
@@ -42,7 +56,7 @@ def items(import_id: int):
     imp = _import_or_404(import_id)
     shown = request.args.get("hide") is None
     html = render_template("imports/_items_row.html", imp=imp,
-                           preview=listing.first_items([imp.id])[imp.id] if shown else None)
+                           preview=listing.open_previews([imp], {imp.id})[imp.id] if shown else None)
     address = _address_with_row(imp.id, shown)
     return html, {"HX-Replace-Url": address} if address else {}
 

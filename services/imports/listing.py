@@ -8,20 +8,25 @@ item), and an expanded import shows only its first items (`first_items`), the re
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 
-from models import Customer, Import, ImportItem, ImportStatus, ItemStatus, Product, User, db
+from models import Customer, Import, ImportItem, ImportSource, ImportStatus, ItemStatus, Product, User, db
 from services.paging import KeysetPage, Page, keyset_page, page_of
 
 PER_PAGE_CHOICES = (10, 25, 50, 100)
-SORTS = {"created": Import.id, "schedule": Import.run_at}  # ids grow with created_at
-LISTED = (Import.id, Import.name, Import.account_type, Import.source, Import.import_type, Import.status, Import.run_at,
-          Import.created_at, Import.completed_count, Import.failed_count, Import.failure_reason)
+# The lists read columns (rows, no ORM step): the tables'.
+_IMPORTS, _USERS, _ITEMS = Import.__table__, User.__table__, ImportItem.__table__
+_CUSTOMERS, _PRODUCTS = Customer.__table__, Product.__table__
+SORTS = {"created": _IMPORTS.c.id, "schedule": _IMPORTS.c.run_at}  # ids grow with created_at
+LISTED = (*(_IMPORTS.c[name] for name in ("id", "name", "account_type", "source", "import_type", "status", "run_at",
+                                          "created_at", "completed_count", "failed_count", "failure_reason",
+                                          "processed_count")),
+          _USERS.c.name.label("creator_name"), _USERS.c.email.label("creator_email"))
 FIRST_ITEMS = 10  # what an expanded row shows; the import's page (items_page) shows them all
 ITEMS_PER_PAGE = 50
 
@@ -35,29 +40,29 @@ class ImportPage(KeysetPage):
 
 
 def list_imports(reseller_id: int, sort: str = "created", direction: str = "desc", per_page: int = 10,
-                 after: str | None = None, before: str | None = None) -> ImportPage:
-    """A keyset page of the reseller's imports (services.paging: an index seek, no OFFSET) as rows of LISTED, each
-    creator's name and e-mail in the same query; ?after= and ?before= carry the cursors."""
+                 after: str | None = None, before: str | None = None, *, active: bool) -> ImportPage:
+    """A keyset page of the reseller's imports (services.paging: an index seek, no OFFSET) as rows of LISTED (each
+    creator's name and e-mail in the same query); ?after= and ?before= carry the cursors. `active`: whether the
+    reseller has any import pending or running (the poll's version has read them: active_imports())."""
     sort = sort if sort in SORTS else "created"
     direction = direction if direction in ("asc", "desc") else "desc"
     per_page = per_page if per_page in PER_PAGE_CHOICES else PER_PAGE_CHOICES[0]
-    active = _active_statement(reseller_id).exists().correlate(None).label("any_active")  # has_active(), here
-    stmt = (sa.select(*LISTED, User.name.label("creator_name"), User.email.label("creator_email"), active)
-            .join(User, User.id == Import.created_by_id).where(Import.reseller_id == reseller_id))
-    page = keyset_page(stmt, Import.id, sort_column=SORTS[sort], descending=direction == "desc", per_page=per_page,
-                       after=after, before=before)
-    return ImportPage(page.items, page.next_cursor, page.prev_cursor, page.is_first, sort, direction, per_page,
-                      page.items[0].any_active if page.items else has_active(reseller_id))
+    page = keyset_page(_listed().where(_IMPORTS.c.reseller_id == reseller_id), _IMPORTS.c.id,
+                       sort_column=SORTS[sort], descending=direction == "desc", per_page=per_page, after=after,
+                       before=before)
+    return ImportPage(page.items, page.next_cursor, page.prev_cursor, page.is_first, sort, direction, per_page, active)
 
 
-def has_active(reseller_id: int) -> bool:
-    """Anything PENDING or RUNNING: the My imports page keeps polling only while this is true."""
-    return db.session.scalar(_active_statement(reseller_id)) is not None
+def listed_imports(reseller_id: int, import_ids: Sequence[int]) -> list[Any]:
+    """Some of the reseller's imports as rows of LISTED, by id (a poll's changed rows)."""
+    if not import_ids:
+        return []
+    stmt = _listed().where(_IMPORTS.c.reseller_id == reseller_id, _IMPORTS.c.id.in_(import_ids))
+    return db.session.execute(stmt.order_by(_IMPORTS.c.id)).all()
 
 
-def _active_statement(reseller_id: int) -> sa.Select:
-    return sa.select(Import.id).where(Import.reseller_id == reseller_id,
-                                      Import.status.in_((ImportStatus.PENDING, ImportStatus.RUNNING))).limit(1)
+def _listed() -> sa.Select:
+    return sa.select(*LISTED).select_from(_IMPORTS.join(_USERS, _USERS.c.id == _IMPORTS.c.created_by_id))
 
 
 def get_import(reseller_id: int, import_id: int) -> Import | None:
@@ -66,17 +71,46 @@ def get_import(reseller_id: int, import_id: int) -> Import | None:
 
 # --- polling and items -----------------------------------------------------------------------------
 
-def poll_version(reseller_id: int, *context: Any) -> str:
-    """A digest of what can change on My imports for the reseller: its active (pending or running) imports' status,
-    counters, failure reason and run time, and its newest import's id; with `context` (the page's arguments, the
-    open rows, the viewer's language and time zone).
+def active_imports(reseller_id: int) -> list[sa.Row]:
+    """The reseller's active (pending or running) imports as the poll's version reads them (status, counters,
+    failure reason, rows processed, run time), each with the reseller's newest import's id; in id order."""
+    return db.session.connection().execute(_version_statement(), {"reseller_id": reseller_id}).all()
+
+
+@dataclass(frozen=True)
+class PollVersion:
+    """What My imports shows for a reseller, as two digests: `rows`, which imports the page lists and in what order
+    (the newest import, which imports are active and their run times, and the context: the page's arguments, the
+    open rows, the viewer's language and time zone), and `content`, what the active ones show (status, counters,
+    failure reason, rows processed). `tag`, both, is the ETag a poll names."""
+    rows: str
+    content: str
+
+    @property
+    def tag(self) -> str:
+        return self.rows + self.content
+
+    def same_rows(self, tag: str) -> bool:
+        """A tab that names `tag` shows the same rows: only its active imports' content can differ."""
+        return len(tag) == len(self.tag) and tag.startswith(self.rows)
+
+
+def poll_version(active: Sequence[sa.Row], *context: Any) -> PollVersion:
+    """The version of My imports for a reseller whose active imports are `active` (active_imports()).
 
     A finished import never changes again, and the engine writes an import's items together with its status or
     counters (a file import's rows processed), so neither the page's rows nor any item need be read: a poll whose
-    version has not changed is answered 304. (A failed import retried and finished between two polls is the one
-    change it misses: the next change, or a reload, shows it.)"""
-    active = db.session.connection().execute(_version_statement(), {"reseller_id": reseller_id}).all()
-    return hashlib.blake2b(repr(([tuple(row) for row in active], context)).encode(), digest_size=16).hexdigest()
+    version has not changed is answered 304, and one whose rows have not changed gets its active imports' rows
+    alone. (A failed import retried and finished between two polls is the one change it misses: the next change,
+    or a reload, shows it.)"""
+    rows = (active[0].newest if active else None, [(row.id, row.run_at) for row in active], context)
+    content = [(row.status, row.completed_count, row.failed_count, row.processed_count, row.failure_reason)
+               for row in active]
+    return PollVersion(_digest(rows), _digest(content))
+
+
+def _digest(value: Any) -> str:
+    return hashlib.blake2b(repr(value).encode(), digest_size=12).hexdigest()
 
 
 @cache
@@ -96,46 +130,58 @@ def _version_statement() -> sa.Select:
 
 @dataclass
 class ItemsPreview:
-    items: list[Any]  # the first FIRST_ITEMS rows of _item_columns()
+    items: list[Any]  # the first FIRST_ITEMS rows of _items_select()
     total: int        # how many the import has
 
 
-def first_items(import_ids: Sequence[int], limit: int = FIRST_ITEMS,
-                status: ItemStatus | None = None) -> dict[int, ItemsPreview]:
-    """The first `limit` items of each import (of `status` if given; in row order) and how many it has: one query
-    per import, an index range, however many items it has (My imports' expanded rows, Admin → Imports' failed
-    ones)."""
+def open_previews(imports: Sequence[Any], open_ids: Collection[int]) -> dict[int, ItemsPreview]:
+    """first_items() of those of `imports` (rows of LISTED, or Import objects) that are open. A file import's rows
+    processed are its items (each processed row has its item, written in the same transaction), so its items are
+    not counted: a CSV import can have 20,000."""
+    opened = [imp for imp in imports if imp.id in open_ids]
+    return first_items([imp.id for imp in opened],
+                       totals={imp.id: imp.processed_count for imp in opened if imp.source is ImportSource.FILE})
+
+
+def first_items(import_ids: Sequence[int], limit: int = FIRST_ITEMS, status: ItemStatus | None = None,
+                totals: Mapping[int, int] | None = None) -> dict[int, ItemsPreview]:
+    """The first `limit` items of each import (of `status` if given; in row order) and how many it has (`totals`,
+    where the caller knows it): one query per import, an index range, however many items it has (My imports'
+    expanded rows, Admin → Imports' failed ones)."""
+    totals = totals or {}
     previews = {}
     for import_id in import_ids:
-        of_import = [ImportItem.import_id == import_id] + ([ImportItem.status == status] if status else [])
-        count = sa.select(sa.func.count()).select_from(ImportItem).where(*of_import)
-        stmt = (_items_select().add_columns(count.scalar_subquery().label("items_total"))
-                .where(*of_import).order_by(ImportItem.id).limit(limit))
+        of_import = [_ITEMS.c.import_id == import_id] + ([_ITEMS.c.status == status] if status else [])
+        stmt = _items_select().where(*of_import).order_by(_ITEMS.c.id).limit(limit)
+        if import_id not in totals:
+            count = sa.select(sa.func.count()).select_from(_ITEMS).where(*of_import)
+            stmt = stmt.add_columns(count.scalar_subquery().label("items_total"))
         rows = db.session.execute(stmt).all()
-        previews[import_id] = ItemsPreview(rows, rows[0].items_total if rows else 0)
+        total = totals[import_id] if import_id in totals else rows[0].items_total if rows else 0
+        previews[import_id] = ItemsPreview(rows, total)
     return previews
 
 
 def items_page(import_id: int, status: ItemStatus | None, page: int, total: int) -> Page:
     """Page `page` of an import's items, of `status` if given (`total` of them: item_counts()), in row order."""
-    stmt = _items_select().where(ImportItem.import_id == import_id)
+    stmt = _items_select().where(_ITEMS.c.import_id == import_id)
     if status is not None:
-        stmt = stmt.where(ImportItem.status == status)
-    return page_of(stmt.order_by(ImportItem.id), page, ITEMS_PER_PAGE, total=total, last_when_past_end=True)
+        stmt = stmt.where(_ITEMS.c.status == status)
+    return page_of(stmt.order_by(_ITEMS.c.id), page, ITEMS_PER_PAGE, total=total, last_when_past_end=True)
 
 
 def item_counts(import_id: int) -> dict[ItemStatus, int]:
     """How many items of the import are in each status (those with none are left out)."""
-    return dict(db.session.execute(sa.select(ImportItem.status, sa.func.count())
-                                   .where(ImportItem.import_id == import_id).group_by(ImportItem.status)).all())
+    return dict(db.session.execute(sa.select(_ITEMS.c.status, sa.func.count())
+                                   .where(_ITEMS.c.import_id == import_id).group_by(_ITEMS.c.status)).all())
 
 
 def _items_select() -> sa.Select:
     """An item as the lists show it, with its customer's and product's columns (none for a row that failed its
     checks)."""
-    return (sa.select(ImportItem.id, ImportItem.import_id, ImportItem.row_number, ImportItem.status,
-                      ImportItem.reasons, ImportItem.external_id, ImportItem.direct_payment,
-                      Customer.code.label("customer_code"), Customer.name.label("customer_name"),
-                      Customer.billing_start, Product.sku.label("product_sku"), Product.name.label("product_name"))
-            .outerjoin(Customer, Customer.id == ImportItem.customer_id)
-            .outerjoin(Product, Product.id == ImportItem.product_id))
+    item, customer, product = _ITEMS.c, _CUSTOMERS.c, _PRODUCTS.c
+    return (sa.select(item.id, item.import_id, item.row_number, item.status, item.reasons, item.external_id,
+                      item.direct_payment, customer.code.label("customer_code"), customer.name.label("customer_name"),
+                      customer.billing_start, product.sku.label("product_sku"), product.name.label("product_name"))
+            .select_from(_ITEMS.outerjoin(_CUSTOMERS, customer.id == item.customer_id)
+                         .outerjoin(_PRODUCTS, product.id == item.product_id)))

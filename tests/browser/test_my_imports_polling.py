@@ -36,3 +36,29 @@ def test_an_unchanged_poll_keeps_the_page_and_a_change_shows(page):
     page.get_by_label("Items").select_option(label="Completed (0)")
     page.get_by_text("No items with this status.").wait_for()
     assert "status=COMPLETED" in page.url
+
+
+def test_a_poll_where_only_an_import_moved_swaps_its_rows_alone(page):
+    user, customer, product = cloud_setup()
+    imp = schedule(user, customer, product, run_at=utcnow() + timedelta(hours=3))
+    log_in(page, user)
+    page.goto("/imports/")
+    row = page.locator(f"#import-{imp.id}")
+    row.get_by_role("button", name=imp.name).click()
+    page.locator(f"#import-{imp.id}-items.open").get_by_text(customer.code).wait_for()
+    with page.expect_response(lambda r: "/imports/?" in r.url and r.status == 304, timeout=15000):
+        pass  # the table as it is now, open row included, is the version the poll names
+    page.evaluate("document.getElementById('imports-table').canalMark = 'kept'")
+    page.locator(f"#import-{imp.id}-toggle").focus()
+
+    with page.expect_response(lambda r: "/imports/?" in r.url and r.status == 200, timeout=20000) as moved:
+        imp.completed_count = 5  # still pending: the same rows, one of them says something else
+        db.session.commit()
+    assert moved.value.headers.get("hx-reswap") == "none"
+    row.locator("td.num").first.get_by_text("5").wait_for()
+    assert page.evaluate("document.getElementById('imports-table').canalMark") == "kept"  # the table stayed
+    assert page.locator(f"#import-{imp.id}-items.open").get_by_text("1 of 1 item").is_visible()
+    assert page.evaluate("document.activeElement.id") == f"import-{imp.id}-toggle"
+    with page.expect_response(lambda r: "/imports/?" in r.url, timeout=15000) as next_poll:
+        pass
+    assert next_poll.value.status == 304  # the poll names the version it was given

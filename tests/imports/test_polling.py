@@ -77,13 +77,55 @@ def test_a_change_of_status_counters_or_rows_processed_changes_the_version(clien
     db.session.commit()
     poll = client.get(f"/imports/?open={imp.id}", headers={**HX, "If-None-Match": f'"{version}"'})
     assert poll.status_code == 200
-    version = etag_of(poll.text)
+    version = poll.headers["ETag"].strip('"')
     run_due_imports()
     done = client.get(f"/imports/?open={imp.id}", headers={**HX, "If-None-Match": f'"{version}"'})
     assert done.status_code == 286 and "Completed" in done.text and "If-None-Match" not in done.text
     later = schedule(user, customer, product, run_at=utcnow() + timedelta(days=1))
     again = client.get("/imports/", headers={**HX, "If-None-Match": done.headers["ETag"]})
     assert again.status_code == 200 and f'id="import-{later.id}"' in again.text
+
+
+def test_a_poll_where_only_the_active_imports_changed_gets_their_rows_alone(client, setup):
+    user, customer, product = setup
+    imp = due_now(user, customer, product)
+    later = schedule(user, customer, product, run_at=utcnow() + timedelta(days=1))
+    done = schedule(user, customer, product, run_at=utcnow() + timedelta(days=2))
+    done.status = ImportStatus.CANCELLED
+    db.session.commit()
+    page = client.get(f"/imports/?open={imp.id}").text
+    poll_url = re.search(r'data-poll hx-get="([^"]+)"', page).group(1).replace("&amp;", "&")
+    assert f"active={later.id},{imp.id}" in poll_url or f"active={imp.id},{later.id}" in poll_url
+    poll_url += f"&open={imp.id}"  # htmx adds the open rows (hx-include)
+    version = etag_of(page)
+    imp.completed_count = 7  # its counters moved: the rows listed are the same
+    db.session.commit()
+    poll = client.get(poll_url, headers={**HX, "If-None-Match": f'"{version}"'})
+    assert poll.status_code == 200 and poll.headers["HX-Reswap"] == "none"
+    new_version = poll.headers["ETag"].strip('"')
+    assert new_version != version and len(new_version) == len(version)
+    assert f'<tr id="import-{imp.id}" hx-swap-oob="true">' in poll.text and '<td class="num">7</td>' in poll.text
+    assert f'<tr id="import-{imp.id}-items" class="items-row open" hx-swap-oob="true">' in poll.text
+    assert f'<tr id="import-{later.id}" hx-swap-oob="true">' in poll.text  # active: shown again, its items closed
+    assert f'id="import-{later.id}-items"' not in poll.text and f'id="import-{done.id}' not in poll.text
+    assert "imports-table" not in poll.text  # the table stays
+    again = client.get(poll_url, headers={**HX, "If-None-Match": f'"{new_version}"'})
+    assert again.status_code == 304
+    # a row that finishes changes the rows listed: the whole table again (and 286 once nothing is active)
+    imp.status, later.status = ImportStatus.COMPLETED, ImportStatus.CANCELLED
+    db.session.commit()
+    last = client.get(poll_url, headers={**HX, "If-None-Match": f'"{new_version}"'})
+    assert last.status_code == 286 and 'id="imports-table"' in last.text and "HX-Reswap" not in last.headers
+    # another reseller's import named in ?active= shows nothing
+    other, foreign_customer, other_product = cloud_setup()
+    foreign = schedule(other, foreign_customer, other_product, run_at=utcnow() + timedelta(hours=1))
+    mine = schedule(user, customer, product, run_at=utcnow() + timedelta(hours=1))
+    version = etag_of(client.get("/imports/").text)
+    mine.completed_count = 1
+    db.session.commit()
+    poll = client.get(f"/imports/?active={foreign.id},{mine.id}", headers={**HX, "If-None-Match": f'"{version}"'})
+    assert poll.status_code == 200 and f'id="import-{foreign.id}"' not in poll.text
+    assert f'<tr id="import-{mine.id}" hx-swap-oob="true">' in poll.text
 
 
 def test_an_expanded_row_shows_the_first_items_with_the_count_and_a_link_to_all(client, setup):
