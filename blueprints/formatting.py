@@ -8,7 +8,7 @@ the page names the zone once, in its footer), {{ when|utc_and_local }} (where sc
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from functools import lru_cache
 
@@ -103,15 +103,42 @@ def _format_datetime(value: datetime, fmt: str, zone: tzinfo, locale: Locale) ->
 @pass_context
 def local_date(context, value: date | None) -> str:
     """A calendar day (a renewal, a billing start) in the viewer's language, four-digit year."""
-    return "" if value is None else babel_dates.format_date(value, "medium", locale=_viewer(context).locale)
+    if value is None:
+        return ""
+    if type(value) is not date:  # a datetime: equal instants in other zones would share a cached day
+        return babel_dates.format_date(value, "medium", locale=_viewer(context).locale)
+    return _format_date(value, _viewer(context).locale)
+
+
+@lru_cache(maxsize=4096)
+def _format_date(value: date, locale: Locale) -> str:
+    # Statements and price lists repeat the same periods on every row.
+    return babel_dates.format_date(value, "medium", locale=locale)
 
 
 @pass_context
 def age(context, value: datetime | None, now: datetime | None = None) -> str:
-    """How long ago, in words of the viewer's language: "3 hours", "2 days"."""
+    """How long ago, in words of the viewer's language: "3 hours", "2 days" (Babel's format_timedelta)."""
     if value is None:
         return ""
-    return babel_dates.format_timedelta((now or datetime.now(value.tzinfo)) - value, locale=_viewer(context).locale)
+    seconds = abs(((now or datetime.now(value.tzinfo)) - value).total_seconds())
+    return _format_age(*_age_in_units(seconds), _viewer(context).locale)
+
+
+def _age_in_units(seconds: float) -> tuple[int, int]:
+    """What format_timedelta says of a duration (its default threshold, down to seconds): the largest unit the
+    duration reaches 0.85 of, and how many of it (rounded), as (count, the unit's seconds)."""
+    for _unit, unit_seconds in babel_dates.TIMEDELTA_UNITS:
+        if seconds / unit_seconds >= 0.85:
+            return round(seconds / unit_seconds), unit_seconds
+    return (1 if seconds > 0 else 0), 1
+
+
+@lru_cache(maxsize=1024)
+def _format_age(count: int, unit_seconds: int, locale: Locale) -> str:
+    # Lists show an age per row and each changes every second, but what is said ("3 hours") rarely does: the
+    # text is kept by what it says. threshold=1 says a count in its own unit (25 days: "4 weeks", not a month).
+    return babel_dates.format_timedelta(count * unit_seconds, threshold=1, locale=locale)
 
 
 @pass_context
@@ -168,10 +195,17 @@ def utc_and_local(context, value: datetime | None) -> Markup:
     if value is None:
         return Markup("—")
     viewer = _viewer(context)
+    return _utc_and_local(value, value.utcoffset(), viewer.timezone, viewer.locale)
+
+
+@lru_cache(maxsize=8192)
+def _utc_and_local(value: datetime, offset: timedelta | None, zone: tzinfo, locale: Locale) -> Markup:
+    # Lists show the same rows' times on every view and poll (My imports, a customer's imports). The value's
+    # offset is part of the key: equal instants are equal datetimes, but the stamp is written in the value's own.
     stamp = escape(value.isoformat())
-    if getattr(viewer.timezone, "key", "") == "UTC":
+    if getattr(zone, "key", "") == "UTC":
         return Markup(f'<time datetime="{stamp}">{escape(utc_datetime(value))}</time>')
-    local = _format_datetime(value, "short", viewer.timezone, viewer.locale)
+    local = _format_datetime(value, "short", zone, locale)
     return Markup(f'<time datetime="{stamp}">{escape(local)}</time> '
                   f'<small class="muted utc-time">{escape(utc_datetime(value))}</small>')
 

@@ -14,7 +14,7 @@ from functools import lru_cache
 from babel.support import NullTranslations
 from flask import Flask, current_app, g, has_request_context, request
 from flask_wtf.csrf import generate_csrf
-from jinja2 import pass_context
+from jinja2 import pass_eval_context
 from markupsafe import Markup
 
 from blueprints.formatting import current_viewer
@@ -29,16 +29,18 @@ def _translated(translations: NullTranslations, message: str, autoescape: bool) 
 
 
 def _bound_gettext(translations: NullTranslations):
-    @pass_context
-    def gettext(context, message: str, /, **variables) -> str:
-        text = _translated(translations, message, context.eval_ctx.autoescape)
+    # They need only the evaluation context (autoescape or not), not the template's context: Jinja derives a new
+    # context for each call that is given one inside a loop or block that has set a variable.
+    @pass_eval_context
+    def gettext(eval_ctx, message: str, /, **variables) -> str:
+        text = _translated(translations, message, eval_ctx.autoescape)
         return text % variables if variables or "%" in text else text
 
-    @pass_context
-    def ngettext(context, singular: str, plural: str, num: int, /, **variables) -> str:
+    @pass_eval_context
+    def ngettext(eval_ctx, singular: str, plural: str, num: int, /, **variables) -> str:
         variables.setdefault("num", num)
         text = translations.ungettext(singular, plural, num)
-        return (Markup(text) if context.eval_ctx.autoescape else text) % variables
+        return (Markup(text) if eval_ctx.autoescape else text) % variables
 
     return gettext, ngettext
 

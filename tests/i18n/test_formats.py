@@ -2,7 +2,7 @@
 the viewer's time zone; stored English failure reasons shown in the viewer's language."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -105,3 +105,21 @@ def test_a_lazy_label_shows_in_the_language_of_each_render(app):
             assert render_template_string(page, label=label, quoted=quoted) == "Cancelado|Cancelado|Pendiente"
         with force_locale("en"):
             assert render_template_string(page, label=label, quoted=quoted) == "Cancelled|Cancelled|Pending"
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_an_age_says_what_babel_says(app, uruguayan, language):
+    """|age keeps its texts by what they say (the count of the unit shown): the same text as format_timedelta for
+    any duration, around every unit's threshold and rounding, past or future."""
+    from babel.dates import TIMEDELTA_UNITS, format_timedelta
+
+    from services.locales import regional_locale
+
+    user = make_user(reseller=uruguayan, locale=language)
+    now = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+    durations = sorted({max(0, k * unit * f + eps) for _name, unit in TIMEDELTA_UNITS for k in range(60)
+                        for f in (0.5, 0.85, 1, 1.5) for eps in (-1, -0.5, -0.001, 0, 0.001, 0.5, 1)})
+    whens = [now - timedelta(seconds=s) for s in durations] + [now + timedelta(seconds=s) for s in durations]
+    shown = render_as(app, user, "{% for w in whens %}{{ w|age(now) }}|{% endfor %}", whens=whens, now=now)
+    locale = regional_locale(language, "UY")
+    assert shown.split("|")[:-1] == [format_timedelta(now - when, locale=locale) for when in whens]
