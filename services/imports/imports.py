@@ -42,7 +42,7 @@ from services.provisioning import provisioning
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 250
+BATCH_SIZE = 500
 # Sources whose imports run by claim_due (a file import's rows run in jobs.bulk_import's chunks).
 RUN_BY_CLAIM = (ImportSource.SCHEDULED, ImportSource.CHANGE, ImportSource.SCHEDULED_CHANGE)
 
