@@ -41,9 +41,10 @@ def search_customers(reseller_id: int, q: str = "", page: int = 1, per_page: int
 
 
 def get_customer(reseller_id: int, customer_id: int) -> Customer | None:
-    """The customer if it belongs to this reseller (tenant isolation), else None."""
-    return db.session.scalar(sa.select(Customer).where(Customer.id == customer_id,
-                                                       Customer.reseller_id == reseller_id))
+    """The customer if it belongs to this reseller (tenant isolation), else None. Read with Session.get (the
+    identity map may already hold it) and its reseller compared here."""
+    customer = db.session.get(Customer, customer_id)
+    return customer if customer is not None and customer.reseller_id == reseller_id else None
 
 
 def subscriptions_of(customer: Customer) -> list[sa.Row]:
@@ -53,14 +54,15 @@ def subscriptions_of(customer: Customer) -> list[sa.Row]:
         sa.select(Subscription.id, Subscription.name, Subscription.quantity, Subscription.billing_type,
                   Subscription.status, Subscription.created_at, Subscription.cancellable_until,
                   Product.name.label("product_name"), Product.sku.label("product_sku"))
-        .join(Product, Product.id == Subscription.product_id).where(Subscription.customer_id == customer.id)
+        .join(Subscription.product).where(Subscription.customer_id == customer.id)
         .order_by(Subscription.created_at.desc())))
 
 
-def scheduled_imports(customer: Customer, limit: int = 20) -> list[Import]:
-    """Provisioning waiting or running for this customer (its subscription appears once it completes)."""
-    return list(db.session.scalars(
-        sa.select(Import).join(ImportItem, ImportItem.import_id == Import.id)
+def scheduled_imports(customer: Customer, limit: int = 20) -> list[sa.Row]:
+    """Provisioning waiting or running for this customer (its subscription appears once it completes), as rows of
+    what the customer page shows: name, run_at, status."""
+    return list(db.session.execute(
+        sa.select(Import.name, Import.run_at, Import.status).join(ImportItem, ImportItem.import_id == Import.id)
         .where(ImportItem.customer_id == customer.id, Import.status.in_((ImportStatus.PENDING, ImportStatus.RUNNING)))
         .order_by(Import.run_at).limit(limit)))
 
