@@ -14,7 +14,7 @@ from __future__ import annotations
 from functools import cache
 
 import sqlalchemy as sa
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, g, request, session
 from werkzeug.datastructures import MultiDict
 
 from blueprints.admin import IMPERSONATOR_KEY
@@ -82,10 +82,21 @@ def answer_unchanged_poll():
 
     if session_expired():
         return None
-    current = version(user.reseller_id, request.args, user.locale, user.timezone).tag
+    active = listing.active_imports(user.reseller_id)
+    current = version(user.reseller_id, request.args, user.locale, user.timezone, active).tag
     if not request.if_none_match.contains(current):
+        g.imports_active = (user.reseller_id, active)  # the view reads them from here (active_imports)
         return None
     return "", 304, {"ETag": f'"{current}"'}
+
+
+def active_imports(reseller_id: int) -> list[sa.Row]:
+    """The reseller's active imports (listing.active_imports), as answer_unchanged_poll read them in this request if
+    it did (a poll it leaves to the view reads them once)."""
+    known = g.pop("imports_active", None)
+    if known is not None and known[0] == reseller_id:
+        return known[1]
+    return listing.active_imports(reseller_id)
 
 
 def _session_user() -> sa.Row | None:

@@ -18,7 +18,7 @@ from services.numbers import page_number
 def index():
     args = poll.list_args(request.args)
     asked_open = poll.open_ids(request.args)
-    active = listing.active_imports(current_user.reseller_id)
+    active = poll.active_imports(current_user.reseller_id)
     version = poll.version(current_user.reseller_id, request.args, current_user.locale, current_user.timezone, active)
     if poll.is_poll():
         # What this tab shows is still true: 304 (htmx swaps nothing). poll.answer_unchanged_poll answers most of
@@ -41,10 +41,11 @@ def index():
 
 def _changed_rows(active: list, asked_open: list[int], version) -> tuple:
     """The poll of a tab that lists the same rows as now: only its active imports (which the poll names, ?active=)
-    can show something else. Their rows alone, and the expanded ones' items, swapped out of band; the table stays
-    (HX-Reswap: none) and static/canal.js has the poll name the new version from then on."""
-    shown = set(poll.active_ids(request.args)) & {row.id for row in active}
-    imports = listing.listed_imports(current_user.reseller_id, sorted(shown))
+    can show something else. Their rows alone (`active`: the reseller's, as listed), and the expanded ones' items,
+    swapped out of band; the table stays (HX-Reswap: none) and static/canal.js has the poll name the new version
+    from then on."""
+    shown = set(poll.active_ids(request.args))
+    imports = [row for row in active if row.id in shown]
     html = render_template("imports/_changed_rows.html", imports=imports,
                            open_items=listing.open_previews(imports, set(asked_open)))
     return html, 200, {"ETag": f'"{version.tag}"', "HX-Reswap": "none"}

@@ -53,14 +53,6 @@ def list_imports(reseller_id: int, sort: str = "created", direction: str = "desc
     return ImportPage(page.items, page.next_cursor, page.prev_cursor, page.is_first, sort, direction, per_page, active)
 
 
-def listed_imports(reseller_id: int, import_ids: Sequence[int]) -> list[Any]:
-    """Some of the reseller's imports as rows of LISTED, by id (a poll's changed rows)."""
-    if not import_ids:
-        return []
-    stmt = _listed().where(_IMPORTS.c.reseller_id == reseller_id, _IMPORTS.c.id.in_(import_ids))
-    return db.session.execute(stmt.order_by(_IMPORTS.c.id)).all()
-
-
 def _listed() -> sa.Select:
     return sa.select(*LISTED).select_from(_IMPORTS.join(_USERS, _USERS.c.id == _IMPORTS.c.created_by_id))
 
@@ -72,8 +64,8 @@ def get_import(reseller_id: int, import_id: int) -> Import | None:
 # --- polling and items -----------------------------------------------------------------------------
 
 def active_imports(reseller_id: int) -> list[sa.Row]:
-    """The reseller's active (pending or running) imports as the poll's version reads them (status, counters,
-    failure reason, rows processed, run time), each with the reseller's newest import's id; in id order."""
+    """The reseller's active (pending or running) imports as rows of LISTED (what the poll's version reads, and what
+    a poll that gets its changed rows alone shows), each with the reseller's newest import's id; in id order."""
     return db.session.connection().execute(_version_statement(), {"reseller_id": reseller_id}).all()
 
 
@@ -117,11 +109,11 @@ def _digest(value: Any) -> str:
 def _version_statement() -> sa.Select:
     # Built once: every poll of every open My imports runs it, and building it cost more than running it
     # (bench/polling.py).
-    # The table's columns, not the entity's: no ORM step for rows only hashed (half the time of the statement).
-    table, reseller = Import.__table__, sa.bindparam("reseller_id")
+    # The tables' columns, not the entities': no ORM step. The rows as the page lists them (LISTED): a poll that
+    # gets its changed rows alone renders these.
+    table, reseller = _IMPORTS, sa.bindparam("reseller_id")
     newest = sa.select(sa.func.max(table.c.id)).where(table.c.reseller_id == reseller).scalar_subquery()
-    return (sa.select(table.c.id, table.c.status, table.c.completed_count, table.c.failed_count,
-                      table.c.processed_count, table.c.failure_reason, table.c.run_at, newest.label("newest"))
+    return (_listed().add_columns(newest.label("newest"))
             .where(table.c.reseller_id == reseller,  # IN written out: an expanding parameter is re-rendered each time
                    table.c.status.in_([sa.literal_column(f"'{status.value}'")
                                        for status in (ImportStatus.PENDING, ImportStatus.RUNNING)]))
@@ -146,18 +138,19 @@ def open_previews(imports: Sequence[Any], open_ids: Collection[int]) -> dict[int
 def first_items(import_ids: Sequence[int], limit: int = FIRST_ITEMS, status: ItemStatus | None = None,
                 totals: Mapping[int, int] | None = None) -> dict[int, ItemsPreview]:
     """The first `limit` items of each import (of `status` if given; in row order) and how many it has (`totals`,
-    where the caller knows it): one query per import, an index range, however many items it has (My imports'
-    expanded rows, Admin → Imports' failed ones)."""
+    where the caller knows it; counted only when there are more than `limit`): an index range per import, however
+    many items it has (My imports' expanded rows, Admin → Imports' failed ones)."""
     totals = totals or {}
     previews = {}
     for import_id in import_ids:
         of_import = [_ITEMS.c.import_id == import_id] + ([_ITEMS.c.status == status] if status else [])
-        stmt = _items_select().where(*of_import).order_by(_ITEMS.c.id).limit(limit)
-        if import_id not in totals:
-            count = sa.select(sa.func.count()).select_from(_ITEMS).where(*of_import)
-            stmt = stmt.add_columns(count.scalar_subquery().label("items_total"))
-        rows = db.session.execute(stmt).all()
-        total = totals[import_id] if import_id in totals else rows[0].items_total if rows else 0
+        rows = db.session.execute(_items_select().where(*of_import).order_by(_ITEMS.c.id).limit(limit)).all()
+        if import_id in totals:
+            total = totals[import_id]
+        elif len(rows) < limit:
+            total = len(rows)
+        else:
+            total = db.session.scalar(sa.select(sa.func.count()).select_from(_ITEMS).where(*of_import))
         previews[import_id] = ItemsPreview(rows, total)
     return previews
 
