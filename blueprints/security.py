@@ -72,11 +72,22 @@ def limiter_storage_uri(redis_url: str) -> str:
     return "redis+" + redis_url if redis_url.startswith("unix://") else redis_url
 
 
+def _policy_header(policy: dict[str, str]) -> str:
+    return "; ".join(f"{k} {v}" for k, v in policy.items())
+
+
+CSP_HEADER, RQ_DASHBOARD_CSP_HEADER = _policy_header(CSP), _policy_header(RQ_DASHBOARD_CSP)
+
+
 def add_security_headers(response):
-    policy = RQ_DASHBOARD_CSP if request.blueprint == "rq_dashboard" else CSP
-    response.headers["Content-Security-Policy"] = "; ".join(f"{k} {v}" for k, v in policy.items())
+    headers = response.headers
+    headers["Content-Security-Policy"] = RQ_DASHBOARD_CSP_HEADER if request.blueprint == "rq_dashboard" else CSP_HEADER
+    # Each header unless the response has its own: the names present are read once (a missing name costs
+    # Headers.setdefault an exception each time).
+    present = {name.lower() for name in headers.keys()}
     for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
+        if name.lower() not in present:
+            headers.add(name, value)
     if current_app.config["CANAL_ENV"] == "production":
         response.headers["Strict-Transport-Security"] = HSTS
     if not _is_static_file():
