@@ -47,7 +47,8 @@ def current_viewer() -> Viewer:
 
 
 def _viewer(context) -> Viewer:
-    viewer = context.get("viewer")
+    # The render's variables, then what it was given (Jinja's Context.vars and .parent, as context.get reads them)
+    viewer = context.vars.get("viewer") or context.parent.get("viewer")
     if isinstance(viewer, Viewer):
         return viewer
     # A macro imported without context: the viewer of the render under way (template_helpers keeps it)
