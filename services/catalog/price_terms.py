@@ -27,14 +27,14 @@ def price_basis(product, billing_type: str | None = None, gettext: Callable[[str
     """`product` (a Product or a catalog row: kind, unit, billing_types) priced per what, for how long: for one
     billing type, or every term the product offers ("… , 1-year commitment / no commitment"). `gettext` is the
     catalog to say it in (a template passes its render's: the filter runs on every product card)."""
-    unit = PriceUnit(product.unit or PriceUnit.UNIT)
-    if product.kind is ProductKind.LICENSE or product.kind == ProductKind.LICENSE.value:
+    unit = product.unit or PriceUnit.UNIT  # a PriceUnit or its value: StrEnum members are their strings
+    if product.kind == ProductKind.LICENSE:
         return gettext(PER_UNIT[unit])
-    codes = [billing_type] if billing_type else list(product.billing_types or [])
-    terms = _terms(codes, gettext)
+    per_month = gettext(PER_UNIT_AND_MONTH[unit])
+    terms = _terms([billing_type] if billing_type else product.billing_types or (), gettext)
     if not terms:
-        return gettext(PER_UNIT_AND_MONTH[unit])
-    return gettext("%(unit)s, %(terms)s") % {"unit": gettext(PER_UNIT_AND_MONTH[unit]), "terms": " / ".join(terms)}
+        return per_month
+    return gettext("%(unit)s, %(terms)s") % {"unit": per_month, "terms": " / ".join(terms)}
 
 
 def _terms(codes: Iterable[str], gettext: Callable[[str], str]) -> list[str]:
