@@ -106,9 +106,10 @@ def parse_sort(value: str | None, columns: dict[str, Any], default: str) -> Sort
 
 
 def sorted_by(stmt: sa.Select, sort: Sort, columns: dict[str, Any], *tiebreak: Any) -> sa.Select:
-    """`stmt` ordered by the sort's column (then `tiebreak`, e.g. the id, so pages never overlap)."""
+    """`stmt` ordered by the sort's column (then `tiebreak`, e.g. the id, so pages never overlap; not the sort's
+    column again when it is the tiebreak itself)."""
     column = columns[sort.key]
-    return stmt.order_by(column.desc() if sort.descending else column.asc(), *tiebreak)
+    return stmt.order_by(column.desc() if sort.descending else column.asc(), *(t for t in tiebreak if t is not column))
 
 
 # --- keyset pages --------------------------------------------------------------------------------
