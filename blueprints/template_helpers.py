@@ -106,8 +106,22 @@ def csrf_field() -> Markup:
     return field
 
 
+def query_args(**changes) -> dict:
+    """The current page's URL values, its view arguments and then its query string, with `changes` (None removes a
+    value): a link to the same list sorted or paged otherwise, {{ url_for(request.endpoint, **query_args(page=2)) }}
+    (_partials/sort.html, _partials/pager.html)."""
+    args = {**(request.view_args or {}), **request.args.to_dict()}
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = value
+    return args
+
+
 def init_app(app: Flask) -> None:
     app.context_processor(render_helpers)
+    app.jinja_env.globals["query_args"] = query_args
     app.jinja_env.globals["csrf_field"] = csrf_field
     from services.imports.completion import shown_status  # an import's status as reseller and staff both see it
 
