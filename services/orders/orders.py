@@ -60,8 +60,8 @@ def reseller_orders(reseller_id: int, *, status: OrderStatus | None = None, page
     if status is not None:
         where.append(Order.status == status)
     count = sa.select(sa.func.count()).select_from(Order).where(*where)
-    return page_of(sorted_by(sa.select(*LISTED).where(*where), sort, SORTS, Order.id.desc()), page, PER_PAGE,
-                   count=count)
+    tiebreak = () if sort.key == "number" else (Order.id.desc(),)  # sorted by the id, nothing ties
+    return page_of(sorted_by(sa.select(*LISTED).where(*where), sort, SORTS, *tiebreak), page, PER_PAGE, count=count)
 
 
 def lines_of(order_ids: list[int], *, counting_licenses: bool = False) -> dict[int, list[sa.Row]]:
@@ -85,7 +85,7 @@ def availability_of(lines: dict[int, list[sa.Row]]) -> dict[int, tuple[int, int]
 def _counting_licenses(lines: sa.Select) -> sa.Select:
     """`lines` (a select of order lines) with each line's AVAILABLE licenses and all its licenses: the one
     "available of total" count, for the licenses list, the order page and availability()."""
-    available = sa.func.coalesce(sa.func.sum(sa.case((License.status == LicenseStatus.AVAILABLE, 1), else_=0)), 0)
+    available = sa.func.count(License.id).filter(License.status == LicenseStatus.AVAILABLE)  # 0, never NULL
     return (lines.add_columns(available.label("available"), sa.func.count(License.id).label("licenses"))
             .outerjoin(License, License.order_line_id == OrderLine.id).group_by(OrderLine.id))
 
