@@ -33,10 +33,11 @@ def show_order(order: Order, *, confirming: bool = False, block: str | None = "l
     lines = orders.order_lines(order)
     available, total = sum(line[1] for line in lines), sum(line[2] for line in lines)
     licenses = orders.order_licenses(order, total=total, page=request.args.get("page", 1, type=page_number))
+    approved = order.status is OrderStatus.APPROVED  # charged on approval (ledger.charge_order), shown only then
+    charges = statements.charges_of(order.reseller_id, order_id=order.id) if approved else []
     return render("licenses/order.html", block=block, order=order, licenses=licenses, available=available,
                   total=total, label=STATUS_LABELS[order.status], license_labels=LICENSE_LABELS,
-                  confirming=confirming, charges=statements.charges_of(order.reseller_id, order_id=order.id),
-                  charge_kinds=ledger.KIND_LABELS,
+                  confirming=confirming, charges=charges, charge_kinds=ledger.KIND_LABELS,
                   **assignment_context(order, lines, current_user.reseller_id, **forms))
 
 
