@@ -43,11 +43,12 @@ NAVIGATION = [
 
 def navigation() -> list[tuple[str, str, str]]:
     """(label, endpoint, its blueprint) of the current user's areas: the same list on every page, made once."""
-    if not current_user.is_authenticated:
+    user = current_user._get_current_object()
+    if not user.is_authenticated:
         return []
     menus = current_app.extensions.setdefault("canal_navigation", {})
-    role = current_user.role.value
-    key = f"{role}:{current_user.team_role.value}" if current_user.is_reseller else role
+    role = user.role.value
+    key = f"{role}:{user.team_role.value}" if user.is_reseller else role
     if key not in menus:
         menus[key] = [(label, endpoint, endpoint.partition(".")[0]) for label, endpoint, who in NAVIGATION
                       if who in (role, key) and endpoint in current_app.view_functions]
@@ -102,8 +103,12 @@ def _reads_without_transaction() -> None:
 
 
 def _vary_on_htmx(response):
-    # The same URL answers a page or a fragment depending on HX-Request, so caches must key on it.
-    response.vary.add("HX-Request")
+    # The same URL answers a page or a fragment depending on HX-Request, so caches must key on it. Most responses
+    # have no Vary yet: the header is added as it is, without parsing a set of values to add one.
+    if response.headers.getlist("Vary"):
+        response.vary.add("HX-Request")
+    else:
+        response.headers.add("Vary", "HX-Request")
     return response
 
 

@@ -119,9 +119,10 @@ def require_enrolment():
     endpoint = request.endpoint or ""
     if endpoint in ENROLMENT_ENDPOINTS or endpoint.rpartition(".")[2] == "static" or not endpoint:
         return None
-    if not current_user.is_authenticated or session.get("impersonator"):
+    user = current_user._get_current_object()  # once: each read through the proxy finds the user again
+    if not user.is_authenticated or session.get("impersonator"):
         return None  # staff logged in as a user are not asked to set up the user's phone
-    if not two_factor.must_enrol(current_user):
+    if not two_factor.must_enrol(user):
         return None
     target = url_for("auth.two_factor")
     if htmx:

@@ -95,14 +95,16 @@ def select_locale() -> str:
     default = current_app.config["BABEL_DEFAULT_LOCALE"]
     if not has_request_context():
         return default  # jobs render e-mails; they pick the recipient's language with force_locale
-    if current_user.is_authenticated and current_user.locale:
-        return current_user.locale
+    user = current_user._get_current_object()
+    if user.is_authenticated and user.locale:
+        return user.locale
     if session.get("locale") in current_app.config["LANGUAGES"]:
         return session["locale"]
     return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or default
 
 
 def select_timezone() -> str:
-    if has_request_context() and current_user.is_authenticated and current_user.timezone:
-        return current_user.timezone
+    user = current_user._get_current_object() if has_request_context() else None
+    if user is not None and user.is_authenticated and user.timezone:
+        return user.timezone
     return "UTC"
