@@ -62,7 +62,7 @@ def scheduled_imports(customer: Customer, limit: int = 20) -> list[sa.Row]:
     """Provisioning waiting or running for this customer (its subscription appears once it completes), as rows of
     what the customer page shows: name, run_at, status."""
     return list(db.session.execute(
-        sa.select(Import.name, Import.run_at, Import.status).join(ImportItem, ImportItem.import_id == Import.id)
+        sa.select(Import.name, Import.run_at, Import.status).join(Import.items)
         .where(ImportItem.customer_id == customer.id, Import.status.in_((ImportStatus.PENDING, ImportStatus.RUNNING)))
         .order_by(Import.run_at).limit(limit)))
 
