@@ -72,7 +72,8 @@ def assignment_context(order: Order, lines: list[tuple[OrderLine, int, int]], re
     line with its available and total licenses (services.orders.orders.order_lines)."""
     approved = order.status is OrderStatus.APPROVED  # only then the page shows assignments and the form
     lines = [(line, available) for line, available, _total in lines] if approved else []
-    return {"assign_form": assign_form or AssignForm(formdata=None),
+    # A blank form is only shown (its token input is csrf_field()'s): no CSRF field of its own to make
+    return {"assign_form": assign_form or AssignForm(formdata=None, meta={"csrf": False}),
             "rows": assignments.order_assignments(order) if approved else [], "lines": lines,
             "customers": assignments.active_customers(reseller_id) if any(n for _, n in lines) else [],
             "in_flight": assignments.in_flight,
