@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import aliased
 
 from models import (
     Assignment,
@@ -53,9 +53,13 @@ class ActivationError(DomainError):
 
 @dataclass
 class AssignmentRow:
-    """An assignment as the order page shows it, with every e-mail sent for it (oldest first)."""
+    """An assignment as the order page shows it, with its customer's code and name, its product's name and every
+    e-mail sent for it (oldest first)."""
 
     assignment: Assignment
+    customer_code: str
+    customer_name: str
+    product_name: str
     emails: list[OutboxEmail] = field(default_factory=list)
 
     @property
@@ -230,15 +234,17 @@ def reseller_email(reseller_id: int | None, email_id: int) -> OutboxEmail | None
 
 
 def order_assignments(order: Order) -> list[AssignmentRow]:
-    """The order's assignments, newest first, each with its e-mails, in one query."""
+    """The order's assignments, newest first, each with its e-mails, in one query (the customer's code and name and
+    the product's name as columns of the joins it makes anyway, not as more objects loaded)."""
     rows: dict[int, AssignmentRow] = {}
     emails = sa.and_(OutboxEmail.related_type == "Assignment", OutboxEmail.related_id == Assignment.id)
-    stmt = (sa.select(Assignment, OutboxEmail).join(Assignment.order_line).outerjoin(OutboxEmail, emails)
-            .where(OrderLine.order_id == order.id)
-            .options(joinedload(Assignment.customer), joinedload(Assignment.order_line))
-            .order_by(Assignment.id.desc(), OutboxEmail.id))
-    for assignment, email in db.session.execute(stmt):
-        row = rows.setdefault(assignment.id, AssignmentRow(assignment))
+    stmt = (sa.select(Assignment, Customer.code, Customer.name, OrderLine.product_name, OutboxEmail)
+            .join(Assignment.order_line).join(Assignment.customer).outerjoin(OutboxEmail, emails)
+            .where(OrderLine.order_id == order.id).order_by(Assignment.id.desc(), OutboxEmail.id))
+    for assignment, customer_code, customer_name, product_name, email in db.session.execute(stmt):
+        row = rows.get(assignment.id)
+        if row is None:
+            row = rows[assignment.id] = AssignmentRow(assignment, customer_code, customer_name, product_name)
         if email is not None:
             row.emails.append(email)
     return list(rows.values())
