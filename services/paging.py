@@ -73,7 +73,8 @@ def page_of(items: sa.Select, page: int, per_page: int, *, total: int | None = N
     for a page past the end."""
     page = min(max(page, 1), MAX_PAGE)  # a huge page number is an empty page, not an OFFSET out of range
     window = items if count is None else items.add_columns(count.correlate(None).scalar_subquery().label("page_total"))
-    rows = list(db.session.execute(window.limit(per_page).offset((page - 1) * per_page)))
+    window = window.limit(per_page) if page == 1 else window.limit(per_page).offset((page - 1) * per_page)
+    rows = list(db.session.execute(window))
     if total is None:
         if rows:
             total = rows[0].page_total
