@@ -243,13 +243,15 @@ def month_label(period: str) -> str:
 def charges_of(reseller_id: int, *, subscription_id: int | None = None, order_id: int | None = None) -> list:
     """A subscription's or an order's charges, oldest first, with the statement each is on (for their pages:
     templates/billing/_charges.html); only this reseller's."""
-    where = [Charge.reseller_id == reseller_id]
+    # On the tables, not the mapped classes: a select of columns needs none of the ORM's work on each execution.
+    charge, statement = Charge.__table__.c, Statement.__table__.c
+    where = [charge.reseller_id == reseller_id]
     if subscription_id is not None:
-        where.append(Charge.subscription_id == subscription_id)
+        where.append(charge.subscription_id == subscription_id)
     if order_id is not None:
-        where.append(Charge.order_id == order_id)
-    stmt = (sa.select(Charge.id, Charge.occurred_at, Charge.kind, Charge.description, Charge.quantity,
-                      Charge.unit_price, Charge.amount, Charge.period_start, Charge.period_end, Charge.statement_id,
-                      Statement.period).outerjoin(Statement, Statement.id == Charge.statement_id)
-            .where(*where).order_by(Charge.occurred_at, Charge.id))
+        where.append(charge.order_id == order_id)
+    stmt = (sa.select(charge.id, charge.occurred_at, charge.kind, charge.description, charge.quantity,
+                      charge.unit_price, charge.amount, charge.period_start, charge.period_end, charge.statement_id,
+                      statement.period).outerjoin(Statement.__table__, statement.id == charge.statement_id)
+            .where(*where).order_by(charge.occurred_at, charge.id))
     return list(db.session.execute(stmt))
