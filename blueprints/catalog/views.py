@@ -1,5 +1,3 @@
-from datetime import datetime
-
 from flask import abort, render_template, request, url_for
 from flask_login import current_user
 
@@ -18,18 +16,15 @@ def search_args() -> tuple[str, int]:
 @bp.get("/")
 def index():
     q, page = search_args()
-    now = utcnow()
-    products, corrected = search_or_closest(q, page, now) if q else (None, None)
+    products, corrected = search_or_closest(q, page) if q else (None, None)
     vendors = None if q else catalog.active_vendors()
     return render("catalog/index.html", block="results", q=q, products=products, vendors=vendors,
-                  corrected=corrected, prices=pricing.prices_of_rows(products.items if products else [], now),
+                  corrected=corrected, prices=prices_of(products.items if products else []),
                   search_url=url_for("catalog.index"))
 
 
-def search_or_closest(q: str, page: int, now: datetime, **where):
-    """The products matching `q`; if none, those matching its closest spelling in the catalog ("Ofice"). Their
-    rows carry what prices them for the viewer's reseller at `now` (pricing.prices_of_rows)."""
-    where.update(reseller_id=current_user.reseller_id, on=now)
+def search_or_closest(q: str, page: int, **where):
+    """The products matching `q`; if none, those matching its closest spelling in the catalog ("Ofice")."""
     products = catalog.search_products(q, page=page, **where)
     if products.total or not q:
         return products, None
@@ -48,10 +43,9 @@ def category(slug: str, category_slug: str):
     vendor = catalog.vendor_by_slug(slug) or abort(404)
     category = catalog.category_by_slug(category_slug) or abort(404)
     q, page = search_args()
-    now = utcnow()
-    products, corrected = search_or_closest(q, page, now, vendor=vendor, category=category)
+    products, corrected = search_or_closest(q, page, vendor=vendor, category=category)
     return render("catalog/index.html", block="results", q=q, products=products, vendor=vendor,
-                  category=category, corrected=corrected, prices=pricing.prices_of_rows(products.items, now),
+                  category=category, corrected=corrected, prices=prices_of(products.items),
                   search_url=url_for("catalog.category", slug=slug, category_slug=category_slug))
 
 
@@ -63,7 +57,7 @@ def product(product_id: int):
 
 
 def prices_of(products) -> dict[int, pricing.ResellerPrice]:
-    """Today's prices of these products (objects) for the viewer's reseller (staff: without a price list)."""
+    """Today's prices of these products for the viewer's reseller (staff: without a price list)."""
     return pricing.reseller_prices(current_user.reseller_id, products, utcnow())
 
 

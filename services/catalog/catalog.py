@@ -1,14 +1,12 @@
 """The catalog as resellers browse it: active brands, their categories, products and search."""
 from __future__ import annotations
 
-from datetime import date, datetime
 from functools import cache
 
 import sqlalchemy as sa
 
-from models import Category, Product, Vendor, db, utcnow
+from models import Category, Product, Vendor, db
 from services import search
-from services.catalog import pricing
 from services.numbers import MAX_PAGE
 from services.paging import Page
 
@@ -53,11 +51,9 @@ def vendor_categories(vendor: Vendor) -> list[tuple[Category, int]]:
 
 
 def search_products(q: str = "", *, vendor: Vendor | None = None, category: Category | None = None,
-                    page: int = 1, per_page: int = PER_PAGE, reseller_id: int | None = None,
-                    on: date | datetime | None = None) -> Page:
+                    page: int = 1, per_page: int = PER_PAGE) -> Page:
     """Active products matching every word of `q` in name, SKU, brand or tags, a page at a time, as rows of
-    what the list shows (LISTED), with what prices them for `reseller_id` on `on` (now by default; None: staff,
-    no price list): pricing.prices_of_rows(page.items, on) gives their prices without another query.
+    what the list shows (LISTED).
 
     The total is counted only up to COUNT_CAP (or just past this page): a broad term matches most of a large
     catalog, and counting every match on each keystroke scans it all. `capped` says the total is "at least".
@@ -71,7 +67,7 @@ def search_products(q: str = "", *, vendor: Vendor | None = None, category: Cate
     limit = max(COUNT_CAP, page * per_page + per_page)
     params = {f"term_{i}": term for i, term in enumerate(terms)}
     params.update(vendor_id=vendor.id if vendor else None, category_id=category.id if category else None,
-                  cap=limit + 1, reseller_id=reseller_id, **pricing.term_params(on or utcnow()))
+                  cap=limit + 1)
     total = db.session.scalar(count, params)
     rows = db.session.execute(narrow if total <= limit else broad,
                               {**params, "per_page": per_page, "offset": (page - 1) * per_page}).all()
@@ -99,10 +95,9 @@ def _search_selects(dialect: str, terms: int, by_vendor: bool, by_category: bool
     matches = (sa.select(product.id).where(*filters, product.vendor_id.in_(active_brands),
                                            product.category_id.in_(active_categories))
                .limit(sa.bindparam("cap")).correlate(None))
-    joined, price_terms = pricing.joined_terms(_PRODUCT.join(_VENDOR, vendor.id == product.vendor_id)
-                                               .join(_CATEGORY, category.id == product.category_id),
-                                               sa.bindparam("reseller_id"), product.id)
-    listed = (sa.select(*LISTED, *price_terms).select_from(joined)
+    listed = (sa.select(*LISTED)
+              .select_from(_PRODUCT.join(_VENDOR, vendor.id == product.vendor_id)
+                           .join(_CATEGORY, category.id == product.category_id))
               .where(vendor.active, category.active).order_by(vendor.name, product.name, product.id))
     per_page, offset = sa.bindparam("per_page"), sa.bindparam("offset")
     return (sa.select(sa.func.count()).select_from(matches.subquery()),

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
-from typing import Any
 
 import sqlalchemy as sa
 
@@ -67,27 +66,15 @@ def _price(pairs: Iterable[tuple[int | None, Product]],
     if not pairs:
         return {}
     moment, day = _moment_and_day(on)
+    terms = _terms(pairs, moment, day)
+    changed = {product_id for (_reseller_id, product_id), (was_changed, _own, _percent) in terms.items()
+               if was_changed}
     listed = {product.id: (product.price, product.msrp) for product in pairs.values()}
-    return _from_terms(_terms(pairs, moment, day), listed, moment)
-
-
-def prices_of_rows(rows: Iterable[sa.Row], on: date | datetime) -> dict[int, ResellerPrice]:
-    """Each row's ResellerPrice on `on`, by product id: rows of a select that has the product's id, price and
-    msrp and joined_terms' columns for one reseller (bound with term_params(on)), e.g. the catalog search's page."""
-    rows = list(rows)
-    terms = {row.id: (row.id, row.price_changes, row.override_price, row.discount_percent) for row in rows}
-    return _from_terms(terms, {row.id: (row.price, row.msrp) for row in rows}, _moment_and_day(on)[0])
-
-
-def _from_terms(terms: dict, listed: dict[int, tuple[Decimal, Decimal]], moment: datetime) -> dict:
-    """ResellerPrices by the keys of `terms` ({key: (product id, history changes after `moment`, override, discount
-    percent)}), from `listed` ({product id: (price, msrp)} as the products' columns have them)."""
-    changed = {product_id for product_id, was_changed, _own, _percent in terms.values() if was_changed}
     if changed:
-        listed = {**listed, **_history(changed, moment)}
+        listed.update(_history(changed, moment))
     prices = {}
-    for key, (product_id, _changed, own, percent) in terms.items():
-        price, msrp = listed[product_id]
+    for key, (_changed, own, percent) in terms.items():
+        price, msrp = listed[key[1]]
         paid = own if own is not None else discounted(price, percent)
         prices[key] = ResellerPrice(price=paid, msrp=msrp, list_price=price)
     return prices
@@ -98,47 +85,32 @@ _PAIRS = JsonRows(PriceOverride.__table__.c.reseller_id, PriceOverride.__table__
 
 
 def _terms(pairs: Iterable[tuple[int | None, int]], moment: datetime,
-           day: date) -> dict[tuple[int | None, int], tuple[int, bool, Decimal | None, Decimal | None]]:
-    """Per pair, in one query: joined_terms' columns (with the pair's product id first)."""
+           day: date) -> dict[tuple[int | None, int], tuple[bool, Decimal | None, Decimal | None]]:
+    """Per pair, in one query: whether the product's price history changes after `moment`, and the reseller's
+    override of the product and its discount covering `day` (a reseller's never overlap: one row per pair)."""
     table = _PAIRS.param({"reseller_id": reseller_id, "product_id": product_id} for reseller_id, product_id in pairs)
     rows = db.session.execute(_terms_select(db.engine.dialect.name), {"moment": moment, "day": day, "rows": table})
-    return {(reseller_id, product_id): (product_id, bool(was_changed), own, percent)
+    return {(reseller_id, product_id): (bool(was_changed), own, percent)
             for reseller_id, product_id, was_changed, own, percent in rows}
 
 
 @cache
 def _terms_select(dialect: str) -> sa.Select:
-    # Built once (per database kind, for JsonRows' table): the cart and the product pages price on every view, and
-    # building this select each time cost more than running it (callgrind: 3.8 M instructions a call built each
-    # time, 1.4 M built once).
-    pair = _PAIRS.table()
-    joined, terms = joined_terms(pair, pair.c.reseller_id, pair.c.product_id)
-    return sa.select(pair.c.reseller_id, pair.c.product_id, *terms).select_from(joined)
-
-
-def joined_terms(from_: sa.FromClause, reseller_id: sa.ColumnElement,
-                 product_id: sa.ColumnElement) -> tuple[sa.FromClause, tuple[sa.ColumnElement, ...]]:
-    """`from_` outer-joined with the reseller's price lists, and the columns that price each of its (reseller,
-    product) pairs: whether the product's price history changes after :moment (price_changes), and the reseller's
-    override of the product (override_price) and its discount (discount_percent) covering :day (a reseller's never
-    overlap: one row per pair). :moment and :day are bound when the select runs (term_params); a reseller of
-    None (staff) joins no price list. On the tables, not the mapped classes: the select's rows need no ORM step."""
-    history = ProductPrice.__table__.c
+    # Built once (per database kind, for JsonRows' table): the catalog, the cart and the product pages price on
+    # every view, and building this select each time cost more than running it (callgrind: 3.8 M instructions
+    # a call built each time, 1.4 M built once).
+    # On the tables, not the mapped classes: a select of columns needs none of the ORM's work on each execution.
+    pair, history = _PAIRS.table(), ProductPrice.__table__.c
     discount, override = ResellerDiscount.__table__.c, PriceOverride.__table__.c
     day = sa.bindparam("day")  # typed by the columns it is compared with, like `moment`
-    changed = sa.exists().where(history.product_id == product_id, history.effective_at > sa.bindparam("moment"))
-    joined = (from_.outerjoin(ResellerDiscount.__table__, sa.and_(discount.reseller_id == reseller_id,
-                                                                  *_covers(discount, day)))
-              .outerjoin(PriceOverride.__table__, sa.and_(override.reseller_id == reseller_id,
-                                                          override.product_id == product_id, *_covers(override, day))))
-    return joined, (changed.label("price_changes"), override.price.label("override_price"),
-                    discount.percent.label("discount_percent"))
-
-
-def term_params(on: date | datetime) -> dict[str, Any]:
-    """The parameters of joined_terms' columns for prices on `on` (see the module's docstring)."""
-    moment, day = _moment_and_day(on)
-    return {"moment": moment, "day": day}
+    changed = sa.exists().where(history.product_id == pair.c.product_id, history.effective_at > sa.bindparam("moment"))
+    return (sa.select(pair.c.reseller_id, pair.c.product_id, changed, override.price, discount.percent)
+            .select_from(pair)
+            .outerjoin(ResellerDiscount.__table__, sa.and_(discount.reseller_id == pair.c.reseller_id,
+                                                           *_covers(discount, day)))
+            .outerjoin(PriceOverride.__table__, sa.and_(override.reseller_id == pair.c.reseller_id,
+                                                        override.product_id == pair.c.product_id,
+                                                        *_covers(override, day))))
 
 
 def discounted(price: Decimal, percent: Decimal | None) -> Decimal:

@@ -138,24 +138,3 @@ def test_pairs_of_many_resellers_are_priced_together(app):
                       (discounted.id, a.id): Decimal("17.00"), (discounted.id, b.id): Decimal("6.80"),
                       (special.id, a.id): Decimal("10.00"), (special.id, b.id): Decimal("7.77"),
                       (None, a.id): Decimal("20.00")}
-
-
-def test_a_catalog_search_page_carries_its_prices_as_reseller_prices_gives_them():
-    from services.catalog import catalog
-
-    staff, reseller = make_user(Role.STAFF), make_reseller()
-    plain, special, changed = (make_product(name=f"Pricing probe {n}", price=Decimal("100.00"), msrp=Decimal("120.00"))
-                               for n in ("one", "two", "three"))
-    changed.created_at = datetime(2026, 1, 1, 9, tzinfo=UTC)
-    discount(reseller, "10", D - timedelta(days=30))
-    override(reseller, special, "77.00", D - timedelta(days=1), D + timedelta(days=1))
-    values = {key: getattr(changed, key) for key in catalog_admin.PRODUCT_FIELDS}
-    catalog_admin.update_product(changed, by=staff, **{**values, "price": Decimal("110.00"), "msrp": Decimal("135.00")})
-    before_change = db.session.scalar(sa.select(sa.func.max(ProductPrice.effective_at))) - timedelta(seconds=1)
-    for who in (reseller.id, None):
-        for on in (D, before_change, utcnow()):
-            rows = catalog.search_products("pricing probe", reseller_id=who, on=on).items
-            assert {row.id for row in rows} == {plain.id, special.id, changed.id}
-            assert pricing.prices_of_rows(rows, on) == pricing.reseller_prices(who, [plain, special, changed], on)
-    assert pricing.prices_of_rows(catalog.search_products("pricing probe", reseller_id=reseller.id, on=D).items,
-                                  D)[special.id].price == Decimal("77.00")
