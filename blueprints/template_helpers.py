@@ -9,14 +9,13 @@ force_locale() around a render still works: the context processor runs inside it
 """
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
 from babel.support import NullTranslations
 from flask import Flask, current_app, g, has_request_context, request
 from flask_wtf.csrf import generate_csrf
 from jinja2 import pass_eval_context
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from blueprints.formatting import current_viewer
 
@@ -29,28 +28,13 @@ def _translated(translations: NullTranslations, message: str, autoescape: bool) 
     return Markup(text) if autoescape else text
 
 
-_NAMED_STRING = re.compile(r"%%|%\(\w+\)s")
-
-
-@lru_cache(maxsize=8192)
-def _named_strings_only(text: str) -> bool:
-    """Whether every placeholder of a message is a %(name)s (or a %%)."""
-    return "%" not in _NAMED_STRING.sub("", text)
-
-
 def _bound_gettext(translations: NullTranslations):
     # They need only the evaluation context (autoescape or not), not the template's context: Jinja derives a new
     # context for each call that is given one inside a loop or block that has set a variable.
     @pass_eval_context
     def gettext(eval_ctx, message: str, /, **variables) -> str:
         text = _translated(translations, message, eval_ctx.autoescape)
-        if not variables:
-            return text % variables if "%" in text else text
-        if eval_ctx.autoescape and _named_strings_only(text):
-            # What Markup's % gives (each value escaped, through a helper object per value and use), made directly:
-            # lists show such a message on every row ("waiting %(age)s").
-            return Markup(str.__mod__(text, {name: escape(value) for name, value in variables.items()}))
-        return text % variables
+        return text % variables if variables or "%" in text else text
 
     @pass_eval_context
     def ngettext(eval_ctx, singular: str, plural: str, num: int, /, **variables) -> str:
