@@ -113,13 +113,12 @@ def order_lines(order: Order) -> list[tuple[OrderLine, int, int]]:
 def order_licenses(order: Order, *, total: int, page: int = 1) -> Page:
     """A page of the order's licenses (of `total`), as rows of what the order page shows: product_name, sku,
     seq, key, status, customer_name."""
-    # On the tables, not the mapped classes: a select of columns needs none of the ORM's work on each execution.
-    line, license, customer = OrderLine.__table__.c, License.__table__.c, Customer.__table__.c
-    items = (sa.select(line.product_name, line.sku, license.seq, license.key, license.status,
+    customer = Customer.__table__.c
+    items = (sa.select(_LINE.product_name, _LINE.sku, _LICENSE.seq, _LICENSE.key, _LICENSE.status,
                        customer.name.label("customer_name"))
-             .select_from(License.__table__).join(OrderLine.__table__, line.id == license.order_line_id)
-             .outerjoin(Customer.__table__, customer.id == license.customer_id)
-             .where(line.order_id == order.id).order_by(line.id, license.seq))
+             .select_from(License.__table__).join(OrderLine.__table__, _LINE.id == _LICENSE.order_line_id)
+             .outerjoin(Customer.__table__, customer.id == _LICENSE.customer_id)
+             .where(_LINE.order_id == order.id).order_by(_LINE.id, _LICENSE.seq))
     return page_of(items, page, LICENSES_PER_PAGE, total=total)
 
 
