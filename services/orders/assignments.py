@@ -274,16 +274,17 @@ def customer_licenses(customer: Customer, limit: int = 100) -> tuple[list[sa.Row
     """The licenses given to this customer (newest first, at most `limit`) and how many there are, as rows of
     what the customer page shows: order_id, product_name, sku, key, status, assigned_at, activated_at,
     assignment_id. They are counted only when there are more than `limit`."""
-    where = (License.customer_id == customer.id, OrderLine.id == License.order_line_id,
-             Order.id == OrderLine.order_id, Order.reseller_id == customer.reseller_id)
+    def joined(select: sa.Select) -> sa.Select:
+        return (select.select_from(License).join(License.order_line).join(OrderLine.order)
+                .where(License.customer_id == customer.id, Order.reseller_id == customer.reseller_id))
+
     rows = list(db.session.execute(
-        sa.select(Order.id.label("order_id"), OrderLine.product_name, OrderLine.sku, License.key, License.status,
-                  License.assigned_at, License.activated_at, License.assignment_id)
-        .select_from(License, OrderLine, Order).where(*where)
+        joined(sa.select(Order.id.label("order_id"), OrderLine.product_name, OrderLine.sku, License.key,
+                         License.status, License.assigned_at, License.activated_at, License.assignment_id))
         .order_by(License.assigned_at.desc(), License.id).limit(limit + 1)))
     if len(rows) <= limit:
         return rows, len(rows)
-    count = sa.select(sa.func.count(License.id)).select_from(License, OrderLine, Order).where(*where)
+    count = joined(sa.select(sa.func.count(License.id)))
     return rows[:limit], db.session.scalar(count) or 0
 
 
