@@ -119,27 +119,10 @@ def _format_date(value: date, locale: Locale) -> str:
 
 @pass_context
 def age(context, value: datetime | None, now: datetime | None = None) -> str:
-    """How long ago, in words of the viewer's language: "3 hours", "2 days" (Babel's format_timedelta)."""
+    """How long ago, in words of the viewer's language: "3 hours", "2 days"."""
     if value is None:
         return ""
-    seconds = abs(((now or datetime.now(value.tzinfo)) - value).total_seconds())
-    return _format_age(*_age_in_units(seconds), _viewer(context).locale)
-
-
-def _age_in_units(seconds: float) -> tuple[int, int]:
-    """What format_timedelta says of a duration (its default threshold, down to seconds): the largest unit the
-    duration reaches 0.85 of, and how many of it (rounded), as (count, the unit's seconds)."""
-    for _unit, unit_seconds in babel_dates.TIMEDELTA_UNITS:
-        if seconds / unit_seconds >= 0.85:
-            return round(seconds / unit_seconds), unit_seconds
-    return (1 if seconds > 0 else 0), 1
-
-
-@lru_cache(maxsize=1024)
-def _format_age(count: int, unit_seconds: int, locale: Locale) -> str:
-    # Lists show an age per row and each changes every second, but what is said ("3 hours") rarely does: the
-    # text is kept by what it says. threshold=1 says a count in its own unit (25 days: "4 weeks", not a month).
-    return babel_dates.format_timedelta(count * unit_seconds, threshold=1, locale=locale)
+    return babel_dates.format_timedelta((now or datetime.now(value.tzinfo)) - value, locale=_viewer(context).locale)
 
 
 @pass_context
