@@ -11,7 +11,8 @@ from tests.provisioning import cloud_setup, schedule
 pytestmark = pytest.mark.browser
 
 
-def test_an_unchanged_poll_keeps_the_page_and_a_change_shows(page):
+def open_a_pending_import(page):
+    """My imports with a pending import, its items opened: the import and its row."""
     user, customer, product = cloud_setup()
     imp = schedule(user, customer, product, run_at=utcnow() + timedelta(hours=3))
     log_in(page, user)
@@ -19,8 +20,13 @@ def test_an_unchanged_poll_keeps_the_page_and_a_change_shows(page):
     row = page.locator(f"#import-{imp.id}")
     row.get_by_text("Pending").wait_for()
     row.get_by_role("button", name=imp.name).click()
+    page.locator(f"#import-{imp.id}-items.open").get_by_text(customer.code).wait_for()
+    return imp, row
+
+
+def test_an_unchanged_poll_keeps_the_page_and_a_change_shows(page):
+    imp, row = open_a_pending_import(page)
     items = page.locator(".items-row.open")
-    items.get_by_text(customer.code).wait_for()
     page.locator(f"#import-{imp.id}-toggle").focus()
     with page.expect_response(lambda r: "/imports/?" in r.url and r.status == 304, timeout=15000):
         pass
@@ -39,13 +45,7 @@ def test_an_unchanged_poll_keeps_the_page_and_a_change_shows(page):
 
 
 def test_a_poll_where_only_an_import_moved_swaps_its_rows_alone(page):
-    user, customer, product = cloud_setup()
-    imp = schedule(user, customer, product, run_at=utcnow() + timedelta(hours=3))
-    log_in(page, user)
-    page.goto("/imports/")
-    row = page.locator(f"#import-{imp.id}")
-    row.get_by_role("button", name=imp.name).click()
-    page.locator(f"#import-{imp.id}-items.open").get_by_text(customer.code).wait_for()
+    imp, row = open_a_pending_import(page)
     with page.expect_response(lambda r: "/imports/?" in r.url and r.status == 304, timeout=15000):
         pass  # the table as it is now, open row included, is the version the poll names
     page.evaluate("document.getElementById('imports-table').canalMark = 'kept'")
