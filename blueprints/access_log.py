@@ -15,11 +15,12 @@ from services.mail.mail_secrets import without_tokens
 
 
 class TokenFreeLogger(Logger):
-    """gunicorn's logger, its access-log atoms (request line, path, referer, headers) without link tokens."""
+    """gunicorn's logger, its access-log lines without link tokens (TokenFreeFilter on the finished line: one
+    search per request, not one per atom, of which gunicorn makes one for every header and environ key)."""
 
-    def atoms(self, resp, req, environ, request_time):
-        atoms = super().atoms(resp, req, environ, request_time)
-        return {name: without_tokens(value) if isinstance(value, str) else value for name, value in atoms.items()}
+    def setup(self, cfg):
+        super().setup(cfg)
+        _add_filter(self.access_log)
 
 
 class TokenFreeFilter(logging.Filter):
@@ -36,5 +37,9 @@ class TokenFreeFilter(logging.Filter):
 def init_app(app: Flask) -> None:
     # werkzeug: the dev server's request lines; the app's logger: "Exception on /set-password/... [POST]".
     for logger in (logging.getLogger("werkzeug"), app.logger):
-        if not any(isinstance(f, TokenFreeFilter) for f in logger.filters):
-            logger.addFilter(TokenFreeFilter())
+        _add_filter(logger)
+
+
+def _add_filter(logger: logging.Logger) -> None:
+    if not any(isinstance(f, TokenFreeFilter) for f in logger.filters):
+        logger.addFilter(TokenFreeFilter())

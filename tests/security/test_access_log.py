@@ -18,6 +18,7 @@ def gunicorn_access_line(tmp_path, path: str, referer: str = "-") -> str:
     cfg = Config()
     cfg.set("accesslog", str(tmp_path / "access.log"))
     logger = TokenFreeLogger(cfg)
+    logger.access_log.disabled = False  # alembic's logging setup (another test's migrations) may have turned it off
     environ = {"REQUEST_METHOD": "GET", "RAW_URI": path, "PATH_INFO": path, "QUERY_STRING": "",
                "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "203.0.113.9", "HTTP_REFERER": referer,
                "HTTP_USER_AGENT": "test"}
