@@ -9,12 +9,13 @@ import sys
 import threading
 import time
 from collections import Counter
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import sqlalchemy as sa
 
-from models import Import, ImportItem, OutboxEmail, Subscription, db
+from models import Import, ImportItem, OutboxEmail, Subscription, db, utcnow
 from services.connectors.http import signature_valid
 from tests.support import mail_text
 
@@ -157,6 +158,13 @@ def wait_gone(pid: int, timeout: float = 20) -> None:
 
 
 # --- counting ------------------------------------------------------------------------------------
+
+def lapse_lease(import_id: int) -> None:
+    """The import's lease ran out (stored a second ago), as it does a lease's length after its worker died."""
+    lapsed = utcnow() - timedelta(seconds=1)
+    db.session.execute(sa.update(Import).where(Import.id == import_id).values(lease_until=lapsed))
+    db.session.commit()
+
 
 def count(model) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))

@@ -11,7 +11,15 @@ from jobs.sweep import sweep
 from models import Customer, Import, ImportItem, ImportStatus, db, utcnow
 from services.imports import bulk_import
 from tests.bulk_import import csv_bytes, run, upload, upload_id
-from tests.drills.support import HoldingBridge, Processes, children, kill_session, process_env, subscriptions_per_item
+from tests.drills.support import (
+    HoldingBridge,
+    Processes,
+    children,
+    kill_session,
+    lapse_lease,
+    process_env,
+    subscriptions_per_item,
+)
 from tests.provisioning import TENANT, cloud_setup
 from tests.support import wait_for
 
@@ -72,7 +80,7 @@ def test_sigkill_mid_5000_row_csv_import_resumes_and_records_each_row_once(clien
     assert (killed.status, killed.processed_count, killed.attempts) == (ImportStatus.RUNNING, DONE_AT_KILL, 1)
     assert killed.completed_count == DONE_AT_KILL
 
-    wait_for(lambda: stored(imp.id).lease_until < utcnow(), LEASE_SECONDS + 5)
+    lapse_lease(imp.id)
     result = sweep()
     assert (result["imports_recovered"], result["file_imports_enqueued"]) == (1, 1)
     processes.start("worker")
