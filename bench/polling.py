@@ -95,15 +95,20 @@ def insert_world(resellers: int = SESSIONS) -> list[tuple[int, str, int]]:
     return sessions
 
 
-def next_poll(status: int, unchanged: int) -> tuple[float | None, int]:
+def next_poll(status: int, level: int, moved: bool = True) -> tuple[float | None, int]:
     """What the browser does after a poll's answer (htmx and static/canal.js): how long until the next poll (None:
-    it stops, 286) and how many polls in a row were answered 304."""
+    it stops, 286) and the polling region's new level. A 304 moves the level up one (3 at most), an answer with only
+    the moved rows (`moved`) down one; a whole table starts a new region at 0. The wait is POLL_EVERY at levels 0
+    and 1, then twice and four times it."""
     if status == 286:
         return None, 0
-    if status == 304 and BACKOFF:
-        unchanged = min(unchanged + 1, 3)
-        return POLL_EVERY * 2 ** (unchanged - 1), unchanged
-    return POLL_EVERY, 0
+    if not BACKOFF:
+        return POLL_EVERY, 0
+    if status == 304:
+        level = min(level + 1, 3)
+    else:
+        level = max(level - 1, 0) if moved else 0
+    return POLL_EVERY * 2 ** max(level - 1, 0), level
 
 
 # --- measuring ------------------------------------------------------------------------------------------------
@@ -159,7 +164,7 @@ class Tab(threading.Thread):
         super().__init__(daemon=True)
         self.base, self.cookie, self.path, self.delay, self.stop = base, cookie, path, delay, stop
         self.open_id = open_id
-        self.etag, self.latencies, self.statuses, self.unchanged = None, [], {}, 0
+        self.etag, self.latencies, self.statuses, self.level = None, [], {}, 0
 
     def run(self) -> None:
         if self.stop.wait(self.delay):
@@ -174,13 +179,14 @@ class Tab(threading.Thread):
             try:
                 with urllib.request.urlopen(request, timeout=30) as response:
                     status, etag = response.status, response.headers.get("ETag")
+                    moved = response.headers.get("HX-Reswap") == "none"
                     self.path = poll_path(response.read().decode(), self.open_id) or self.path
             except urllib.error.HTTPError as exc:  # 304 arrives as an error in urllib
-                status, etag = exc.code, exc.headers.get("ETag")
+                status, etag, moved = exc.code, exc.headers.get("ETag"), False
             self.latencies.append((time.perf_counter() - start) * 1000)
             self.statuses[status] = self.statuses.get(status, 0) + 1
             self.etag = etag or self.etag
-            wait, self.unchanged = next_poll(status, self.unchanged)
+            wait, self.level = next_poll(status, self.level, moved)
             if wait is None or self.stop.wait(max(0.0, wait - (time.perf_counter() - start))):
                 return
 
@@ -249,24 +255,31 @@ def cpu_per_poll(base: str, web: list[int], access_log: Path, cookie: str, path:
 
 def simulate(sessions: int, backoff: bool, changing: float = CHANGING, seconds: float = 600, warmup: float = 60,
              seed: int = 5) -> dict:
-    """The polls `sessions` open My imports send (htmx every POLL_EVERY, spaced out by static/canal.js while
-    answered 304 when `backoff`) while each one's running import moves at CHANGING of the POLL_EVERY ticks:
-    polls per second answered 200 and 304, in the steady state."""
+    """The polls `sessions` open My imports send (htmx every POLL_EVERY, spaced out by static/canal.js as next_poll
+    says when `backoff`) while each one's running import moves at CHANGING of the POLL_EVERY ticks: polls per second
+    answered 200 and 304 in the steady state, and how long after an import moved its tab showed it (p50, p99)."""
     rnd = random.Random(seed)
-    answered = {200: 0, 304: 0}
+    answered, shown_after = {200: 0, 304: 0}, []
     for _ in range(sessions):
-        at, tick, version, seen, unchanged = rnd.uniform(0, POLL_EVERY), 0, 0, 0, 0
+        at, tick, version, seen, level, moved_at = rnd.uniform(0, POLL_EVERY), 0, 0, 0, 0, None
         while at < warmup + seconds:
             while (tick + 1) * POLL_EVERY <= at:
                 tick += 1
-                version += rnd.random() < changing
+                if rnd.random() < changing:
+                    version += 1
+                    moved_at = tick * POLL_EVERY if moved_at is None else moved_at
             status = 304 if backoff and version == seen else 200
-            seen = version
             if at >= warmup:
                 answered[status] += 1
-            wait, unchanged = next_poll(status, unchanged) if backoff else (POLL_EVERY, 0)
+                if version != seen:
+                    shown_after.append(at - moved_at)
+            seen, moved_at = version, None if version != seen else moved_at
+            wait, level = next_poll(status, level) if backoff else (POLL_EVERY, 0)
             at += wait
-    return {f"polls_{status}_per_s": round(count / seconds, 1) for status, count in answered.items()}
+    shown_after.sort()
+    return {**{f"polls_{status}_per_s": round(count / seconds, 1) for status, count in answered.items()},
+            **({"shown_after_p50_s": round(statistics.median(shown_after), 1),
+                "shown_after_p99_s": round(shown_after[int(len(shown_after) * 0.99)], 1)} if shown_after else {})}
 
 
 def sessions_polling(base: str, web: list[int], env: dict, session: tuple[int, str, int], seconds: int,
@@ -365,7 +378,8 @@ def print_summary(figures: dict) -> None:
               f"with the whole table: {sessions['table_poll']['cpu_ms_per_poll']} ms")
         print(f"  {sessions['sessions']:,} sessions, {sessions['changing']:.0%} of their imports moving every "
               f"{POLL_EVERY:g} s: {sessions['polls_200_per_s']} polls/s with the table and "
-              f"{sessions['polls_304_per_s']} answered 304, {sessions['web_cores']} cores")
+              f"{sessions['polls_304_per_s']} answered 304, {sessions['web_cores']} cores; a move shows after "
+              f"{sessions.get('shown_after_p50_s')} s (p50), {sessions.get('shown_after_p99_s')} s (p99)")
         print("  cores by share of imports moving every 2 s: " + ", ".join(
             f"{share} {rates['web_cores']}" for share, rates in sessions["by_changing"].items()))
 

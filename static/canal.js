@@ -85,23 +85,28 @@ document.addEventListener("htmx:beforeRequest", function (event) {
   }
 });
 
-// Polls answered 304 (nothing changed, blueprints/imports/views.py) in a row space out: the next one after the
-// first comes at the interval, after the second at twice and then at 4 times it (2, 4, 8 s on My imports: a
-// change shows within 8 s), which bench/polling.py measures. A change swaps in a new region, which starts over.
-// A poll answered with only the rows that changed (HX-Reswap: none, the rows out of band) keeps its region: from
-// then on it names the version it was given (its ETag), and starts over too.
+// Polls space out while nothing changes and come closer as things do: each poll answered 304 (nothing changed,
+// blueprints/imports/views.py) moves the region's level up one, to 3 at most, and each answered with only the
+// rows that changed (HX-Reswap: none, the rows out of band) moves it down one; the next poll comes after the
+// interval at levels 0 and 1, twice it at 2, 4 times it at 3 (2, 4, 8 s on My imports: a change shows within
+// 8 s, and an import that moves at every poll is polled every 2 s). bench/polling.py (next_poll) measures this
+// rule. A poll answered with the whole table swaps in a new region, which starts at level 0; one answered with
+// the moved rows keeps its region, which from then on names the version it was given (its ETag).
 document.addEventListener("htmx:afterRequest", function (event) {
   var elt = event.detail.elt, xhr = event.detail.xhr;
   if (!elt.hasAttribute || !elt.hasAttribute("data-poll") || !xhr) return;
+  var level = elt.canalLevel || 0;
   if (xhr.status === 304) {
-    elt.canalUnchanged = Math.min((elt.canalUnchanged || 0) + 1, 3);
-    elt.canalSkip = Math.pow(2, elt.canalUnchanged - 1) - 1;
+    level = Math.min(level + 1, 3);
   } else if (xhr.status === 200 && elt.isConnected && xhr.getResponseHeader("HX-Reswap") === "none"
              && xhr.getResponseHeader("ETag")) {
     elt.setAttribute("hx-headers", JSON.stringify({"If-None-Match": xhr.getResponseHeader("ETag")}));
-    elt.canalUnchanged = 0;
-    elt.canalSkip = 0;
+    level = Math.max(level - 1, 0);
+  } else {
+    return;
   }
+  elt.canalLevel = level;
+  elt.canalSkip = level > 1 ? Math.pow(2, level - 1) - 1 : 0;
 });
 
 // A refused form keeps what was typed across a reload. The server leaves the address bar on the page the form

@@ -1,6 +1,7 @@
 """In Chromium: My imports' poll answered 304 swaps nothing (the expanded row and the focus stay), a change shows
 and ends the polling, and the expanded row links to the import's page with all its items."""
 from datetime import timedelta
+from itertools import pairwise
 
 import pytest
 
@@ -44,10 +45,20 @@ def test_an_unchanged_poll_keeps_the_page_and_a_change_shows(page):
     assert "status=COMPLETED" in page.url
 
 
+# Each poll of the table as static/canal.js leaves it: its answer's status, the region's level and the polls it skips.
+RECORD_POLLS = """document.addEventListener("htmx:afterRequest", function (event) {
+  var elt = event.detail.elt;
+  if (elt.id === "imports-table") (window.polls = window.polls || []).push([event.detail.xhr.status, elt.canalLevel,
+                                                                            elt.canalSkip]);
+});"""
+
+
 def test_a_poll_where_only_an_import_moved_swaps_its_rows_alone(page):
     imp, row = open_a_pending_import(page)
-    with page.expect_response(lambda r: "/imports/?" in r.url and r.status == 304, timeout=15000):
-        pass  # the table as it is now, open row included, is the version the poll names
+    page.evaluate(RECORD_POLLS)
+    for _ in range(2):  # the table as it is now, open row included, is the version the poll names (twice: level 2)
+        with page.expect_response(lambda r: "/imports/?" in r.url and r.status == 304, timeout=15000):
+            pass
     page.evaluate("document.getElementById('imports-table').canalMark = 'kept'")
     page.locator(f"#import-{imp.id}-toggle").focus()
 
@@ -62,3 +73,11 @@ def test_a_poll_where_only_an_import_moved_swaps_its_rows_alone(page):
     with page.expect_response(lambda r: "/imports/?" in r.url, timeout=15000) as next_poll:
         pass
     assert next_poll.value.status == 304  # the poll names the version it was given
+
+    # Polls space out while nothing changes (2, 2, 4, 8 s: a 304 moves the level up) and come closer as the import
+    # moves (the moved rows move it down), as bench/polling.py's next_poll measures.
+    polls = page.evaluate("window.polls")
+    assert [status for status, _level, _skip in polls].count(200) == 1
+    for (_status, before, _skip), (status, level, skip) in pairwise(polls):
+        assert level == (min(before + 1, 3) if status == 304 else max(before - 1, 0))
+        assert skip == (2 ** (level - 1) - 1 if level > 1 else 0)
