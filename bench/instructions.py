@@ -7,11 +7,14 @@ DIR keeps the bench's small SQLite dataset (made on the first run; delete DIR to
 files. Each page is requested three times to warm up, then REPEAT times between two calls of os.getppid(), on which
 callgrind dumps its counters (--dump-before=getppid): the part between them is those requests alone. To compare
 with an older commit, run this file from a `git worktree` of it (copy it there if it is older than this file).
-A garbage collection can land in a page's window (one run in several reads a third more): run it twice.
+Before each window what exists is frozen out of the garbage collector (gc.freeze(), as gunicorn.conf.py does for a
+web worker): otherwise a full collection over every object loaded so far can land in a window, on every run alike
+(a page read 3.5-4 M more). The collections of each window are printed beside it.
 Uses the Redis at BENCH_REDIS_URL (default redis://127.0.0.1:6379/14); needs valgrind.
 """
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -44,17 +47,26 @@ def requests(directory: Path, names: list[str]) -> None:
     from bench.stack import Backend
 
     clients = pages._clients(Backend("sqlite", "small", env_of(directory)), {"n": 0})
+    collections = {}
+    gc.callbacks.append(lambda phase, info: phase == "start" and collections.__setitem__(
+        info["generation"], collections.get(info["generation"], 0) + 1))
+    windows = {}
     chosen = [(name, path, who) for name, (path, who) in pages.PAGES.items()
               if not names or any(n in name for n in names)]
     for name, path, who in chosen:
         for _ in range(3):
             if clients[who].get(path).status_code != 200:
                 raise RuntimeError(f"{name}: {path} did not answer 200")
+        gc.collect()
+        gc.freeze()
+        before = dict(collections)
         os.getppid()
         for _ in range(REPEAT):
             clients[who].get(path)
         os.getppid()
+        windows[name] = [collections.get(n, 0) - before.get(n, 0) for n in range(3)]
     (directory / "order.json").write_text(json.dumps([name for name, _path, _who in chosen]))
+    (directory / "collections.json").write_text(json.dumps(windows))
 
 
 def counted(directory: Path) -> dict[str, float]:
@@ -79,8 +91,10 @@ def main() -> None:
                     f"--callgrind-out-file={directory}/callgrind.out.%p", sys.executable, "-m", "bench.instructions",
                     "--requests", str(directory), *names],
                    check=True, cwd=Path(__file__).resolve().parent.parent, capture_output=True)
+    collections = json.loads((directory / "collections.json").read_text())
     for name, millions in counted(directory).items():
-        print(f"{name:20s} {millions:7.2f} M instructions a request")
+        print(f"{name:20s} {millions:7.2f} M instructions a request "
+              f"(garbage collections of generations 0/1/2 in the window: {collections[name]})")
 
 
 if __name__ == "__main__":
