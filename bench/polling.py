@@ -271,9 +271,10 @@ def simulate(sessions: int, backoff: bool, changing: float = CHANGING, seconds: 
             status = 304 if backoff and version == seen else 200
             if at >= warmup:
                 answered[status] += 1
-                if version != seen:
+            if version != seen:  # this poll shows the move
+                if at >= warmup:
                     shown_after.append(at - moved_at)
-            seen, moved_at = version, None if version != seen else moved_at
+                seen, moved_at = version, None
             wait, level = next_poll(status, level) if backoff else (POLL_EVERY, 0)
             at += wait
     shown_after.sort()

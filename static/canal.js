@@ -106,7 +106,7 @@ document.addEventListener("htmx:afterRequest", function (event) {
     return;
   }
   elt.canalLevel = level;
-  elt.canalSkip = level > 1 ? Math.pow(2, level - 1) - 1 : 0;
+  elt.canalSkip = Math.pow(2, Math.max(level - 1, 0)) - 1;
 });
 
 // A refused form keeps what was typed across a reload. The server leaves the address bar on the page the form

@@ -157,14 +157,14 @@ def wait_gone(pid: int, timeout: float = 20) -> None:
         time.sleep(0.05)
 
 
-# --- counting ------------------------------------------------------------------------------------
-
 def lapse_lease(import_id: int) -> None:
     """The import's lease ran out (stored a second ago), as it does a lease's length after its worker died."""
     lapsed = utcnow() - timedelta(seconds=1)
     db.session.execute(sa.update(Import).where(Import.id == import_id).values(lease_until=lapsed))
     db.session.commit()
 
+
+# --- counting ------------------------------------------------------------------------------------
 
 def count(model) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
