@@ -8,7 +8,7 @@ the page names the zone once, in its footer), {{ when|utc_and_local }} (where sc
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from functools import lru_cache
 
@@ -106,15 +106,7 @@ def local_date(context, value: date | None) -> str:
     """A calendar day (a renewal, a billing start) in the viewer's language, four-digit year."""
     if value is None:
         return ""
-    if type(value) is not date:  # a datetime: equal instants in other zones would share a cached day
-        return babel_dates.format_date(value, "medium", locale=_viewer(context).locale)
-    return _format_date(value, _viewer(context).locale)
-
-
-@lru_cache(maxsize=4096)
-def _format_date(value: date, locale: Locale) -> str:
-    # Statements and price lists repeat the same periods on every row.
-    return babel_dates.format_date(value, "medium", locale=locale)
+    return babel_dates.format_date(value, "medium", locale=_viewer(context).locale)
 
 
 @pass_context
@@ -179,17 +171,10 @@ def utc_and_local(context, value: datetime | None) -> Markup:
     if value is None:
         return Markup("—")
     viewer = _viewer(context)
-    return _utc_and_local(value, value.utcoffset(), viewer.timezone, viewer.locale)
-
-
-@lru_cache(maxsize=8192)
-def _utc_and_local(value: datetime, offset: timedelta | None, zone: tzinfo, locale: Locale) -> Markup:
-    # Lists show the same rows' times on every view and poll (My imports, a customer's imports). The value's
-    # offset is part of the key: equal instants are equal datetimes, but the stamp is written in the value's own.
     stamp = escape(value.isoformat())
-    if getattr(zone, "key", "") == "UTC":
+    if getattr(viewer.timezone, "key", "") == "UTC":
         return Markup(f'<time datetime="{stamp}">{escape(utc_datetime(value))}</time>')
-    local = _format_datetime(value, "short", zone, locale)
+    local = _format_datetime(value, "short", viewer.timezone, viewer.locale)
     return Markup(f'<time datetime="{stamp}">{escape(local)}</time> '
                   f'<small class="muted utc-time">{escape(utc_datetime(value))}</small>')
 
