@@ -86,3 +86,9 @@ def log_in(page, user, password: str = PASSWORD) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.get_by_role("button", name="Log out").wait_for()
+
+
+def log_out(page) -> None:
+    """Log out, and wait for the login page: a page opened before the logout has landed still has the session."""
+    page.get_by_role("button", name="Log out").click()
+    page.get_by_role("heading", name="Log in").wait_for()

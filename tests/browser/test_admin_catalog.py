@@ -6,7 +6,7 @@ import pytest
 
 from models import License, LicenseStatus, OrderStatus, Role, db
 from services.catalog import catalog_admin
-from tests.browser import log_in
+from tests.browser import log_in, log_out
 from tests.factories import make_category, make_order, make_product, make_reseller, make_user, make_vendor
 
 pytestmark = pytest.mark.browser
@@ -84,7 +84,7 @@ def test_edit_a_price_and_the_reseller_catalog_shows_it(page):
     assert product.price == Decimal("229.90")
     assert catalog_admin.price_on(product, product.created_at) == Decimal("249.00")
 
-    page.get_by_role("button", name="Log out").click()
+    log_out(page)
     log_in(page, buyer)
     page.goto("/catalog/?q=office")
     card = page.locator("article.product-card", has_text="Office Home 2024")

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from models import OrderStatus, Role, db
-from tests.browser import log_in
+from tests.browser import log_in, log_out
 from tests.factories import make_order, make_product, make_reseller, make_user
 from tests.support import mail_text, run_jobs
 
@@ -62,7 +62,7 @@ def test_create_customer_assign_email_resend_activate(page, smtp):
     page.locator("table.assignments tbody tr").first.get_by_text("Sent").nth(1).wait_for()
 
     link = re.search(r"http://canal\.test(/activate/\S+)", mail_text(message))[1]
-    page.get_by_role("button", name="Log out").click()
+    log_out(page)
     page.goto(link)
     assert all(page.get_by_text(key).is_visible() for key in keys)
     # The public page speaks the customer's language (a new customer's default is Spanish).

@@ -5,15 +5,10 @@ from decimal import Decimal
 import pytest
 
 from models import Role, db
-from tests.browser import log_in
+from tests.browser import log_in, log_out
 from tests.factories import make_category, make_product, make_reseller, make_user, make_vendor
 
 pytestmark = pytest.mark.browser
-
-
-def log_out(page) -> None:
-    page.get_by_role("button", name="Log out").click()
-    page.get_by_role("heading", name="Log in").wait_for()
 
 
 def test_search_add_to_cart_checkout_approve(page):

@@ -1,6 +1,7 @@
 import pytest
 
 from models import Role, db
+from tests.browser import log_out
 from tests.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.browser
@@ -18,6 +19,5 @@ def test_log_in_and_see_the_home_page(page):
     page.get_by_role("button", name="Log in").click()
     page.get_by_role("heading", name=f"Welcome, {user.name}").wait_for()
     assert page.get_by_text(user.reseller.name).is_visible()
-    page.get_by_role("button", name="Log out").click()
-    page.get_by_role("heading", name="Log in").wait_for()
+    log_out(page)
     assert page.get_by_text("You have been logged out.").is_visible()

@@ -17,7 +17,7 @@ import pytest
 
 from models import ImportStatus, Role, db, utcnow
 from services import audit
-from tests.browser import WIDER_THAN_THE_SCREEN, log_in, pages_of
+from tests.browser import WIDER_THAN_THE_SCREEN, log_in, log_out, pages_of
 from tests.factories import make_user
 from tests.isolation.world import reseller_a_world
 from tests.provisioning import cloud_setup, schedule
@@ -71,4 +71,4 @@ def test_busy_lists_fit_a_laptop_screen_with_one_line_dates(page):
             for cell in page.locator("td time").all()[:6]:  # a date is one line (about 1.5 times the font size)
                 box = cell.bounding_box()
                 assert box["height"] < 30, (url, cell.inner_text(), box)
-        page.get_by_role("button", name="Log out").click()
+        log_out(page)

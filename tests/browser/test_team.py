@@ -5,15 +5,10 @@ from decimal import Decimal
 import pytest
 
 from models import TeamRole, User, db
-from tests.browser import log_in
+from tests.browser import log_in, log_out
 from tests.factories import make_product, make_user
 
 pytestmark = pytest.mark.browser
-
-
-def log_out(page) -> None:
-    page.get_by_role("button", name="Log out").click()
-    page.get_by_role("heading", name="Log in").wait_for()
 
 
 def test_a_viewer_sees_no_buying_buttons_a_buyer_does(page):

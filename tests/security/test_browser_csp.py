@@ -3,6 +3,7 @@ import pytest
 from playwright.sync_api import expect
 
 from models import Role, db
+from tests.browser import log_out
 from tests.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.browser
@@ -73,8 +74,7 @@ def test_login_home_and_change_password_without_violations(watched):
     page.get_by_label("New password, again").fill("new password 123")
     page.get_by_role("button", name="Change password").click()
     page.get_by_text("Your password has been changed.").wait_for()
-    page.get_by_role("button", name="Log out").click()
-    page.get_by_role("heading", name="Log in").wait_for()
+    log_out(page)
     expect(page.get_by_label("Email")).to_be_focused()  # htmx's autofocus after the swap: type after it
     log_in(page, user.email, "new password 123")
     page.get_by_role("heading", name=f"Welcome, {user.name}").wait_for()
