@@ -358,6 +358,9 @@ def live_server(app):
     thread.join(5)
 
 
+# Debian's build of Chromium's headless shell (what Playwright itself runs headless) first: the browser tests
+# took 182 CPU-s with it against 277-324 with the full browser in its headless mode, same tests, same run.
+CHROMIUMS = ("/usr/bin/chromium-headless-shell", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--disable-dev-shm-usage"]
@@ -365,9 +368,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 
 @pytest.fixture(scope="session")
 def browser():
-    executable = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+    executable = os.environ.get("CHROMIUM_PATH") or next(
+        (path for path in CHROMIUMS if Path(path).exists()), CHROMIUMS[-1])
     if not Path(executable).exists():
-        message = f"no Chromium at {executable} (install Debian's chromium or set CHROMIUM_PATH)"
+        message = f"no Chromium at {executable} (install Debian's chromium-headless-shell or set CHROMIUM_PATH)"
         if IN_CI:
             pytest.fail(message)  # in CI a browser test must run, never skip
         pytest.skip(message + "; CI installs it and runs these tests")
