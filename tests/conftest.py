@@ -375,7 +375,9 @@ def browser():
         if IN_CI:
             pytest.fail(message)  # in CI a browser test must run, never skip
         pytest.skip(message + "; CI installs it and runs these tests")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=20_000)  # as page's default below: expect() would wait 5 s
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)

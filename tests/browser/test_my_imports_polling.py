@@ -45,11 +45,12 @@ def test_an_unchanged_poll_keeps_the_page_and_a_change_shows(page):
     assert "status=COMPLETED" in page.url
 
 
-# Each poll of the table as static/canal.js leaves it: its answer's status, the region's level and the polls it skips.
+# Each poll of the table with the row open (?open=; a poll sent before it opened may still be answered) as
+# static/canal.js leaves it: its answer's status, the region's level and the polls it skips.
 RECORD_POLLS = """document.addEventListener("htmx:afterRequest", function (event) {
   var elt = event.detail.elt;
-  if (elt.id === "imports-table") (window.polls = window.polls || []).push([event.detail.xhr.status, elt.canalLevel,
-                                                                            elt.canalSkip]);
+  if (elt.id === "imports-table" && event.detail.xhr.responseURL.indexOf("open=") !== -1)
+    (window.polls = window.polls || []).push([event.detail.xhr.status, elt.canalLevel, elt.canalSkip]);
 });"""
 
 
