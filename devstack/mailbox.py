@@ -14,6 +14,13 @@ NAME_PATTERN = re.compile(r"^[0-9]{13}-[0-9a-f]{32}\.eml$")
 
 
 @dataclass
+class StoredAttachment:
+    filename: str
+    content_type: str
+    content: bytes
+
+
+@dataclass
 class StoredMessage:
     name: str
     sender: str
@@ -22,6 +29,7 @@ class StoredMessage:
     date: str
     text: str
     html: str
+    attachments: list[StoredAttachment]
 
 
 def store(directory: str | Path, data: bytes) -> str:
@@ -44,6 +52,9 @@ def parse(name: str, data: bytes) -> StoredMessage:
         name=name, sender=str(msg.get("From", "")), to=str(msg.get("To", "")),
         subject=str(msg.get("Subject", "")), date=str(msg.get("Date", "")),
         text=text.get_content() if text else "", html=html.get_content() if html else "",
+        attachments=[StoredAttachment(part.get_filename() or f"attachment-{number}", part.get_content_type(),
+                                      part.get_payload(decode=True) or b"")
+                     for number, part in enumerate(msg.iter_attachments(), 1)],
     )
 
 

@@ -1,10 +1,11 @@
-from flask import abort, current_app, flash, jsonify, redirect, url_for
+from flask import Response, abort, current_app, flash, jsonify, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints import render
 from blueprints.auth.forms import EmptyForm
 from blueprints.ops import bp
+from blueprints.subscriptions.context import attachment
 from devstack import mailbox
 from models import db, utcnow
 from services import audit, health
@@ -40,6 +41,17 @@ def mail_message(name: str):
         db.session.commit()
     return render("ops/mail_message.html", message=message, text=message.text if shown_in_full else masked.text,
                   masked=masked.held_secret and not shown_in_full)
+
+
+@bp.get("/mail/<name>/attachments/<int:number>")
+def mail_attachment(name: str, number: int):
+    """The message's attachment `number` (1 = its first), downloaded as it was sent."""
+    message = mailbox.read_message(_mail_dir_or_404(), name)
+    if message is None or not 1 <= number <= len(message.attachments):
+        abort(404)
+    attached = message.attachments[number - 1]
+    return Response(attached.content, mimetype=attached.content_type,
+                    headers={"Content-Disposition": attachment(attached.filename)})
 
 
 def _mail_dir() -> str | None:
