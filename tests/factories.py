@@ -57,8 +57,10 @@ def make_product(**kw) -> Product:
         "billing_types": ["one-time"] if kind is ProductKind.LICENSE else ["P1Y-monthly", "monthly"],
         **kw,
     }
-    fields.setdefault("vendor", make_vendor())
-    fields.setdefault("category", make_category())
+    if "vendor" not in fields:  # not setdefault: it would make a vendor (a category) even when one is given
+        fields["vendor"] = make_vendor()
+    if "category" not in fields:
+        fields["category"] = make_category()
     product = Product(**fields)
     db.session.add(product)
     db.session.flush()

@@ -118,6 +118,7 @@ PRODUCT_SORTS = {"sku": Product.sku, "name": sa.func.lower(Product.name), "vendo
                  "category": sa.func.lower(Category.name), "kind": Product.kind, "price": Product.price,
                  "msrp": Product.msrp, "cost": Product.cost, "status": Product.active}
 BY_VENDOR = Sort("vendor")
+BY_NAME = Sort("name")
 
 
 def products_page(query: str = "", page: int = 1, per_page: int = 25, sort: Sort = BY_VENDOR) -> Page:
@@ -129,15 +130,28 @@ def products_page(query: str = "", page: int = 1, per_page: int = 25, sort: Sort
                    count=count)
 
 
-def groups_page(model: type[Vendor] | type[Category], page: int = 1, per_page: int = 25) -> tuple[Page, dict[int, int]]:
-    """A page of the vendors or the categories by name, and how many products each has (by id)."""
+def group_sorts(model: type[Vendor] | type[Category]) -> dict[str, Any]:
+    """The columns the vendors' or the categories' list sorts by (?sort=)."""
+    products = sa.select(sa.func.count()).where(_products_of(model) == model.id).scalar_subquery()
+    return {"name": sa.func.lower(model.name), "slug": model.slug, "products": products, "status": model.active}
+
+
+def groups_page(model: type[Vendor] | type[Category], page: int = 1, per_page: int = 25,
+                sort: Sort = BY_NAME) -> tuple[Page, dict[int, int]]:
+    """A page of the vendors or the categories in `sort` order (then by name), and how many products each has (by
+    id)."""
     count = sa.select(sa.func.count()).select_from(model)
-    groups = page_of(sa.select(model).order_by(model.name), page, per_page, count=count)
-    column = Product.vendor_id if model is Vendor else Product.category_id
+    ordered = sorted_by(sa.select(model), sort, group_sorts(model), sa.func.lower(model.name), model.id)
+    groups = page_of(ordered, page, per_page, count=count)
+    column = _products_of(model)
     ids = [group.id for group in groups.items]
     products = dict(db.session.execute(sa.select(column, sa.func.count()).where(column.in_(ids))
                                        .group_by(column)).all()) if ids else {}
     return groups, products
+
+
+def _products_of(model: type[Vendor] | type[Category]) -> sa.Column:
+    return Product.vendor_id if model is Vendor else Product.category_id
 
 
 def create_product(*, by: User, **values: Any) -> Product:

@@ -7,7 +7,15 @@ from decimal import Decimal
 import pytest
 
 from models import AuditEvent, EmailStatus, Import, ImportSource, ImportStatus, OutboxEmail, Role, db, utcnow
-from tests.factories import make_customer, make_order, make_product, make_reseller, make_user
+from tests.factories import (
+    make_category,
+    make_customer,
+    make_order,
+    make_product,
+    make_reseller,
+    make_user,
+    make_vendor,
+)
 from tests.subscriptions import make_subscription
 
 BAD_SORTS = ("bogus", "-", "--name", "%C3%B1", "sort" * 100)  # (a NUL is refused earlier: 400)
@@ -146,6 +154,26 @@ def test_admin_products_sort_by_price_vendor_and_category(client, staff):
     assert row_ids(client.get("/admin/catalog/").text, "product") == [p.id for p in by_vendor]
     by_category = sorted((cheap, dear), key=lambda p: (p.category.name.lower(), p.name.lower()), reverse=True)
     assert row_ids(client.get("/admin/catalog/?sort=-category").text, "product")[0] == by_category[0].id
+    assert "1–2 of 2" in html
+
+
+@pytest.mark.parametrize("plural, make", [("vendors", make_vendor), ("categories", make_category)])
+def test_vendors_and_categories_sort_by_name_slug_products_and_status(client, staff, plural, make):
+    singular = plural.removesuffix("s").replace("ie", "y")
+    busy, idle = make("beta Soft"), make("Alpha Labs")
+    idle.slug, idle.active = "zz-alpha", False
+    for _ in range(2):
+        make_product(**{singular: busy})
+    db.session.commit()
+    html = client.get(f"/admin/catalog/{plural}/").text
+    assert row_ids(html, singular) == [idle.id, busy.id] and header(html, "Name") == "ascending"  # by name, any case
+    assert row_ids(client.get(f"/admin/catalog/{plural}/?sort=-name").text, singular) == [busy.id, idle.id]
+    assert row_ids(client.get(f"/admin/catalog/{plural}/?sort=slug").text, singular) == [busy.id, idle.id]
+    by_products = client.get(f"/admin/catalog/{plural}/?sort=-products").text
+    assert row_ids(by_products, singular) == [busy.id, idle.id] and header(by_products, "Products") == "descending"
+    assert row_ids(client.get(f"/admin/catalog/{plural}/?sort=products").text, singular) == [idle.id, busy.id]
+    assert row_ids(client.get(f"/admin/catalog/{plural}/?sort=status").text, singular) == [idle.id, busy.id]
+    assert row_ids(client.get(f"/admin/catalog/{plural}/?sort=bogus").text, singular) == [idle.id, busy.id]
     assert "1–2 of 2" in html
 
 
