@@ -35,6 +35,8 @@ DEMO = [
     ("cancelled", "reseller@demo.test", "C-002", "CFQ7TTC0LH18", "P1Y-monthly", 2, timedelta(days=10), "cancelled"),
     ("expired", "reseller@demo.test", "C-003", "CFQ7TTC0LH18", "monthly", 4, timedelta(days=40), "expired"),
     ("other-reseller", "reseller2@demo.test", "AR-10", "CFQ7TTC0LH18", "P1Y-monthly", 8, timedelta(days=1), "active"),
+    # Provisioned as the demo is seeded: this month has running charges even on the 1st (the others are days old).
+    ("just-provisioned", "reseller@demo.test", "C-003", "CFQ7TTC0LDPB", "P1Y-monthly", 1, timedelta(0), "active"),
 ]
 
 

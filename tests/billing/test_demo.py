@@ -1,7 +1,7 @@
 """`flask demo seed` leaves billing to look at: past months closed into statements, this month's running charges."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
@@ -15,15 +15,13 @@ from tests.factories import make_user
 pytestmark = pytest.mark.usefixtures("app")
 
 
-def seeding_moment():
-    """Now, or three days ago on the 1st and 2nd: the demo's newest subscriptions (a day or two old) are then
-    this month's, so it has running charges whatever the day."""
-    now = utcnow()
-    return now if now.day >= 3 else now - timedelta(days=3)
+def first_of_this_month() -> datetime:
+    return utcnow().replace(day=1, hour=0, minute=30, second=0, microsecond=0)
 
 
-def test_the_demo_has_the_last_two_months_closed_and_this_months_charges_running(client, login):
-    now = seeding_moment()
+@pytest.mark.parametrize("seeded_at", [utcnow, first_of_this_month], ids=["now", "on-the-1st"])
+def test_the_demo_has_the_last_two_months_closed_and_this_months_charges_running(client, login, seeded_at):
+    now = seeded_at()
     demo.seed(now)
     db.session.commit()
     counts = (db.session.scalar(sa.select(sa.func.count()).select_from(Statement)),

@@ -14,7 +14,7 @@ def test_demo_subscriptions_cover_each_state_once():
     demo.seed()
     db.session.commit()
     subs = {s.external_id: s for s in db.session.scalars(sa.select(Subscription))}
-    assert len(subs) == 7
+    assert len(subs) == 8
     now = utcnow()
     andes = subs["demo-window-open"].reseller_id
 
