@@ -6,6 +6,7 @@ import re
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -26,7 +27,7 @@ class StoredMessage:
     sender: str
     to: str
     subject: str
-    date: str
+    received: datetime  # by the catcher (its file's name)
     text: str
     html: str
     attachments: list[StoredAttachment]
@@ -50,7 +51,7 @@ def parse(name: str, data: bytes) -> StoredMessage:
     html = msg.get_body(preferencelist=("html",))
     return StoredMessage(
         name=name, sender=str(msg.get("From", "")), to=str(msg.get("To", "")),
-        subject=str(msg.get("Subject", "")), date=str(msg.get("Date", "")),
+        subject=str(msg.get("Subject", "")), received=datetime.fromtimestamp(int(name[:13]) / 1000, UTC),
         text=text.get_content() if text else "", html=html.get_content() if html else "",
         attachments=[StoredAttachment(part.get_filename() or f"attachment-{number}", part.get_content_type(),
                                       part.get_payload(decode=True) or b"")

@@ -1,8 +1,11 @@
 """The dev mail catcher (/ops/mail) shows what a message attaches, and hands the attachment back as it was sent:
 the "statement ready" e-mail's PDF, byte for byte."""
+from datetime import timedelta
+
 import pytest
 
-from models import Role, db
+from devstack import mailbox
+from models import Role, db, utcnow
 from services.accounts import resellers
 from tests.factories import make_reseller, make_user
 from tests.mail.test_statement_attachment import close_october
@@ -21,7 +24,10 @@ def test_ops_see_and_download_the_statement_pdf_a_message_attached(app, client, 
     sent = part.get_content()
     login(make_user(Role.OPS))
 
-    assert f"{statement.number}.pdf" in client.get("/ops/mail").get_data(as_text=True)
+    listing = client.get("/ops/mail").get_data(as_text=True)
+    assert f"{statement.number}.pdf" in listing
+    received = mailbox.read_message(app.config["MAIL_CATCHER_DIR"], name).received  # the file's name: when caught
+    assert abs(received - utcnow()) < timedelta(minutes=5) and "+0000" not in listing  # shown in the viewer's zone
     page = client.get(f"/ops/mail/{name}").get_data(as_text=True)
     assert "Attachments" in page and f"/ops/mail/{name}/attachments/1" in page
     assert f"application/pdf · {(len(sent) + 1023) // 1024} KB" in page
