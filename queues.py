@@ -133,9 +133,10 @@ def _send_pending_jobs(session: Session) -> None:
                 enqueue_unique(queue, func, *args, job_id=job_id, **kwargs)
             else:
                 schedule_at(at, queue, func, *args, job_id=job_id, **kwargs)
-        except (RedisError, OSError):
-            # The row is committed; the sweep finds it and enqueues it once Redis is back.
-            log.exception("Could not enqueue %s; the sweep will pick it up", job_id)
+        except (RedisError, OSError) as exc:
+            # The row is committed; the sweep finds it and enqueues it once Redis is back. An expected outage (also
+            # `flask demo seed` before make run's Redis starts): one line, no traceback.
+            log.warning("Could not enqueue %s (%s); the sweep will pick it up", job_id, exc)
 
 
 @event.listens_for(Session, "after_soft_rollback")

@@ -1,8 +1,12 @@
 """Jobs reach Redis only when their transaction commits."""
+import logging
+
 import pytest
+from redis import Redis
 
 from models import Reseller, db
 from queues import enqueue_after_commit, enqueue_unique, get_queue
+from tests.support import free_port
 
 pytestmark = pytest.mark.usefixtures("app")  # these tests use the database, Redis or mail through the app
 
@@ -39,3 +43,16 @@ def test_a_queued_job_that_is_in_no_queue_is_enqueued_again():
     assert get_queue("default").fetch_job("probe-4").get_status() == "queued"
     assert enqueue_unique("default", "jobs.sweep.sweep", job_id="probe-4")
     assert get_queue("default").job_ids == ["probe-4"]
+
+
+def test_with_redis_down_the_commit_stands_and_one_line_says_the_sweep_will_send_it(app, caplog):
+    app.extensions["canal_redis"] = Redis(port=free_port(), socket_connect_timeout=1)  # nothing listens there
+    db.session.add(Reseller(name="Acme"))
+    enqueue_after_commit("default", "jobs.sweep.sweep", job_id="probe-5")
+    with caplog.at_level(logging.WARNING, logger="queues"):
+        db.session.commit()
+    [record] = [r for r in caplog.records if r.name == "queues"]
+    assert record.levelno == logging.WARNING and record.exc_info is None  # no traceback for an expected outage
+    message = record.getMessage()
+    assert message.startswith("Could not enqueue probe-5 (") and message.endswith("; the sweep will pick it up")
+    assert db.session.scalar(db.select(Reseller.id).where(Reseller.name == "Acme")) is not None
