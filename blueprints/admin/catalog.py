@@ -183,9 +183,8 @@ def catalog_category_reactivate(category_id: int):
 def _groups(plural: str) -> str:
     model = GROUPS[plural]
     sort = parse_sort(request.args.get("sort"), catalog_admin.group_sorts(model), "name")
-    page, counts = catalog_admin.groups_page(model, request.args.get("page", 1, type=page_number), PER_PAGE, sort)
-    return render("admin/catalog/groups.html", plural=plural, singular=SINGULAR[plural], page=page, counts=counts,
-                  sort=sort)
+    page = catalog_admin.groups_page(model, request.args.get("page", 1, type=page_number), PER_PAGE, sort)
+    return render("admin/catalog/groups.html", plural=plural, singular=SINGULAR[plural], page=page, sort=sort)
 
 
 def _group_page(plural: str, group: Vendor | Category | None, form: GroupForm, block: str | None = None) -> str:

@@ -131,27 +131,19 @@ def products_page(query: str = "", page: int = 1, per_page: int = 25, sort: Sort
 
 
 def group_sorts(model: type[Vendor] | type[Category]) -> dict[str, Any]:
-    """The columns the vendors' or the categories' list sorts by (?sort=)."""
-    products = sa.select(sa.func.count()).where(_products_of(model) == model.id).scalar_subquery()
+    """The columns the vendors' or the categories' list sorts by (?sort=); "products": how many products use it."""
+    uses = Product.vendor_id if model is Vendor else Product.category_id
+    products = sa.select(sa.func.count()).where(uses == model.id).scalar_subquery()
     return {"name": sa.func.lower(model.name), "slug": model.slug, "products": products, "status": model.active}
 
 
 def groups_page(model: type[Vendor] | type[Category], page: int = 1, per_page: int = 25,
-                sort: Sort = BY_NAME) -> tuple[Page, dict[int, int]]:
-    """A page of the vendors or the categories in `sort` order (then by name), and how many products each has (by
-    id)."""
+                sort: Sort = BY_NAME) -> Page:
+    """A page of the vendors or the categories in `sort` order (then by name), as rows (group, products)."""
+    sorts = group_sorts(model)
+    groups = sa.select(model, sorts["products"].label("products"))
     count = sa.select(sa.func.count()).select_from(model)
-    ordered = sorted_by(sa.select(model), sort, group_sorts(model), sa.func.lower(model.name), model.id)
-    groups = page_of(ordered, page, per_page, count=count)
-    column = _products_of(model)
-    ids = [group.id for group in groups.items]
-    products = dict(db.session.execute(sa.select(column, sa.func.count()).where(column.in_(ids))
-                                       .group_by(column)).all()) if ids else {}
-    return groups, products
-
-
-def _products_of(model: type[Vendor] | type[Category]) -> sa.Column:
-    return Product.vendor_id if model is Vendor else Product.category_id
+    return page_of(sorted_by(groups, sort, sorts, sa.func.lower(model.name), model.id), page, per_page, count=count)
 
 
 def create_product(*, by: User, **values: Any) -> Product:

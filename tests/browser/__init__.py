@@ -12,8 +12,8 @@ from tests.isolation.test_crawl import FILL
 ARG = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
 NOT_PAGES = ("static", "rq_dashboard.", "ops.health", "ops.metrics", "licenses.export", "admin.audit_export",
              "imports.upload_template", "imports.failed_rows", "activation.", "auth.set_password",
-             "ops.mail_message", "ops.mail_attachment")  # files, JSON, another app's UI, public token links, a
-# caught message (or its attachment) by name
+             "ops.mail_message", "ops.mail_attachment")
+# (files, JSON, another app's UI, public token links, a caught message or its attachment by name)
 FILES = (".csv", ".pdf", ".json", "/csv", "/pdf")
 SAMPLE = {"step": "details", "period": "2026-11"}  # a checkout step, a billing month
 ADMIN_FILL = {  # URL argument -> how to read it from reseller A's world
